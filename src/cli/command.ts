@@ -1,0 +1,21 @@
+/**
+ * The shape of a `modswap` command. Each command lives in its own file
+ * (`cmd-NAME.ts`) and is listed in `commands.ts`.
+ */
+export interface CliIO {
+  out(text: string): void;
+  err(text: string): void;
+  /** Read all of standard input (for scripts piped in). */
+  readStdin(): Promise<string>;
+  /** Standard output is a terminal (progress bars only then). */
+  readonly isTTY: boolean;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  /** Full help text (usage line, description, flags). */
+  help(): string;
+  /** Returns the exit status. Throws UsageError for bad input (exit 2). */
+  run(argv: string[], io: CliIO): Promise<number> | number;
+}

@@ -1,0 +1,87 @@
+/**
+ * `modswap`: the command-line entry point. Dispatches to one command per file;
+ * bad flags and bad input files get a one-line error and exit status 2.
+ */
+import { UsageError } from './args.ts';
+import type { CliIO, Command } from './command.ts';
+import { COMMANDS } from './commands.ts';
+import { ErrnoError } from '../sim/errno.ts';
+
+function usage(): string {
+  const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return [
+    'modswap: live replacement of a Linux file-system module, beside K42 hot-swapping,',
+    'on a modelled PowerPC multiprocessor.',
+    '',
+    'usage: modswap COMMAND [FLAGS]',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(w)}${c.summary}`),
+    '',
+    'Run `modswap COMMAND --help` for the flags of one command.',
+  ].join('\n');
+}
+
+export const nodeIO: CliIO = {
+  out: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
+  err: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
+  isTTY: process.stdout.isTTY === true,
+};
+
+export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? rest[0] : undefined;
+    const cmd = topic ? COMMANDS.find((c) => c.name === topic) : undefined;
+    io.out(cmd ? cmd.help() : usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    io.out('modswap 0.1.0');
+    return 0;
+  }
+  const cmd: Command | undefined = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    io.err(`modswap: unknown command '${name}' (see modswap --help)`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(cmd.help());
+    return 0;
+  }
+  try {
+    return await cmd.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`modswap ${e.message}`);
+      return 2;
+    }
+    if (e instanceof ErrnoError) {
+      io.err(`modswap ${name}: ${e.message}`);
+      return 1;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    io.err(`modswap ${name}: internal error: ${msg.split('\n')[0]}`);
+    if (process.env['MODSWAP_DEBUG']) io.err(e instanceof Error ? (e.stack ?? msg) : msg);
+    return 70;
+  }
+}
+
+// Run when executed directly (tsx src/cli/main.ts ...), not when imported.
+const invoked = process.argv[1] ?? '';
+if (invoked.endsWith('/src/cli/main.ts') || invoked.endsWith('\\src\\cli\\main.ts')) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`modswap: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 70;
+    },
+  );
+}
