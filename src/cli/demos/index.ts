@@ -1,0 +1,6 @@
+/** Loads every built-in demo (each file registers itself). */
+import './sim-contention.ts';
+
+export { listDemos, findDemo } from './registry.ts';
+/** The demo `npm run demo` runs: the best one there is. */
+export const DEFAULT_DEMO = 'sim-contention';
