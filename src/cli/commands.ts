@@ -1,5 +1,6 @@
 /** The list of `modswap` commands, in the order `--help` shows them. */
 import type { Command } from './command.ts';
 import { demoCommand } from './cmd-demo.ts';
+import { keygenCommand, packCommand, signCommand } from './cmd-package.ts';
 
-export const COMMANDS: Command[] = [demoCommand];
+export const COMMANDS: Command[] = [demoCommand, keygenCommand, signCommand, packCommand];
