@@ -1,0 +1,137 @@
+/**
+ * Where a disk's bytes live: in memory (sparse) or in a host image file.
+ *
+ * Backends are plain synchronous storage with no modelled time; the `Disk`
+ * (disk.ts) adds latency, interrupts and faults. Offsets and lengths are
+ * checked by the disk before a backend sees them.
+ */
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+
+export interface DiskBackend {
+  readonly sizeBytes: number;
+  /** Fill `dst` with the bytes at `offset` (never-written bytes read as zero). */
+  read(offset: number, dst: Uint8Array): void;
+  write(offset: number, src: Uint8Array): void;
+  flush?(): void;
+  close?(): void;
+}
+
+const CHUNK = 64 * 1024;
+
+/** Sparse memory backend: 64 KB chunks allocated on first write. */
+export class MemoryBackend implements DiskBackend {
+  private readonly chunks = new Map<number, Uint8Array>();
+
+  constructor(readonly sizeBytes: number) {
+    if (!Number.isInteger(sizeBytes) || sizeBytes <= 0) throw new RangeError(`MemoryBackend: bad size ${sizeBytes}`);
+  }
+
+  /** Bytes of host memory in use. */
+  get residentBytes(): number {
+    return this.chunks.size * CHUNK;
+  }
+
+  read(offset: number, dst: Uint8Array): void {
+    let done = 0;
+    while (done < dst.length) {
+      const pos = offset + done;
+      const idx = Math.floor(pos / CHUNK);
+      const within = pos - idx * CHUNK;
+      const n = Math.min(CHUNK - within, dst.length - done);
+      const c = this.chunks.get(idx);
+      if (c) dst.set(c.subarray(within, within + n), done);
+      else dst.fill(0, done, done + n);
+      done += n;
+    }
+  }
+
+  write(offset: number, src: Uint8Array): void {
+    let done = 0;
+    while (done < src.length) {
+      const pos = offset + done;
+      const idx = Math.floor(pos / CHUNK);
+      const within = pos - idx * CHUNK;
+      const n = Math.min(CHUNK - within, src.length - done);
+      let c = this.chunks.get(idx);
+      if (!c) {
+        c = new Uint8Array(CHUNK);
+        this.chunks.set(idx, c);
+      }
+      c.set(src.subarray(done, done + n), within);
+      done += n;
+    }
+  }
+}
+
+export interface HostFileOptions {
+  /** Create (or truncate) the file with this size. */
+  create?: boolean;
+  /** Size of a created file; for an existing file, the default is its size. */
+  sizeBytes?: number;
+  readOnly?: boolean;
+  /** fsync the host file on flush (off by default: modelled durability does not need it). */
+  fsync?: boolean;
+}
+
+/** A host image file read and written with fs.readSync/writeSync on one fd. */
+export class HostFileBackend implements DiskBackend {
+  readonly sizeBytes: number;
+  private fd: number | null;
+
+  private constructor(
+    readonly path: string,
+    fd: number,
+    sizeBytes: number,
+    private readonly doFsync: boolean,
+  ) {
+    this.fd = fd;
+    this.sizeBytes = sizeBytes;
+  }
+
+  static open(path: string, opts: HostFileOptions = {}): HostFileBackend {
+    if (opts.create) {
+      if (opts.sizeBytes === undefined) throw new RangeError(`HostFileBackend ${path}: create needs sizeBytes`);
+      const fd = openSync(path, 'w+');
+      ftruncateSync(fd, opts.sizeBytes);
+      return new HostFileBackend(path, fd, opts.sizeBytes, opts.fsync ?? false);
+    }
+    const fd = openSync(path, opts.readOnly ? 'r' : 'r+');
+    const size = opts.sizeBytes ?? fstatSync(fd).size;
+    return new HostFileBackend(path, fd, size, opts.fsync ?? false);
+  }
+
+  private handle(): number {
+    if (this.fd === null) throw new Error(`HostFileBackend ${this.path}: closed`);
+    return this.fd;
+  }
+
+  read(offset: number, dst: Uint8Array): void {
+    const fd = this.handle();
+    let done = 0;
+    while (done < dst.length) {
+      const n = readSync(fd, dst, done, dst.length - done, offset + done);
+      if (n === 0) {
+        dst.fill(0, done); // past the end of a short file: zeros
+        return;
+      }
+      done += n;
+    }
+  }
+
+  write(offset: number, src: Uint8Array): void {
+    const fd = this.handle();
+    let done = 0;
+    while (done < src.length) done += writeSync(fd, src, done, src.length - done, offset + done);
+  }
+
+  flush(): void {
+    if (this.doFsync) fsyncSync(this.handle());
+  }
+
+  close(): void {
+    if (this.fd !== null) {
+      closeSync(this.fd);
+      this.fd = null;
+    }
+  }
+}
