@@ -1,0 +1,170 @@
+/**
+ * Block and inode allocation, strictly through the bitmaps: every bit that
+ * changes is matched, in the same operation, by its group descriptor count
+ * (and the in-memory superblock total), and both blocks join the running
+ * transaction (ext3) or are marked dirty (ext2).
+ *
+ * Blocks freed in the running transaction are not reused until it commits
+ * (`Ext2Fs.pendingFree`): their last committed owner may still need them
+ * after a crash. With the v3 layout, blocks inside another inode's
+ * reservation window are passed over while any other free block exists.
+ */
+import type { Sim } from '../sim/effects.ts';
+import { errno } from '../sim/errno.ts';
+import { clearBit, findFirstZero, setBit, testBit } from './bitmap.ts';
+import { groupBlockCount, groupFirstBlock } from './group.ts';
+import type { Ext2InodeInfo } from './inode-info.ts';
+import { COST } from './layout.ts';
+import type { Ext2Fs } from './fs.ts';
+
+/** Group of block `blk`. */
+export function blockGroup(fs: Ext2Fs, blk: number): number {
+  return Math.floor((blk - fs.sb.s_first_data_block) / fs.sb.s_blocks_per_group);
+}
+
+/** Is `blk` inside a reservation window that belongs to an inode other than `owner`? */
+function inOtherWindow(fs: Ext2Fs, blk: number, owner: number): boolean {
+  for (const [ino, w] of fs.rsvWindows) {
+    if (ino !== owner && blk >= w.start && blk <= w.end) return true;
+  }
+  return false;
+}
+
+/**
+ * Allocate one block, as near after `goal` as possible (same group first,
+ * then the following groups, wrapping). Throws ENOSPC.
+ */
+export function* allocBlock(fs: Ext2Fs, goal: number, owner: Ext2InodeInfo | undefined): Sim<number> {
+  const sb = fs.sb;
+  const ngroups = fs.geo.groupCount;
+  if (!(goal >= sb.s_first_data_block && goal < sb.s_blocks_count)) goal = sb.s_first_data_block;
+  const g0 = blockGroup(fs, goal);
+  const ownerIno = owner?.ino ?? 0;
+  const useWindows = fs.rsvWindows.size > 0;
+  for (const respectWindows of useWindows ? [true, false] : [false]) {
+    for (let k = 0; k <= ngroups; k++) {
+      const g = (g0 + k) % ngroups;
+      const gd = fs.gds[g]!;
+      if (gd.bg_free_blocks_count === 0) continue;
+      const first = groupFirstBlock(sb, g);
+      const limit = groupBlockCount(sb, g);
+      // The goal group is searched from the goal, then (k === ngroups) from its start.
+      let from = k === 0 ? goal - first : 0;
+      const to = k === ngroups ? Math.max(goal - first, 0) : limit;
+      if (k === ngroups && g !== g0) continue;
+      const bh = yield* fs.cache.bread(gd.bg_block_bitmap);
+      const scanned = { bytes: 0 };
+      while (from < to) {
+        const i = findFirstZero(bh.data, from, to, scanned);
+        if (i < 0) break;
+        const blk = first + i;
+        if (fs.pendingFree.has(blk) || (respectWindows && inOtherWindow(fs, blk, ownerIno))) {
+          from = i + 1;
+          continue;
+        }
+        yield Math.ceil(scanned.bytes / 4) * COST.bitmapWord;
+        setBit(bh.data, i);
+        yield* fs.dirtyMeta(bh);
+        gd.bg_free_blocks_count--;
+        sb.s_free_blocks_count = Math.max(0, sb.s_free_blocks_count - 1);
+        yield* fs.writeGroupDesc(g);
+        return blk;
+      }
+      yield Math.ceil(scanned.bytes / 4) * COST.bitmapWord;
+    }
+  }
+  throw errno('ENOSPC');
+}
+
+/** Return block `blk` to its group. Freeing a free block means the image is corrupt. */
+export function* freeBlock(fs: Ext2Fs, blk: number): Sim<void> {
+  const sb = fs.sb;
+  if (blk < sb.s_first_data_block || blk >= sb.s_blocks_count) throw errno('EUCLEAN', `freeing block ${blk} outside the file system`);
+  const g = blockGroup(fs, blk);
+  const gd = fs.gds[g]!;
+  const bh = yield* fs.cache.bread(gd.bg_block_bitmap);
+  const i = blk - groupFirstBlock(sb, g);
+  yield COST.bitmapWord;
+  if (!testBit(bh.data, i)) throw errno('EUCLEAN', `freeing block ${blk} which is already free`);
+  clearBit(bh.data, i);
+  yield* fs.dirtyMeta(bh);
+  gd.bg_free_blocks_count++;
+  sb.s_free_blocks_count++;
+  yield* fs.writeGroupDesc(g);
+  fs.journal?.forgetMetadata(blk);
+  if (!fs.journal) fs.cache.forget(blk);
+  else fs.pendingFree.add(blk);
+}
+
+/** Choose the groups to try for a new inode, best first. */
+function inodeGroupOrder(fs: Ext2Fs, parentGroup: number, dir: boolean): number[] {
+  const n = fs.geo.groupCount;
+  const order: number[] = [];
+  if (dir) {
+    // Spread directories (a simplified Orlov): among groups with at least the
+    // average free inodes and blocks, the one with the fewest directories.
+    let freeI = 0;
+    let freeB = 0;
+    for (const gd of fs.gds) {
+      freeI += gd.bg_free_inodes_count;
+      freeB += gd.bg_free_blocks_count;
+    }
+    const avgI = freeI / n;
+    const avgB = freeB / n;
+    let best = -1;
+    for (let k = 0; k < n; k++) {
+      const g = (parentGroup + k) % n;
+      const gd = fs.gds[g]!;
+      if (gd.bg_free_inodes_count === 0 || gd.bg_free_inodes_count < avgI || gd.bg_free_blocks_count < avgB) continue;
+      if (best < 0 || gd.bg_used_dirs_count < fs.gds[best]!.bg_used_dirs_count) best = g;
+    }
+    if (best >= 0) order.push(best);
+  }
+  for (let k = 0; k < n; k++) order.push((parentGroup + k) % n);
+  return order;
+}
+
+/** Allocate an inode number (bitmap + group counts). Throws ENOSPC. */
+export function* allocInode(fs: Ext2Fs, parentGroup: number, dir: boolean): Sim<number> {
+  const sb = fs.sb;
+  const ipg = sb.s_inodes_per_group;
+  for (const g of inodeGroupOrder(fs, parentGroup, dir)) {
+    const gd = fs.gds[g]!;
+    if (gd.bg_free_inodes_count === 0) continue;
+    const bh = yield* fs.cache.bread(gd.bg_inode_bitmap);
+    // Inodes below s_first_ino are reserved (they live in group 0 or 1).
+    let from = Math.max(0, sb.s_first_ino - 1 - g * ipg);
+    const scanned = { bytes: 0 };
+    while (from < ipg) {
+      const i = findFirstZero(bh.data, from, ipg, scanned);
+      if (i < 0) break;
+      yield Math.ceil(scanned.bytes / 4) * COST.bitmapWord;
+      setBit(bh.data, i);
+      yield* fs.dirtyMeta(bh);
+      gd.bg_free_inodes_count--;
+      if (dir) gd.bg_used_dirs_count++;
+      sb.s_free_inodes_count = Math.max(0, sb.s_free_inodes_count - 1);
+      yield* fs.writeGroupDesc(g);
+      return g * ipg + i + 1;
+    }
+  }
+  throw errno('ENOSPC');
+}
+
+/** Clear inode `ino`'s bitmap bit and fix the group counts. */
+export function* freeInodeBit(fs: Ext2Fs, ino: number, dir: boolean): Sim<void> {
+  const sb = fs.sb;
+  const ipg = sb.s_inodes_per_group;
+  const g = Math.floor((ino - 1) / ipg);
+  const gd = fs.gds[g]!;
+  const bh = yield* fs.cache.bread(gd.bg_inode_bitmap);
+  const i = (ino - 1) % ipg;
+  yield COST.bitmapWord;
+  if (!testBit(bh.data, i)) throw errno('EUCLEAN', `freeing inode ${ino} which is already free`);
+  clearBit(bh.data, i);
+  yield* fs.dirtyMeta(bh);
+  gd.bg_free_inodes_count++;
+  if (dir && gd.bg_used_dirs_count > 0) gd.bg_used_dirs_count--;
+  sb.s_free_inodes_count++;
+  yield* fs.writeGroupDesc(g);
+}

@@ -1,0 +1,275 @@
+/**
+ * File data: read, write (holes when writing past EOF), truncate (grow with
+ * holes, shrink freeing data and indirect blocks), attribute changes, and
+ * the release of an inode with no names left.
+ *
+ * Invariant kept for sparse files: the bytes of the last block past i_size
+ * are zero (truncate zeroes them), so growing a file never exposes old data.
+ * Data blocks are written through the cache and reach the disk before the
+ * transaction that maps them commits (data=ordered).
+ *
+ * Block placement depends on the inode layout of the module generation
+ * (logic.ts): 'goal' follows i_next_alloc_goal; 'rsv' allocates inside the
+ * inode's reservation window and opens a new window when it leaves it.
+ */
+import type { Sim } from '../sim/effects.ts';
+import { errno } from '../sim/errno.ts';
+import { freeInodeBit } from './alloc.ts';
+import { bmapCreate, bmapLookup, maxFileBlocks, truncateBlocks } from './blockmap.ts';
+import type { Ext2Fs } from './fs.ts';
+import type { Ext2InodeInfo } from './inode-info.ts';
+import { COST, isDir, isLnk, isReg, le32, S_IFMT } from './layout.ts';
+
+/** Blocks per write transaction chunk: a long write commits in pieces, each consistent. */
+const WRITE_CHUNK_BLOCKS = 64;
+
+/** Largest file size this geometry can map (and i_blocks can count). */
+export function maxFileSize(fs: Ext2Fs): number {
+  const bs = fs.blockSize;
+  const byMap = maxFileBlocks(fs.geo.addrPerBlock) * bs;
+  const byIBlocks = 0xffffffff * 512 - bs * 4; // i_blocks is 32 bits of 512-byte units
+  return Math.min(byMap, byIBlocks, 2 ** 53);
+}
+
+/** Does this inode's i_block hold block pointers (not a fast symlink or a device number)? */
+export function hasBlockMap(fs: Ext2Fs, info: Ext2InodeInfo): boolean {
+  const m = info.disk.i_mode;
+  if (isReg(m) || isDir(m)) return true;
+  if (isLnk(m)) return !isFastSymlink(fs, info);
+  return false;
+}
+
+export function isFastSymlink(fs: Ext2Fs, info: Ext2InodeInfo): boolean {
+  const eaSectors = info.disk.i_file_acl ? fs.blockSize / 512 : 0;
+  return isLnk(info.disk.i_mode) && info.disk.i_blocks - eaSectors === 0;
+}
+
+/** Where to put logical block `lblk` of `info`, per the module's inode layout. */
+export function* dataGoal(fs: Ext2Fs, info: Ext2InodeInfo, lblk: number): Sim<number> {
+  const a = info.alloc;
+  const groupStart = fs.sb.s_first_data_block + info.i_block_group * fs.sb.s_blocks_per_group;
+  if (a.layout === 'goal') {
+    if (lblk === a.i_next_alloc_block && a.i_next_alloc_goal) return a.i_next_alloc_goal;
+  } else {
+    const w = a.i_rsv_window;
+    if (w && a.i_last_alloc_physical + 1 >= w.start && a.i_last_alloc_physical + 1 <= w.end) return a.i_last_alloc_physical + 1;
+    if (w) return w.start;
+    if (a.i_last_alloc_physical) return a.i_last_alloc_physical + 1;
+  }
+  // Fall back to the block after the previous logical block, else the inode's group.
+  if (lblk > 0) {
+    const prev = yield* bmapLookup(fs.blockMapHost(info), info.disk, lblk - 1);
+    if (prev) return prev + 1;
+  }
+  return groupStart;
+}
+
+/** Record that `info` just got physical block `blk` for logical block `lblk`. */
+export function noteAllocated(fs: Ext2Fs, info: Ext2InodeInfo, lblk: number, blk: number): void {
+  const a = info.alloc;
+  if (a.layout === 'goal') {
+    a.i_next_alloc_block = lblk + 1;
+    a.i_next_alloc_goal = blk + 1;
+    return;
+  }
+  a.i_last_alloc_logical = lblk;
+  a.i_last_alloc_physical = blk;
+  const w = a.i_rsv_window;
+  if (!w || blk < w.start || blk > w.end) {
+    // Left the window (or had none): reserve a new one starting here. A window
+    // that filled up is doubled, as ext3's reservation code grows hot windows.
+    const size = w && blk === w.end + 1 ? Math.min(w.goal * 2, 1024) : fs.logic.rsvWindowBlocks || 8;
+    const nw = { start: blk, end: Math.min(blk + size - 1, fs.sb.s_blocks_count - 1), goal: size };
+    a.i_rsv_window = nw;
+    fs.rsvWindows.set(info.ino, nw);
+  }
+}
+
+/** Release the reservation window (truncate, free, evict). */
+export function discardWindow(fs: Ext2Fs, info: Ext2InodeInfo): void {
+  if (info.alloc.layout === 'rsv') info.alloc.i_rsv_window = null;
+  fs.rsvWindows.delete(info.ino);
+}
+
+/** Read up to `len` bytes at `off` (short at EOF; holes read as zeros). */
+export function* readFile(fs: Ext2Fs, info: Ext2InodeInfo, off: number, len: number): Sim<Uint8Array> {
+  if (off < 0 || len < 0 || !Number.isSafeInteger(off) || !Number.isSafeInteger(len)) throw errno('EINVAL');
+  if (isDir(info.disk.i_mode)) throw errno('EISDIR');
+  const size = info.disk.i_size;
+  if (off >= size) return new Uint8Array(0);
+  const end = Math.min(size, off + len);
+  const out = new Uint8Array(end - off);
+  const bs = fs.blockSize;
+  const host = fs.blockMapHost(info);
+  for (let pos = off; pos < end; ) {
+    const lblk = Math.floor(pos / bs);
+    const inBlk = pos - lblk * bs;
+    const n = Math.min(bs - inBlk, end - pos);
+    const blk = yield* bmapLookup(host, info.disk, lblk);
+    if (blk !== 0) {
+      const bh = yield* fs.cache.bread(blk);
+      out.set(bh.data.subarray(inBlk, inBlk + n), pos - off);
+    }
+    yield Math.ceil(n / 1024) * COST.copyKiB;
+    pos += n;
+  }
+  return out;
+}
+
+/** Write `data` at `off`, allocating blocks; returns bytes written (short only on ENOSPC). */
+export function* writeFile(fs: Ext2Fs, info: Ext2InodeInfo, off: number, data: Uint8Array): Sim<number> {
+  if (off < 0 || !Number.isSafeInteger(off)) throw errno('EINVAL');
+  if (isDir(info.disk.i_mode)) throw errno('EISDIR');
+  if (!isReg(info.disk.i_mode)) throw errno('EINVAL', 'write to a non-regular inode');
+  if (data.length === 0) return 0;
+  if (off + data.length > maxFileSize(fs)) throw errno('EFBIG');
+  const bs = fs.blockSize;
+  const host = fs.blockMapHost(info);
+  const end = off + data.length;
+  let pos = off;
+  let chunk = 0;
+  try {
+    while (pos < end) {
+      const lblk = Math.floor(pos / bs);
+      const inBlk = pos - lblk * bs;
+      const n = Math.min(bs - inBlk, end - pos);
+      const goal = function* (): Sim<number> {
+        return yield* dataGoal(fs, info, lblk);
+      };
+      const { blk, created } = yield* bmapCreate(host, info.disk, lblk, goal);
+      if (created) noteAllocated(fs, info, lblk, blk);
+      const bh = created || n === bs ? fs.cache.getblk(blk) : yield* fs.cache.bread(blk);
+      if (created) bh.data.fill(0);
+      bh.data.set(data.subarray(pos - off, pos - off + n), inBlk);
+      fs.cache.markDirty(bh);
+      yield Math.ceil(n / 1024) * COST.copyKiB;
+      pos += n;
+      if (++chunk % WRITE_CHUNK_BLOCKS === 0 && pos < end) {
+        // Make the part written so far a consistent state, then let the journal commit.
+        yield* finishWrite(fs, info, pos);
+        yield* fs.endWrite();
+      }
+    }
+  } catch (e) {
+    if (pos === off || !(e instanceof Error && 'code' in e && e.code === 'ENOSPC')) {
+      if (pos > off) yield* finishWrite(fs, info, pos);
+      throw e;
+    }
+  }
+  yield* finishWrite(fs, info, pos);
+  return pos - off;
+}
+
+function* finishWrite(fs: Ext2Fs, info: Ext2InodeInfo, pos: number): Sim<void> {
+  if (pos > info.disk.i_size) info.disk.i_size = pos;
+  const t = fs.now();
+  info.disk.i_mtime = info.disk.i_ctime = t;
+  yield* fs.noteLargeFile(info.disk.i_size);
+  yield* fs.writeInode(info);
+}
+
+/** Set the size: shrink frees blocks past the end and zeroes the last block's tail; grow leaves a hole. */
+export function* truncateFile(fs: Ext2Fs, info: Ext2InodeInfo, size: number): Sim<void> {
+  if (size < 0 || !Number.isSafeInteger(size)) throw errno('EINVAL');
+  if (isDir(info.disk.i_mode)) throw errno('EISDIR');
+  if (!isReg(info.disk.i_mode)) throw errno('EINVAL', 'truncate of a non-regular inode');
+  if (size > maxFileSize(fs)) throw errno('EFBIG');
+  yield* setSize(fs, info, size);
+  const t = fs.now();
+  info.disk.i_mtime = info.disk.i_ctime = t;
+  yield* fs.noteLargeFile(size);
+  yield* fs.writeInode(info);
+}
+
+function* setSize(fs: Ext2Fs, info: Ext2InodeInfo, size: number): Sim<void> {
+  const bs = fs.blockSize;
+  if (size < info.disk.i_size) {
+    const host = fs.blockMapHost(info);
+    yield* truncateBlocks(host, info.disk, Math.ceil(size / bs));
+    if (size % bs !== 0 && isReg(info.disk.i_mode)) {
+      const blk = yield* bmapLookup(host, info.disk, Math.floor(size / bs));
+      if (blk) {
+        const bh = yield* fs.cache.bread(blk);
+        bh.data.fill(0, size % bs);
+        fs.cache.markDirty(bh);
+      }
+    }
+    discardWindow(fs, info);
+    if (info.alloc.layout === 'goal') info.alloc.i_next_alloc_block = info.alloc.i_next_alloc_goal = 0;
+  }
+  info.disk.i_size = size;
+}
+
+export interface Ext2SetAttr {
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  atime?: number;
+  mtime?: number;
+  ctime?: number;
+  size?: number;
+}
+
+/** chmod/chown/utimes/truncate in one call; ctime becomes now unless given. */
+export function* setAttr(fs: Ext2Fs, info: Ext2InodeInfo, attr: Ext2SetAttr): Sim<void> {
+  const d = info.disk;
+  if (attr.size !== undefined && attr.size !== d.i_size) yield* truncateFile(fs, info, attr.size);
+  if (attr.mode !== undefined) d.i_mode = (d.i_mode & S_IFMT) | (attr.mode & 0o7777);
+  if (attr.uid !== undefined) d.i_uid = attr.uid >>> 0;
+  if (attr.gid !== undefined) d.i_gid = attr.gid >>> 0;
+  if (attr.atime !== undefined) d.i_atime = attr.atime >>> 0;
+  if (attr.mtime !== undefined) d.i_mtime = attr.mtime >>> 0;
+  d.i_ctime = attr.ctime !== undefined ? attr.ctime >>> 0 : fs.now();
+  yield* fs.writeInode(info);
+}
+
+/** Free the blocks of a directory being removed (rmdir, rename over a directory). */
+export function* releaseDirBlocks(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {
+  yield* truncateBlocks(fs.blockMapHost(info), info.disk, 0);
+  info.disk.i_size = 0;
+  yield* fs.writeInode(info);
+}
+
+/**
+ * Free an inode with no names: its blocks, its xattr block reference, its
+ * bitmap bit; i_dtime records when (ext2_free_inode / ext2_evict_inode).
+ */
+export function* freeInode(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {
+  const d = info.disk;
+  const dir = isDir(d.i_mode);
+  if (hasBlockMap(fs, info)) yield* truncateBlocks(fs.blockMapHost(info), d, 0);
+  if (d.i_file_acl) yield* releaseXattrBlock(fs, info);
+  d.i_size = 0;
+  d.i_links_count = 0;
+  d.i_dtime = fs.now();
+  if (!hasBlockMap(fs, info)) {
+    // Fast symlink text or a device number: clear it so nothing reads it as blocks.
+    for (let i = 0; i < d.i_block.length; i++) d.i_block[i] = 0;
+    d.i_blocks = 0;
+  }
+  yield* fs.writeInode(info);
+  yield* freeInodeBit(fs, info.ino, dir);
+  discardWindow(fs, info);
+}
+
+/** Drop one reference to a shared extended-attribute block (h_refcount at byte 4). */
+function* releaseXattrBlock(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {
+  const blk = info.disk.i_file_acl;
+  fs.blockMapHost(info).checkBlock(blk, 'xattr block');
+  const bh = yield* fs.cache.bread(blk);
+  if (le32(bh.data, 0) !== 0xea020000) throw errno('EUCLEAN', `inode ${info.ino}: bad xattr block ${blk}`);
+  const ref = le32(bh.data, 4);
+  const host = fs.blockMapHost(info);
+  if (ref <= 1) {
+    yield* host.freeBlock(blk, true);
+  } else {
+    const v = ref - 1;
+    bh.data[4] = v & 0xff;
+    bh.data[5] = (v >>> 8) & 0xff;
+    bh.data[6] = (v >>> 16) & 0xff;
+    bh.data[7] = (v >>> 24) & 0xff;
+    yield* fs.dirtyMeta(bh);
+  }
+  info.disk.i_blocks = Math.max(0, info.disk.i_blocks - fs.blockSize / 512);
+  info.disk.i_file_acl = 0;
+}

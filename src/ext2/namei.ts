@@ -1,0 +1,312 @@
+/**
+ * Name-space operations on inodes: create (any file type), mkdir, unlink,
+ * rmdir, link, symlink/readlink and rename, keeping link counts exact
+ * (files: one per name; directories: 2 + subdirectories) and never leaving
+ * a name that points at a freed inode.
+ *
+ * Inodes whose last name goes away are not freed here: they become orphans
+ * until the glue's drop(ino) (the file may still be open), or unmount.
+ */
+import type { Sim } from '../sim/effects.ts';
+import { errno } from '../sim/errno.ts';
+import { allocInode, freeInodeBit } from './alloc.ts';
+import { bmapCreate, bmapLookup } from './blockmap.ts';
+import { checkName, dirAddEntry, dirIsEmpty, dirLookup, dirRemoveEntry, dirSetEntry, touchDir } from './dir.ts';
+import { initDirBlock } from './dirent.ts';
+import { freeInode, hasBlockMap, isFastSymlink, releaseDirBlocks } from './file.ts';
+import type { Ext2Fs } from './fs.ts';
+import { Ext2InodeInfo, initialAllocState } from './inode-info.ts';
+import { newDiskInode } from './inode.ts';
+import {
+  COST, EXT2_FT_DIR, EXT2_LINK_MAX, EXT2_ROOT_INO, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, fileTypeOfMode, isDir, isLnk,
+  le32, put32,
+} from './layout.ts';
+
+/** A new inode of `mode` (type bits included) owned by uid/gid, cached and written. */
+function* newInode(fs: Ext2Fs, parent: Ext2InodeInfo, mode: number, uid: number, gid: number): Sim<Ext2InodeInfo> {
+  const dir = isDir(mode);
+  const ino = yield* allocInode(fs, parent.i_block_group, dir);
+  const disk = newDiskInode(fs.geo.inodeSize, mode, fs.now());
+  disk.i_uid = uid >>> 0;
+  disk.i_gid = gid >>> 0;
+  disk.i_links_count = 1;
+  disk.i_generation = fs.nextGeneration++ >>> 0;
+  const info = new Ext2InodeInfo(ino, disk, Math.floor((ino - 1) / fs.sb.s_inodes_per_group), initialAllocState(fs.logic.layout));
+  fs.adopt(info);
+  yield* fs.writeInode(info);
+  return info;
+}
+
+/** Undo newInode after a later step failed (e.g. ENOSPC growing the directory). */
+function* abandonInode(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {
+  if (hasBlockMap(fs, info)) {
+    yield* freeInode(fs, info);
+  } else {
+    info.disk.i_links_count = 0;
+    info.disk.i_dtime = fs.now();
+    yield* fs.writeInode(info);
+    yield* freeInodeBit(fs, info.ino, isDir(info.disk.i_mode));
+  }
+  fs.icache.delete(info.ino);
+}
+
+function* mustNotExist(fs: Ext2Fs, dir: Ext2InodeInfo, name: string): Sim<void> {
+  checkName(name);
+  if (!isDir(dir.disk.i_mode)) throw errno('ENOTDIR');
+  if (dir.disk.i_links_count === 0) throw errno('ENOENT', 'directory was removed');
+  if (name === '.' || name === '..' || (yield* dirLookup(fs, dir, name))) throw errno('EEXIST');
+}
+
+/**
+ * Create a non-directory inode named `name` in `dir`. `mode` carries the
+ * type (S_IFREG if none); `rdev` is the device number of a chr/blk node.
+ */
+export function* createNode(fs: Ext2Fs, dir: Ext2InodeInfo, name: string, mode: number, uid: number, gid: number, rdev = 0): Sim<Ext2InodeInfo> {
+  yield* mustNotExist(fs, dir, name);
+  if ((mode & S_IFMT) === 0) mode |= S_IFREG;
+  if (isDir(mode)) throw errno('EINVAL', 'use mkdir for directories');
+  const info = yield* newInode(fs, dir, mode, uid, gid);
+  if (!hasBlockMap(fs, info) && rdev) {
+    // Old-style encoding (ext2 new_encode_dev in i_block[1], old in [0] when it fits).
+    if (rdev < 0x10000) info.disk.i_block[0] = rdev;
+    else info.disk.i_block[1] = rdev;
+    yield* fs.writeInode(info);
+  }
+  try {
+    yield* dirAddEntry(fs, dir, name, info.ino, fileTypeOfMode(mode));
+  } catch (e) {
+    yield* abandonInode(fs, info);
+    throw e;
+  }
+  return info;
+}
+
+/** mkdir: one block holding `.` and `..`, the parent gains a link. */
+export function* makeDir(fs: Ext2Fs, dir: Ext2InodeInfo, name: string, mode: number, uid: number, gid: number): Sim<Ext2InodeInfo> {
+  yield* mustNotExist(fs, dir, name);
+  if (dir.disk.i_links_count >= EXT2_LINK_MAX) throw errno('EMLINK');
+  const info = yield* newInode(fs, dir, S_IFDIR | (mode & 0o7777), uid, gid);
+  try {
+    const host = fs.blockMapHost(info);
+    const goal = function* (): Sim<number> {
+      return fs.sb.s_first_data_block + info.i_block_group * fs.sb.s_blocks_per_group;
+    };
+    const { blk } = yield* bmapCreate(host, info.disk, 0, goal, true);
+    const bh = yield* fs.cache.bread(blk);
+    bh.data.set(initDirBlock(fs.blockSize, info.ino, dir.ino, fs.hasFiletype ? EXT2_FT_DIR : 0));
+    yield* fs.dirtyMeta(bh);
+    info.disk.i_size = fs.blockSize;
+    info.disk.i_links_count = 2;
+    yield* fs.writeInode(info);
+    yield* dirAddEntry(fs, dir, name, info.ino, EXT2_FT_DIR);
+  } catch (e) {
+    yield* abandonInode(fs, info);
+    throw e;
+  }
+  dir.disk.i_links_count++;
+  yield* fs.writeInode(dir);
+  return info;
+}
+
+/** Drop one name from an inode; at zero it waits for drop() as an orphan. */
+function* decLink(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {
+  if (info.disk.i_links_count > 0) info.disk.i_links_count--;
+  info.disk.i_ctime = fs.now();
+  if (info.disk.i_links_count === 0) fs.orphans.add(info.ino);
+  yield* fs.writeInode(info);
+}
+
+/** unlink a non-directory. Returns the inode number the name pointed at. */
+export function* unlinkName(fs: Ext2Fs, dir: Ext2InodeInfo, name: string): Sim<number> {
+  if (name === '.' || name === '..') throw errno('EISDIR');
+  const slot = yield* dirLookup(fs, dir, name);
+  if (!slot) throw errno('ENOENT');
+  const info = yield* fs.iget(slot.ino);
+  if (isDir(info.disk.i_mode)) throw errno('EISDIR');
+  yield* dirRemoveEntry(fs, dir, name);
+  yield* decLink(fs, info);
+  return info.ino;
+}
+
+/** rmdir an empty directory: its blocks go now, the inode at drop(). */
+export function* removeDir(fs: Ext2Fs, dir: Ext2InodeInfo, name: string): Sim<number> {
+  if (name === '.') throw errno('EINVAL');
+  if (name === '..') throw errno('ENOTEMPTY');
+  const slot = yield* dirLookup(fs, dir, name);
+  if (!slot) throw errno('ENOENT');
+  const info = yield* fs.iget(slot.ino);
+  if (!isDir(info.disk.i_mode)) throw errno('ENOTDIR');
+  if (info.ino === EXT2_ROOT_INO) throw errno('EBUSY');
+  if (!(yield* dirIsEmpty(fs, info))) throw errno('ENOTEMPTY');
+  yield* dirRemoveEntry(fs, dir, name);
+  yield* killDir(fs, info);
+  if (dir.disk.i_links_count > 2) dir.disk.i_links_count--;
+  yield* fs.writeInode(dir);
+  return info.ino;
+}
+
+/** An empty directory lost its name: no links, no blocks, orphan until drop(). */
+function* killDir(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {
+  yield* releaseDirBlocks(fs, info);
+  info.disk.i_links_count = 0;
+  info.disk.i_ctime = fs.now();
+  fs.orphans.add(info.ino);
+  yield* fs.writeInode(info);
+}
+
+/** Hard link `target` as `name` in `dir`. */
+export function* linkName(fs: Ext2Fs, target: Ext2InodeInfo, dir: Ext2InodeInfo, name: string): Sim<void> {
+  if (isDir(target.disk.i_mode)) throw errno('EPERM');
+  if (target.disk.i_links_count === 0) throw errno('ENOENT');
+  if (target.disk.i_links_count >= EXT2_LINK_MAX) throw errno('EMLINK');
+  yield* mustNotExist(fs, dir, name);
+  yield* dirAddEntry(fs, dir, name, target.ino, fileTypeOfMode(target.disk.i_mode));
+  target.disk.i_links_count++;
+  target.disk.i_ctime = fs.now();
+  yield* fs.writeInode(target);
+}
+
+/** symlink: targets under 60 bytes live in i_block (fast), longer ones in one block. */
+export function* makeSymlink(fs: Ext2Fs, dir: Ext2InodeInfo, name: string, target: string, uid: number, gid: number): Sim<Ext2InodeInfo> {
+  const bytes = new TextEncoder().encode(target);
+  if (bytes.length === 0) throw errno('ENOENT');
+  if (bytes.length + 1 > fs.blockSize) throw errno('ENAMETOOLONG');
+  yield* mustNotExist(fs, dir, name);
+  const info = yield* newInode(fs, dir, S_IFLNK | 0o777, uid, gid);
+  try {
+    if (bytes.length < 60) {
+      const raw = new Uint8Array(60);
+      raw.set(bytes);
+      for (let i = 0; i < 15; i++) info.disk.i_block[i] = le32(raw, 4 * i);
+    } else {
+      const host = fs.blockMapHost(info);
+      const goal = function* (): Sim<number> {
+        return fs.sb.s_first_data_block + info.i_block_group * fs.sb.s_blocks_per_group;
+      };
+      const { blk } = yield* bmapCreate(host, info.disk, 0, goal, true);
+      const bh = yield* fs.cache.bread(blk);
+      bh.data.fill(0);
+      bh.data.set(bytes);
+      yield* fs.dirtyMeta(bh);
+    }
+    info.disk.i_size = bytes.length;
+    yield* fs.writeInode(info);
+    yield* dirAddEntry(fs, dir, name, info.ino, fileTypeOfMode(S_IFLNK));
+  } catch (e) {
+    yield* abandonInode(fs, info);
+    throw e;
+  }
+  return info;
+}
+
+export function* readSymlink(fs: Ext2Fs, info: Ext2InodeInfo): Sim<string> {
+  if (!isLnk(info.disk.i_mode)) throw errno('EINVAL');
+  const size = info.disk.i_size;
+  if (size > fs.blockSize || size === 0) throw errno('EUCLEAN', `symlink ${info.ino} has size ${size}`);
+  let bytes: Uint8Array;
+  if (isFastSymlink(fs, info)) {
+    if (size >= 60) throw errno('EUCLEAN', `fast symlink ${info.ino} has size ${size}`);
+    const raw = new Uint8Array(60);
+    for (let i = 0; i < 15; i++) put32(raw, 4 * i, info.disk.i_block[i]!);
+    bytes = raw.subarray(0, size);
+  } else {
+    const blk = yield* bmapLookup(fs.blockMapHost(info), info.disk, 0);
+    if (!blk) throw errno('EUCLEAN', `symlink ${info.ino} has no block`);
+    bytes = (yield* fs.cache.bread(blk)).data.slice(0, size);
+  }
+  yield COST.dirent;
+  return new TextDecoder().decode(bytes);
+}
+
+/** Is `anc` an ancestor of (or equal to) `dir`? Walks `..`, bounded so a loop is EUCLEAN. */
+function* isAncestor(fs: Ext2Fs, anc: number, dir: Ext2InodeInfo): Sim<boolean> {
+  let cur = dir;
+  for (let steps = 0; steps < 65536; steps++) {
+    if (cur.ino === anc) return true;
+    if (cur.ino === EXT2_ROOT_INO) return false;
+    const up = yield* dirLookup(fs, cur, '..');
+    if (!up) throw errno('EUCLEAN', `directory ${cur.ino} has no '..'`);
+    if (up.ino === cur.ino) return false;
+    cur = yield* fs.iget(up.ino);
+  }
+  throw errno('EUCLEAN', 'directory loop');
+}
+
+/**
+ * rename(2) at inode level: moves `oldName` in `oldDir` to `newName` in
+ * `newDir`, replacing an existing target (file over file, empty directory
+ * over directory). A moved directory gets its `..` rewritten and, from v2
+ * on, the link its `..` stands for moves from the old parent to the new one
+ * (see logic.ts for the v1 bug). Returns the inode number of a replaced
+ * target whose link count reached zero (now an orphan), or 0.
+ */
+export function* renameEntry(fs: Ext2Fs, oldDir: Ext2InodeInfo, oldName: string, newDir: Ext2InodeInfo, newName: string): Sim<number> {
+  if (oldName === '.' || oldName === '..' || newName === '.' || newName === '..') throw errno('EINVAL');
+  checkName(newName);
+  if (!isDir(oldDir.disk.i_mode) || !isDir(newDir.disk.i_mode)) throw errno('ENOTDIR');
+  const src = yield* dirLookup(fs, oldDir, oldName);
+  if (!src) throw errno('ENOENT');
+  const srcInfo = yield* fs.iget(src.ino);
+  const srcIsDir = isDir(srcInfo.disk.i_mode);
+  const dst = yield* dirLookup(fs, newDir, newName);
+  let dstInfo: Ext2InodeInfo | undefined;
+  if (dst) {
+    if (dst.ino === src.ino) return 0; // both names are the same file: nothing to do
+    dstInfo = yield* fs.iget(dst.ino);
+    const dstIsDir = isDir(dstInfo.disk.i_mode);
+    if (srcIsDir && !dstIsDir) throw errno('ENOTDIR');
+    if (!srcIsDir && dstIsDir) throw errno('EISDIR');
+    if (dstIsDir && !(yield* dirIsEmpty(fs, dstInfo))) throw errno('ENOTEMPTY');
+  }
+  const crossDir = oldDir.ino !== newDir.ino;
+  if (srcIsDir && crossDir) {
+    if (yield* isAncestor(fs, srcInfo.ino, newDir)) throw errno('EINVAL');
+    if (!dst && fs.logic.renameMovesParentLinks && newDir.disk.i_links_count >= EXT2_LINK_MAX) throw errno('EMLINK');
+  }
+  const ft = fileTypeOfMode(srcInfo.disk.i_mode);
+  let orphan = 0;
+  if (dst && dstInfo) {
+    yield* dirSetEntry(fs, newDir, dst, srcInfo.ino, ft);
+    if (isDir(dstInfo.disk.i_mode)) {
+      yield* killDir(fs, dstInfo);
+      // The replaced directory's `..` no longer counts against newDir.
+      if (newDir.disk.i_links_count > 2) newDir.disk.i_links_count--;
+      yield* fs.writeInode(newDir);
+    } else {
+      yield* decLink(fs, dstInfo);
+    }
+    if (dstInfo.disk.i_links_count === 0) orphan = dstInfo.ino;
+  } else {
+    yield* dirAddEntry(fs, newDir, newName, srcInfo.ino, ft);
+  }
+  yield* dirRemoveEntry(fs, oldDir, oldName);
+  if (srcIsDir && crossDir) {
+    const dotdot = yield* dirLookup(fs, srcInfo, '..');
+    if (!dotdot) throw errno('EUCLEAN', `directory ${srcInfo.ino} has no '..'`);
+    yield* dirSetEntry(fs, srcInfo, dotdot, newDir.ino, EXT2_FT_DIR);
+    if (fs.logic.renameMovesParentLinks) {
+      if (oldDir.disk.i_links_count > 2) oldDir.disk.i_links_count--;
+      newDir.disk.i_links_count++;
+    }
+    // v1: the links stay where they were (the bug e2fsck reports as a wrong ref count).
+    yield* fs.writeInode(oldDir);
+    yield* fs.writeInode(newDir);
+  }
+  srcInfo.disk.i_ctime = fs.now();
+  yield* fs.writeInode(srcInfo);
+  yield* touchDir(fs, oldDir);
+  if (crossDir) yield* touchDir(fs, newDir);
+  return orphan;
+}
+
+/** The glue released its last reference: free the inode if it has no names; evict it. */
+export function* dropInode(fs: Ext2Fs, ino: number): Sim<void> {
+  const info = fs.icache.get(ino);
+  if (!info) return;
+  if (info.disk.i_links_count === 0 && fs.orphans.has(ino)) {
+    yield* freeInode(fs, info);
+    fs.orphans.delete(ino);
+  }
+  fs.icache.delete(ino);
+  fs.rsvWindows.delete(ino);
+}
