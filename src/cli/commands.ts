@@ -2,5 +2,6 @@
 import type { Command } from './command.ts';
 import { demoCommand } from './cmd-demo.ts';
 import { keygenCommand, packCommand, signCommand } from './cmd-package.ts';
+import { machineCommand } from './cmd-machine.ts';
 
-export const COMMANDS: Command[] = [demoCommand, keygenCommand, signCommand, packCommand];
+export const COMMANDS: Command[] = [demoCommand, keygenCommand, signCommand, packCommand, machineCommand];

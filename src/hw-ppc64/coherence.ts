@@ -22,10 +22,13 @@
  * sharer); to a line not held it fetches the line exclusive (one transaction
  * that also invalidates).
  *
- * Serialisation: transfers and invalidations of one line queue behind each
- * other (the line can be in one place at a time): a request issued while the
- * line is busy waits until it is free, then pays its latency; the wait is
- * counted as stall cycles. This is what makes a contended line cost more per
+ * Serialisation: transactions on one line queue behind each other. A request
+ * issued while the line is busy waits until it is free, then pays its
+ * latency; the wait is counted as stall cycles. An ownership transfer or an
+ * invalidation keeps the line busy for its whole latency (the line can be in
+ * one place at a time); a read that leaves the line shared keeps it busy only
+ * for `readOccupancy` (reads overlap, except for their address tenure). A
+ * miss pays the transaction plus the hit cost. This is what makes a contended line cost more per
  * operation as CPUs are added. Each access takes effect when issued (at the
  * issuing CPU's clock; the engine issues in global time order); the returned
  * cycles are then charged to the issuing thread.
@@ -146,7 +149,7 @@ export class Directory {
     }
     this.holders[w] = this.holders[w]! | bit;
     this.count[line] = this.count[line]! + 1;
-    return this.occupy(line, now, lat, ctr) + hitCost;
+    return this.occupy(line, now, lat, lat < this.costs.readOccupancy ? lat : this.costs.readOccupancy, ctr) + hitCost;
   }
 
   /**
@@ -188,7 +191,7 @@ export class Directory {
     this.count[line] = 1;
     this.state[line] = M;
     this.owner[line] = cpu;
-    return this.occupy(line, now, lat, ctr) + hitCost;
+    return this.occupy(line, now, lat, lat, ctr) + hitCost;
   }
 
   /** A miss served by another cache: L2 latency on the same chip, else c2c. */
@@ -208,11 +211,14 @@ export class Directory {
     return this.costs.c2c;
   }
 
-  /** Queue behind earlier transfers of `line`; returns wait + latency. */
-  private occupy(line: number, now: number, lat: number, ctr: CpuCounters): number {
+  /**
+   * Queue behind earlier transactions on `line`, keep it busy for `hold`
+   * cycles; returns wait + latency.
+   */
+  private occupy(line: number, now: number, lat: number, hold: number, ctr: CpuCounters): number {
     const b = this.busy[line]!;
     const start = b > now ? b : now;
-    this.busy[line] = start + lat;
+    this.busy[line] = start + hold;
     ctr.stallCycles += start - now;
     return start - now + lat;
   }

@@ -24,6 +24,7 @@ export type CostName =
   | 'c2c'
   | 'invalidate'
   | 'invalidatePerSharer'
+  | 'readOccupancy'
   | 'larx'
   | 'stcx'
   | 'stcxFail'
@@ -42,7 +43,7 @@ export type CostName =
   | 'diskIrq';
 
 export const COST_NAMES: readonly CostName[] = [
-  'l1Hit', 'l2Hit', 'storeHit', 'memory', 'c2c', 'invalidate', 'invalidatePerSharer',
+  'l1Hit', 'l2Hit', 'storeHit', 'memory', 'c2c', 'invalidate', 'invalidatePerSharer', 'readOccupancy',
   'larx', 'stcx', 'stcxFail', 'alu', 'sync', 'lwsync', 'isync', 'mftb',
   'ipiSend', 'ipiLatency', 'contextSwitch', 'irqEntry', 'irqExit', 'spinIteration',
   'diskSubmit', 'diskIrq',
@@ -57,6 +58,7 @@ export const COST_MEANING: Readonly<Record<CostName, string>> = {
   c2c: 'line supplied by another chip\'s cache (modified or clean)',
   invalidate: 'store to a shared line: invalidate the other copies (upgrade S->M)',
   invalidatePerSharer: 'extra invalidate cycles per other sharer',
+  readOccupancy: 'cycles a shared read of a line keeps the line busy for the next request',
   larx: 'lwarx/ldarx hitting a held line (performed at the L2)',
   stcx: 'successful stwcx./stdcx. to an owned line',
   stcxFail: 'failed stwcx./stdcx. (reservation lost)',
@@ -128,6 +130,10 @@ const PPC970: ModelSpec = {
       cycles: 0,
       source: A + 'snooping bus: one broadcast reaches every cache, so the cost does not grow with sharers',
     },
+    readOccupancy: {
+      cycles: 24,
+      source: A + 'reads of one line overlap except for the address tenure on the bus; ownership transfers and invalidations occupy the line for their whole latency',
+    },
     larx: { cycles: 12, source: A + 'the reservation is kept at the L2, so lwarx costs an L2 hit (l2Hit above)' },
     stcx: { cycles: 12, source: A + 'stwcx. is performed at the L2 like lwarx' },
     stcxFail: { cycles: 12, source: A + 'a failed stwcx. is decided at the L2 with no bus traffic' },
@@ -165,6 +171,7 @@ const POWER5: ModelSpec = {
     c2c: { cycles: 120, source: A + 'not found; a transfer between chips of one MCM. Clean and modified lines cost the same' },
     invalidate: { cycles: 70, source: A + 'an address-only fabric transaction' },
     invalidatePerSharer: { cycles: 0, source: A + 'broadcast snooping fabric: cost does not grow with sharers' },
+    readOccupancy: { cycles: 16, source: A + 'address tenure on the fabric; exclusive transfers occupy the line for their whole latency' },
     larx: { cycles: 14, source: A + 'the reservation is kept at the L2 (l2Hit above)' },
     stcx: { cycles: 14, source: A + 'stwcx. is performed at the L2' },
     stcxFail: { cycles: 14, source: A + 'decided at the L2 with no fabric traffic' },
