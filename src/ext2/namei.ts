@@ -248,6 +248,9 @@ export function* renameEntry(fs: Ext2Fs, oldDir: Ext2InodeInfo, oldName: string,
   if (!src) throw errno('ENOENT');
   const srcInfo = yield* fs.iget(src.ino);
   const srcIsDir = isDir(srcInfo.disk.i_mode);
+  const crossDir = oldDir.ino !== newDir.ino;
+  // Moving a directory under itself is checked first, as Linux's lock_rename trap does.
+  if (srcIsDir && crossDir && (yield* isAncestor(fs, srcInfo.ino, newDir))) throw errno('EINVAL');
   const dst = yield* dirLookup(fs, newDir, newName);
   let dstInfo: Ext2InodeInfo | undefined;
   if (dst) {
@@ -258,9 +261,7 @@ export function* renameEntry(fs: Ext2Fs, oldDir: Ext2InodeInfo, oldName: string,
     if (!srcIsDir && dstIsDir) throw errno('EISDIR');
     if (dstIsDir && !(yield* dirIsEmpty(fs, dstInfo))) throw errno('ENOTEMPTY');
   }
-  const crossDir = oldDir.ino !== newDir.ino;
   if (srcIsDir && crossDir) {
-    if (yield* isAncestor(fs, srcInfo.ino, newDir)) throw errno('EINVAL');
     if (!dst && fs.logic.renameMovesParentLinks && newDir.disk.i_links_count >= EXT2_LINK_MAX) throw errno('EMLINK');
   }
   const ft = fileTypeOfMode(srcInfo.disk.i_mode);
