@@ -59,6 +59,10 @@ export class Journal {
   /** Commits and checkpoints done (statistics). */
   commits = 0;
   checkpoints = 0;
+  /** Times the head wrapped from the end of the log to s_first. */
+  wraps = 0;
+  /** Revoke records written. */
+  revokesWritten = 0;
 
   constructor(
     private readonly dev: BlockDevice,
@@ -170,6 +174,7 @@ export class Journal {
       const chunk = revs.slice(i, i + rcap);
       yield chunk.length * COST.journalTag;
       yield* this.writeLog(this.head, encodeRevoke(bs, t.tid, chunk));
+      this.revokesWritten += chunk.length;
       this.advance();
     }
     // Descriptor + block copies.
@@ -204,7 +209,9 @@ export class Journal {
   }
 
   private advance(): void {
-    this.head = this.nextLog(this.head);
+    const next = this.nextLog(this.head);
+    if (next < this.head) this.wraps++;
+    this.head = next;
     this.used++;
   }
 

@@ -87,6 +87,8 @@ export interface WorkloadOptions {
   after?: (i: number) => void;
   /** Restrict to some ops (default: all). */
   only?: string[];
+  /** Receives the op log as it is written (useful when an op throws). */
+  log?: string[];
 }
 
 const NAMES = ['a', 'b', 'c', 'dd', 'eee', 'file', 'x'.repeat(40), 'longer-name-number', 'z', 'q1', 'q2', 'n'.repeat(200)];
@@ -94,7 +96,7 @@ const NAMES = ['a', 'b', 'c', 'dd', 'eee', 'file', 'x'.repeat(40), 'longer-name-
 /** Run `o.ops` random operations. Returns the op log (for debugging). */
 export function runWorkload(fs: Ext2Fs, sh: Shadow, seed: number, o: WorkloadOptions): string[] {
   const r = new Prng(seed);
-  const log: string[] = [];
+  const log: string[] = o.log ?? [];
   const maxWrite = o.maxWrite ?? 20000;
   const kinds = o.only ?? ['create', 'create', 'mkdir', 'write', 'write', 'write', 'truncate', 'link', 'symlink', 'rename', 'rename', 'unlink', 'rmdir', 'read'];
   for (let i = 0; i < o.ops; i++) {
@@ -175,6 +177,7 @@ export function runWorkload(fs: Ext2Fs, sh: Shadow, seed: number, o: WorkloadOpt
         const target = r.int(2) ? 'target-' + r.int(1000) : 'long/'.repeat(10 + r.int(40));
         const info = run(fs.symlink(d.ino, name, target, 0, 0));
         d.children!.set(name, { ino: info.ino, kind: 'symlink', parent: d, target });
+        sh.nlink.set(info.ino, 1);
         break;
       }
       case 'rename': {
@@ -248,7 +251,9 @@ function dropName(fs: Ext2Fs, sh: Shadow, n: SNode): void {
   const left = (sh.nlink.get(n.ino) ?? 1) - 1;
   sh.nlink.set(n.ino, left);
   if (left === 0) {
+    // Inode numbers are reused: forget everything about this one.
     sh.contents.delete(n.ino);
+    sh.nlink.delete(n.ino);
     run(fs.drop(n.ino));
   }
 }
