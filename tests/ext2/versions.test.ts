@@ -1,0 +1,143 @@
+/**
+ * Version hooks: v1's rename bug is caught by e2fsck, v2 and v3 are clean
+ * on the same workload; exportState/importState hands a mounted fs to a new
+ * engine instance (v2 -> v3 converts every cached inode, v3 -> v2 rolls back).
+ */
+import { describe, it, expect } from 'vitest';
+import { join } from 'node:path';
+import { Ext2Fs } from '../../src/ext2/fs.ts';
+import { runMke2fs } from '../../src/ext2/mke2fs.ts';
+import { EXT3_V1, EXT3_V2, EXT3_V3, type Ext2Logic } from '../../src/ext2/logic.ts';
+import { exportState, importState } from '../../src/ext2/state.ts';
+import { convertInodeV2toV3, convertInodeV3toV2 } from '../../src/ext2/inode-info.ts';
+import { EXT2_ROOT_INO } from '../../src/ext2/layout.ts';
+import { MemDevice, fsck, requireE2fsprogs, run, tmpDir } from './helpers.ts';
+import { Shadow, runWorkload, verifyTree } from './workload.ts';
+
+let clock = 1_400_000_000;
+const now = (): number => clock++;
+
+function fresh(dir: string): MemDevice {
+  const img = join(dir, 'base');
+  runMke2fs(img, { type: 'ext3', blockSize: 1024, blocks: 16384 });
+  return MemDevice.fromFile(img);
+}
+
+/** mkdir /a /b /a/d; rename /a/d -> /b/d; plus a random workload. */
+function bugWorkload(fs: Ext2Fs): void {
+  const a = run(fs.mkdir(EXT2_ROOT_INO, 'a', 0o755, 0, 0));
+  const b = run(fs.mkdir(EXT2_ROOT_INO, 'b', 0o755, 0, 0));
+  run(fs.mkdir(a.ino, 'd', 0o755, 0, 0));
+  run(fs.rename(a.ino, 'd', b.ino, 'd'));
+}
+
+describe('module generations', () => {
+  const cases: [Ext2Logic, boolean][] = [[EXT3_V1, false], [EXT3_V2, true], [EXT3_V3, true]];
+  for (const [logic, clean] of cases) {
+    it(`${logic.name}: e2fsck ${clean ? 'clean' : 'reports the link-count bug'}`, () => {
+      requireE2fsprogs();
+      const { dir, cleanup } = tmpDir();
+      try {
+        const dev = fresh(dir);
+        const fs = run(Ext2Fs.mount(dev, { now, logic }));
+        bugWorkload(fs);
+        if (clean) {
+          const sh = Shadow.fromFs(fs);
+          runWorkload(fs, sh, 31, { ops: 200, syncEvery: 20 });
+          verifyTree(fs, sh);
+        }
+        run(fs.unmount());
+        const img = join(dir, 'img');
+        dev.saveTo(img);
+        const r = fsck(img);
+        if (clean) {
+          expect(r.status, r.out).toBe(0);
+        } else {
+          expect(r.status).toBe(4);
+          expect(r.out).toMatch(/ref count is 3, should be 2/);
+          expect(r.out).toMatch(/ref count is 2, should be 3/);
+        }
+      } finally {
+        cleanup();
+      }
+    });
+  }
+
+  it('v3 places a file in its reservation window while another file grows', () => {
+    const { dir, cleanup } = tmpDir();
+    try {
+      const dev = fresh(dir);
+      const fs = run(Ext2Fs.mount(dev, { now, logic: EXT3_V3 }));
+      const f1 = run(fs.create(EXT2_ROOT_INO, 'f1', 0o644, 0, 0));
+      const f2 = run(fs.create(EXT2_ROOT_INO, 'f2', 0o644, 0, 0));
+      for (let i = 0; i < 8; i++) {
+        run(fs.write(f1.ino, i * 1024, new Uint8Array(1024).fill(1)));
+        run(fs.write(f2.ino, i * 1024, new Uint8Array(1024).fill(2)));
+      }
+      const w1 = f1.alloc.layout === 'rsv' ? f1.alloc.i_rsv_window : null;
+      expect(w1).not.toBeNull();
+      // Interleaved writers still get contiguous direct blocks.
+      const b1 = f1.disk.i_block.slice(0, 8);
+      expect(b1.every((b, i) => i === 0 || b === b1[i - 1]! + 1)).toBe(true);
+      run(fs.unmount());
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('live update v2 -> v3 -> v2 through exportState/importState, without unmount', () => {
+    requireE2fsprogs();
+    const { dir, cleanup } = tmpDir();
+    try {
+      const dev = fresh(dir);
+      const v2 = run(Ext2Fs.mount(dev, { now, logic: EXT3_V2 }));
+      const sh = Shadow.fromFs(v2);
+      runWorkload(v2, sh, 77, { ops: 120 });
+      // An open, unlinked file must survive the handover.
+      const open = run(v2.create(EXT2_ROOT_INO, 'open-unlinked', 0o644, 0, 0));
+      run(v2.write(open.ino, 0, new TextEncoder().encode('still here')));
+      run(v2.unlink(EXT2_ROOT_INO, 'open-unlinked'));
+      const snap = run(exportState(v2));
+      const json = JSON.parse(JSON.stringify(snap));
+      expect(json.inodes.length).toBeGreaterThan(5);
+      expect(json.inodes.every((i: { alloc: { layout: string } }) => i.alloc.layout === 'goal')).toBe(true);
+      const v3 = run(importState(dev, json, { now, logic: EXT3_V3, cache: v2.cache }));
+      v2.retired = true;
+      expect([...v3.icache.values()].every((i) => i.alloc.layout === 'rsv')).toBe(true);
+      expect(new TextDecoder().decode(run(v3.read(open.ino, 0, 100)))).toBe('still here');
+      runWorkload(v3, sh, 78, { ops: 120 });
+      verifyTree(v3, sh);
+      // Roll back to v2.
+      const back = run(importState(dev, JSON.parse(JSON.stringify(run(exportState(v3)))), { now, logic: EXT3_V2 }));
+      v3.retired = true;
+      expect([...back.icache.values()].every((i) => i.alloc.layout === 'goal')).toBe(true);
+      runWorkload(back, sh, 79, { ops: 80 });
+      verifyTree(back, sh);
+      run(back.drop(open.ino));
+      run(back.unmount());
+      const img = join(dir, 'img');
+      dev.saveTo(img);
+      const r = fsck(img);
+      expect(r.status, r.out).toBe(0);
+      expect(() => run(v2.lookup(EXT2_ROOT_INO, 'x'))).toThrow(/retired/);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('per-inode converters round-trip the allocation goal', () => {
+    const { dir, cleanup } = tmpDir();
+    try {
+      const fs = run(Ext2Fs.mount(fresh(dir), { now, logic: EXT3_V2 }));
+      const f = run(fs.create(EXT2_ROOT_INO, 'f', 0o644, 0, 0));
+      run(fs.write(f.ino, 0, new Uint8Array(5000)));
+      const v3 = convertInodeV2toV3(f);
+      expect(v3.alloc.layout).toBe('rsv');
+      const v2 = convertInodeV3toV2(v3);
+      expect(v2.alloc).toEqual(f.alloc);
+      expect(v2.disk).toBe(f.disk);
+    } finally {
+      cleanup();
+    }
+  });
+});
