@@ -1,0 +1,139 @@
+/**
+ * Attribute and file-system syscalls: stat, lstat, truncate, chmod, chown,
+ * lchown, statfs, chdir, sync.
+ */
+import type { Sim } from '../../sim/effects.ts';
+import { errno } from '../../sim/errno.ts';
+import { newIattr, notify_change, vfs_getattr } from '../attr.ts';
+import type { Dentry } from '../dentry.ts';
+import { LOOKUP_DIRECTORY, LOOKUP_FOLLOW, path_lookup } from '../namei.ts';
+import { iterate_supers } from '../namespace.ts';
+import { do_truncate } from '../open.ts';
+import { inode_permission } from '../permission.ts';
+import { sync_filesystem } from '../super.ts';
+import type { Task } from '../task.ts';
+import { ATTR_GID, ATTR_MODE, ATTR_UID, MAY_EXEC, MAY_WRITE, S_IALLUGO, S_ISDIR, S_ISREG, type Stat, type Statfs } from '../types.ts';
+import { sysfail, walkCost } from './common.ts';
+
+/** stat(2): follows a final symlink. */
+export function* stat(t: Task, path: string): Sim<Stat> {
+  try {
+    const nd = yield* path_lookup(t, path, LOOKUP_FOLLOW);
+    const st = yield* vfs_getattr(nd.dentry, nd.dentry.d_inode!);
+    yield walkCost(t, nd);
+    return st;
+  } catch (e) {
+    throw sysfail(e, 'stat', path);
+  }
+}
+
+/** lstat(2): a final symlink itself. */
+export function* lstat(t: Task, path: string): Sim<Stat> {
+  try {
+    const nd = yield* path_lookup(t, path, 0);
+    const st = yield* vfs_getattr(nd.dentry, nd.dentry.d_inode!);
+    yield walkCost(t, nd);
+    return st;
+  } catch (e) {
+    throw sysfail(e, 'lstat', path);
+  }
+}
+
+/** truncate(2): EINVAL for a negative length, EISDIR for a directory, EACCES without write permission. */
+export function* truncate(t: Task, path: string, length: number): Sim<void> {
+  try {
+    if (length < 0) throw errno('EINVAL');
+    const nd = yield* path_lookup(t, path, LOOKUP_FOLLOW);
+    const inode = nd.dentry.d_inode!;
+    if (S_ISDIR(inode.i_mode)) throw errno('EISDIR');
+    if (!S_ISREG(inode.i_mode)) throw errno('EINVAL');
+    yield* inode_permission(t.cred, inode, MAY_WRITE);
+    yield* do_truncate(t.cred, nd.dentry, length);
+    yield walkCost(t, nd) + t.kernel.costs.metaOp;
+  } catch (e) {
+    throw sysfail(e, 'truncate', path);
+  }
+}
+
+function* setattr_locked(t: Task, dentry: Dentry, valid: number, mode: number, uid: number, gid: number): Sim<void> {
+  const inode = dentry.d_inode!;
+  const attr = newIattr(valid);
+  attr.ia_mode = mode;
+  attr.ia_uid = uid;
+  attr.ia_gid = gid;
+  yield* inode.i_rwsem.lock();
+  try {
+    yield* notify_change(t.cred, dentry, attr);
+  } finally {
+    yield* inode.i_rwsem.unlock();
+  }
+}
+
+/** chmod(2): follows symlinks; only the owner or CAP_FOWNER (else EPERM). */
+export function* chmod(t: Task, path: string, mode: number): Sim<void> {
+  try {
+    const nd = yield* path_lookup(t, path, LOOKUP_FOLLOW);
+    yield* setattr_locked(t, nd.dentry, ATTR_MODE, mode & S_IALLUGO, -1, -1);
+    yield walkCost(t, nd) + t.kernel.costs.metaOp;
+  } catch (e) {
+    throw sysfail(e, 'chmod', path);
+  }
+}
+
+function* chown_common(t: Task, path: string, uid: number, gid: number, follow: boolean, name: string): Sim<void> {
+  try {
+    const nd = yield* path_lookup(t, path, follow ? LOOKUP_FOLLOW : 0);
+    let valid = 0;
+    if (uid !== -1) valid |= ATTR_UID;
+    if (gid !== -1) valid |= ATTR_GID;
+    yield* setattr_locked(t, nd.dentry, valid, 0, uid, gid);
+    yield walkCost(t, nd) + t.kernel.costs.metaOp;
+  } catch (e) {
+    throw sysfail(e, name, path);
+  }
+}
+
+/** chown(2): -1 leaves uid or gid unchanged. */
+export function chown(t: Task, path: string, uid: number, gid: number): Sim<void> {
+  return chown_common(t, path, uid, gid, true, 'chown');
+}
+
+export function lchown(t: Task, path: string, uid: number, gid: number): Sim<void> {
+  return chown_common(t, path, uid, gid, false, 'lchown');
+}
+
+/** statfs(2): the file system's ->statfs (ENOSYS without one). */
+export function* statfs(t: Task, path: string): Sim<Statfs> {
+  try {
+    const nd = yield* path_lookup(t, path, LOOKUP_FOLLOW);
+    const sf = nd.dentry.d_sb.s_op.statfs;
+    if (!sf) throw errno('ENOSYS');
+    const r = yield* sf(nd.dentry);
+    yield walkCost(t, nd);
+    return r;
+  } catch (e) {
+    throw sysfail(e, 'statfs', path);
+  }
+}
+
+/** chdir(2). */
+export function* chdir(t: Task, path: string): Sim<void> {
+  try {
+    const nd = yield* path_lookup(t, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY);
+    yield* inode_permission(t.cred, nd.dentry.d_inode!, MAY_EXEC);
+    t.set_fs_pwd(nd.mnt, nd.dentry);
+    yield walkCost(t, nd);
+  } catch (e) {
+    throw sysfail(e, 'chdir', path);
+  }
+}
+
+/** sync(2): write back every mounted file system. */
+export function* sync(t: Task): Sim<void> {
+  try {
+    for (const sb of iterate_supers(t.kernel)) yield* sync_filesystem(sb);
+    yield t.kernel.costs.syscallEntry;
+  } catch (e) {
+    throw sysfail(e, 'sync');
+  }
+}
