@@ -22,7 +22,8 @@
  * Markers: a VP thread marker is `genCount` at time T; it has ELAPSED once
  * `genCount - marker >= 2`: "two generations must pass to ensure all threads
  * with respect to a given starting generation have terminated". Threads
- * activated after T do not hold it back.
+ * activated once the VP has moved on to the next generation do not hold it
+ * back (one activated after T but still in T's generation does).
  *
  * K42 request threads (PPC server threads, scheduled functions) are short
  * and activate/deactivate around each request: `spawnRequest` runs a body

@@ -1,6 +1,6 @@
 /** Test objects and machine setup for the K42 suites. */
 import { Machine } from '../../src/hw-ppc64/index.ts';
-import type { Sim } from '../../src/sim/index.ts';
+import { sleep, type Sim } from '../../src/sim/index.ts';
 import {
   COSMgr,
   CObjRep,
@@ -84,15 +84,18 @@ export class ServiceRep extends CObjRep {
       t.popFrame(this.svc.module);
     }
   }
-  *recurse(id: number, depth: number, work: number): Sim<number> {
+  /** Recursion through the ref; `io` makes each level wait (sleep) instead of computing. */
+  *recurse(id: number, depth: number, work: number, io = false): Sim<number> {
     const t = this.cos.hw.engine.current!;
     t.pushFrame(this.svc.module, 'recurse');
     try {
-      yield work;
+      if (io) yield* sleep(work);
+      else yield work;
       if (depth > 0) {
         const me = yield* this.cos.DREF(this.myRoot.myRef as never as import('../../src/k42/index.ts').CORef<ServiceRep>);
-        return yield* me.recurse(id, depth - 1, work);
+        return yield* me.recurse(id, depth - 1, work, io);
       }
+      this.svc.state.calls++;
       this.svc.log.push({ id, version: this.version });
       return this.version;
     } finally {
