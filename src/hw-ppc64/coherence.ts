@@ -27,8 +27,9 @@
  * latency; the wait is counted as stall cycles. An ownership transfer or an
  * invalidation keeps the line busy for its whole latency (the line can be in
  * one place at a time); a read that leaves the line shared keeps it busy only
- * for `readOccupancy` (reads overlap, except for their address tenure). A
- * miss pays the transaction plus the hit cost. This is what makes a contended line cost more per
+ * for `readOccupancy` (reads overlap, except for their address tenure); a
+ * lwarx miss keeps it `larxHold` cycles longer (see `loadReserve`). A miss
+ * pays the transaction plus the hit cost. This is what makes a contended line cost more per
  * operation as CPUs are added. Each access takes effect when issued (at the
  * issuing CPU's clock; the engine issues in global time order); the returned
  * cycles are then charged to the issuing thread.
@@ -85,6 +86,10 @@ export class Directory {
   private holders = new Uint32Array(0);
   private count = new Uint16Array(0);
   private busy = new Float64Array(0);
+  /** End of the larx hold window of the line's current owner (0: none). */
+  private holdEnd = new Float64Array(0);
+  /** When a queued larx request downgrades the owner to S (0: none pending). */
+  private yieldAt = new Float64Array(0);
   storeGen = new Float64Array(0);
   private lines = 0;
   private readonly words: number;
@@ -112,6 +117,8 @@ export class Directory {
     this.holders = grow(this.holders, (l) => new Uint32Array(l), this.words);
     this.count = grow(this.count, (l) => new Uint16Array(l));
     this.busy = grow(this.busy, (l) => new Float64Array(l));
+    this.holdEnd = grow(this.holdEnd, (l) => new Float64Array(l));
+    this.yieldAt = grow(this.yieldAt, (l) => new Float64Array(l));
     this.storeGen = grow(this.storeGen, (l) => new Float64Array(l));
     this.lines = cap;
   }
@@ -128,6 +135,7 @@ export class Directory {
    */
   load(cpu: number, line: number, now: number, hitCost: number): number {
     if (line >= this.lines) this.ensure(line + 1);
+    this.expire(line, now);
     const ctr = this.counters[cpu]!;
     const w = line * this.words + (cpu >>> 5);
     const bit = 1 << (cpu & 31);
@@ -153,12 +161,79 @@ export class Directory {
   }
 
   /**
+   * The transaction of a lwarx/ldarx by `cpu` on `line`, issued at cycle
+   * `now`; returns the cycles to charge. A hit (any state) costs `hitCost`.
+   * A miss fetches the line for ownership and keeps it for `larxHold` cycles
+   * after it arrives before serving the next request, so the stwcx. that
+   * follows normally finds it still here (assumption: POWER L2s have such a
+   * forward-progress window for larx/stcx.; its exact form is not in our
+   * notes). The request is snooped when issued: an owner in M or E drops to
+   * S (its next store must upgrade, behind this transfer). The line changes
+   * hands when the data arrives: `completeReserve`.
+   */
+  loadReserve(cpu: number, line: number, now: number, hitCost: number): number {
+    if (line >= this.lines) this.ensure(line + 1);
+    this.expire(line, now);
+    const ctr = this.counters[cpu]!;
+    if ((this.holders[line * this.words + (cpu >>> 5)]! & (1 << (cpu & 31))) !== 0) {
+      ctr.l1Hits++;
+      return hitCost;
+    }
+    ctr.misses++;
+    let lat: number;
+    const st = this.state[line]!;
+    if (st === I) {
+      lat = this.costs.memory;
+      ctr.memory++;
+    } else {
+      lat = this.fromCache(cpu, line, ctr);
+      ctr.invalidations++;
+      // the request is snooped now: the owner keeps a read-only copy and its
+      // next store queues behind this transfer; an owner inside its own larx
+      // hold window keeps write permission until the window ends
+      if (st === M || st === E) {
+        const h = this.holdEnd[line]!;
+        if (h > now) {
+          if (this.yieldAt[line] === 0) this.yieldAt[line] = h;
+        } else {
+          this.state[line] = S;
+        }
+      }
+    }
+    return this.occupy(line, now, lat, lat + this.costs.larxHold, ctr) + hitCost;
+  }
+
+  /**
+   * A lwarx's data has arrived (cycle `now`): unless it already holds the
+   * line, `cpu` now owns it and every other copy is invalidated; other CPUs'
+   * reservations survive (only stores kill them). Its write permission lasts
+   * until the hold window ends if another request is queued for the line.
+   */
+  completeReserve(cpu: number, line: number, now: number): void {
+    const words = this.words;
+    const base = line * words;
+    const w = base + (cpu >>> 5);
+    const bit = 1 << (cpu & 31);
+    if ((this.holders[w]! & bit) !== 0) return;
+    for (let i = 0; i < words; i++) this.holders[base + i] = 0;
+    this.holders[w] = bit;
+    this.count[line] = 1;
+    this.state[line] = E;
+    this.owner[line] = cpu;
+    // requests queued behind this one take the line when the window ends
+    const h = now + this.costs.larxHold;
+    this.holdEnd[line] = h;
+    this.yieldAt[line] = this.busy[line]! > h ? h : 0;
+  }
+
+  /**
    * `cpu` stores to `line` at cycle `now`; returns the cycles to charge.
    * `hitCost` is what a store to an owned line costs (storeHit, or stcx).
    * Afterwards `cpu` holds the line in M and nobody else holds it.
    */
   store(cpu: number, line: number, now: number, hitCost: number): number {
     if (line >= this.lines) this.ensure(line + 1);
+    this.expire(line, now);
     const ctr = this.counters[cpu]!;
     this.storeGen[line] = this.storeGen[line]! + 1;
     const st = this.state[line]!;
@@ -192,6 +267,16 @@ export class Directory {
     this.state[line] = M;
     this.owner[line] = cpu;
     return this.occupy(line, now, lat, lat, ctr) + hitCost;
+  }
+
+  /** Apply a pending downgrade whose time has come (see `loadReserve`). */
+  private expire(line: number, now: number): void {
+    const y = this.yieldAt[line]!;
+    if (y !== 0 && y <= now) {
+      this.yieldAt[line] = 0;
+      const st = this.state[line]!;
+      if (st === M || st === E) this.state[line] = S;
+    }
   }
 
   /** A miss served by another cache: L2 latency on the same chip, else c2c. */

@@ -26,6 +26,7 @@ export type CostName =
   | 'invalidatePerSharer'
   | 'readOccupancy'
   | 'larx'
+  | 'larxHold'
   | 'stcx'
   | 'stcxFail'
   | 'alu'
@@ -44,7 +45,7 @@ export type CostName =
 
 export const COST_NAMES: readonly CostName[] = [
   'l1Hit', 'l2Hit', 'storeHit', 'memory', 'c2c', 'invalidate', 'invalidatePerSharer', 'readOccupancy',
-  'larx', 'stcx', 'stcxFail', 'alu', 'sync', 'lwsync', 'isync', 'mftb',
+  'larx', 'larxHold', 'stcx', 'stcxFail', 'alu', 'sync', 'lwsync', 'isync', 'mftb',
   'ipiSend', 'ipiLatency', 'contextSwitch', 'irqEntry', 'irqExit', 'spinIteration',
   'diskSubmit', 'diskIrq',
 ];
@@ -60,6 +61,7 @@ export const COST_MEANING: Readonly<Record<CostName, string>> = {
   invalidatePerSharer: 'extra invalidate cycles per other sharer',
   readOccupancy: 'cycles a shared read of a line keeps the line busy for the next request',
   larx: 'lwarx/ldarx hitting a held line (performed at the L2)',
+  larxHold: 'after a lwarx miss, cycles the line stays put before serving another CPU',
   stcx: 'successful stwcx./stdcx. to an owned line',
   stcxFail: 'failed stwcx./stdcx. (reservation lost)',
   alu: 'one integer instruction (the add of fetchAdd, the compare of compareAndStore)',
@@ -135,6 +137,10 @@ const PPC970: ModelSpec = {
       source: A + 'reads of one line overlap except for the address tenure on the bus; ownership transfers and invalidations occupy the line for their whole latency',
     },
     larx: { cycles: 12, source: A + 'the reservation is kept at the L2, so lwarx costs an L2 hit (l2Hit above)' },
+    larxHold: {
+      cycles: 32,
+      source: A + 'a forward-progress window (POWER L2s hold a reserved line briefly; form not in our notes): covers add + stwcx.',
+    },
     stcx: { cycles: 12, source: A + 'stwcx. is performed at the L2 like lwarx' },
     stcxFail: { cycles: 12, source: A + 'a failed stwcx. is decided at the L2 with no bus traffic' },
     alu: { cycles: 1, source: A + 'single-cycle integer op' },
@@ -173,6 +179,7 @@ const POWER5: ModelSpec = {
     invalidatePerSharer: { cycles: 0, source: A + 'broadcast snooping fabric: cost does not grow with sharers' },
     readOccupancy: { cycles: 16, source: A + 'address tenure on the fabric; exclusive transfers occupy the line for their whole latency' },
     larx: { cycles: 14, source: A + 'the reservation is kept at the L2 (l2Hit above)' },
+    larxHold: { cycles: 32, source: A + 'forward-progress window for larx/stcx. (form not in our notes): covers add + stwcx.' },
     stcx: { cycles: 14, source: A + 'stwcx. is performed at the L2' },
     stcxFail: { cycles: 14, source: A + 'decided at the L2 with no fabric traffic' },
     alu: { cycles: 1, source: A + 'single-cycle integer op' },

@@ -9,7 +9,12 @@
  * `yield cycles`; because the engine always runs the CPU with the lowest
  * clock, operations of different CPUs are issued in global time order, and a
  * reservation taken by lwarx can be killed by another CPU's store before the
- * stwcx. executes. None of these operations block, so all may run in
+ * stwcx. executes. The one exception is lwarx/ldarx: its line transfer is
+ * issued at once (queued on the line), but the line changes hands, the value
+ * is read and the reservation taken when the transfer completes (after the
+ * charged cycles), as the load is performed only when its data arrives. Taking it at issue would let every CPU queued
+ * for a contended line reserve a value that the first one to get the line
+ * immediately invalidates: one success per N transfers, not per transfer. None of these operations block, so all may run in
  * interrupt context. Calling them outside any thread throws (use the
  * `peek*`/`poke*` helpers in setup code: no cost, no coherence effect).
  *
@@ -155,17 +160,17 @@ export class CpuOps {
   *lwarx(ea: number): Sim<number> {
     const cpu = this.cpuNow('lwarx');
     const pa = this.pa(ea, 4, cpu);
-    const v = this.mem.read32(pa);
-    yield this.reserve(cpu, pa);
-    return v;
+    yield this.fetchForReserve(cpu, pa);
+    this.reserve(cpu, pa);
+    return this.mem.read32(pa);
   }
   /** ldarx: load doubleword and reserve its line. */
   *ldarx(ea: number): Sim<number> {
     const cpu = this.cpuNow('ldarx');
     const pa = this.pa(ea, 8, cpu);
-    const v = this.mem.read64(pa);
-    yield this.reserve(cpu, pa);
-    return v;
+    yield this.fetchForReserve(cpu, pa);
+    this.reserve(cpu, pa);
+    return this.mem.read64(pa);
   }
   /** stwcx.: store word if the reservation holds; true on success (CR0[EQ]). */
   *stwcx(ea: number, v: number): Sim<boolean> {
@@ -186,16 +191,21 @@ export class CpuOps {
     return ok;
   }
 
-  private reserve(cpu: number, pa: number): number {
-    const line = pa >>> LINE_SHIFT;
+  /** The coherence part of a larx, at issue: returns its cycles. */
+  private fetchForReserve(cpu: number, pa: number): number {
     const ctr = this.counters[cpu]!;
     ctr.larx++;
     ctr.loads++;
-    const cost = this.dir.load(cpu, line, this.engine.now, this.costs.larx);
+    return this.dir.loadReserve(cpu, pa >>> LINE_SHIFT, this.engine.now, this.costs.larx);
+  }
+
+  /** The reservation, taken when the larx completes (its data has arrived). */
+  private reserve(cpu: number, pa: number): void {
+    const line = pa >>> LINE_SHIFT;
+    this.dir.completeReserve(cpu, line, this.engine.now);
     this.resLine[cpu] = line;
     this.resGen[cpu] = this.dir.storeGen[line]!;
     this.resOwner[cpu] = this.engine.current;
-    return cost;
   }
 
   private reservationHolds(cpu: number, pa: number): boolean {
