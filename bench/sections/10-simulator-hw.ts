@@ -15,7 +15,7 @@ const OPS = 200;
 interface Result {
   perOp: number;
   failsPerOp: number;
-  transfersPerOp: number;
+  missesPerOp: number;
 }
 
 function measure(model: CpuModel, cpus: number, shared: boolean): Result {
@@ -37,7 +37,7 @@ function measure(model: CpuModel, cpus: number, shared: boolean): Result {
   if (m.peek64(ea, cpus - 1) !== want) throw new Error(`fetchAdd lost updates: ${m.peek64(ea, cpus - 1)} != ${want}`);
   const n = cpus * OPS;
   const t = m.totals();
-  return { perOp: cycles / (cpus * (OPS - 1)), failsPerOp: t.stcxFail / n, transfersPerOp: (t.c2c + t.l2Hits + t.invalidations) / n };
+  return { perOp: cycles / (cpus * (OPS - 1)), failsPerOp: t.stcxFail / n, missesPerOp: t.misses / n };
 }
 
 function sweep(model: CpuModel): string {
@@ -45,10 +45,10 @@ function sweep(model: CpuModel): string {
   for (const cpus of CPU_COUNTS) {
     const s = measure(model, cpus, true);
     const p = measure(model, cpus, false);
-    rows.push([cpus, fmt(s.perOp, 1), fmt(p.perOp, 1), fmt(s.perOp / p.perOp, 1) + 'x', fmt(s.failsPerOp, 2), fmt(s.transfersPerOp, 2)]);
+    rows.push([cpus, fmt(s.perOp, 1), fmt(p.perOp, 1), fmt(s.perOp / p.perOp, 1) + 'x', fmt(s.failsPerOp, 2), fmt(s.missesPerOp, 2)]);
   }
   return table(
-    ['CPUs', 'shared line (cycles/op)', 'line per CPU (cycles/op)', 'ratio', 'shared: failed stdcx./op', 'shared: line transfers/op'],
+    ['CPUs', 'shared line (cycles/op)', 'line per CPU (cycles/op)', 'ratio', 'shared: failed stdcx./op', 'shared: line misses/op'],
     rows,
   );
 }

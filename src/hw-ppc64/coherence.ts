@@ -266,6 +266,8 @@ export class Directory {
     this.count[line] = 1;
     this.state[line] = M;
     this.owner[line] = cpu;
+    this.holdEnd[line] = 0; // a new owner by store has no larx window
+    this.yieldAt[line] = 0;
     return this.occupy(line, now, lat, lat, ctr) + hitCost;
   }
 
