@@ -143,8 +143,9 @@ export class Journal {
   }
 
   /**
-   * Commit the running transaction (ordered data first). `afterCommit` runs
-   * once it is durable (the engine releases blocks freed in it).
+   * Commit the running transaction (ordered data first). When it returns the
+   * transaction is durable; the engine then releases the blocks freed in it
+   * (Ext2Fs.pendingFree).
    */
   *commit(): Sim<void> {
     yield* this.cache.writeback();
