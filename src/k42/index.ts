@@ -17,3 +17,5 @@ export * from './mediated-thread-table.ts';
 export * from './cobj-rep-mediator.ts';
 export * from './cobj-root-mediator.ts';
 export * from './cosmgr.ts';
+export * from './factory.ts';
+export * from './lazy-update.ts';
