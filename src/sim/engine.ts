@@ -280,13 +280,18 @@ export class Engine {
       cancelled: false,
       queued: false,
       fire: () => {
-        const h = new SimThread(this, this.nextTid++, name, cpu, handler(), true, false);
+        // The entry cost is the handler's first compute, so it is charged on
+        // the CPU's own clock when the handler runs (never ahead of the heap).
+        const entry = this.costs.irqEntry;
+        const body = function* (): Sim<void> {
+          if (entry > 0) yield entry;
+          yield* handler();
+        };
+        const h = new SimThread(this, this.nextTid++, name, cpu, body(), true, false);
         h.state = 'running';
         c.irqStack.push(h);
-        if (c.now < this.now) c.now = this.now;
-        c.now += this.costs.irqEntry;
-        this.trace?.irq(c.now, cpu, name, true);
-        this.kick(c, c.now);
+        this.trace?.irq(Math.max(c.now, this.now), cpu, name, true);
+        this.kick(c, this.now);
       },
     };
     this.heap.push(ev, Math.max(at, this.now));
