@@ -32,6 +32,9 @@ export interface ModInfo {
   depends: readonly string[];
 }
 
+/** The module subsystem of each kernel (the VFS layer does not know about modules). */
+const SUBSYSTEMS = new WeakMap<Kernel, ModuleSubsystem>();
+
 export class ModuleSubsystem {
   /** Loaded modules in load order. */
   readonly loaded = new Map<string, Module>();
@@ -39,7 +42,17 @@ export class ModuleSubsystem {
   constructor(
     readonly kernel: Kernel,
     readonly registry: ModuleRegistry,
-  ) {}
+  ) {
+    if (SUBSYSTEMS.has(kernel)) throw new Error('ModuleSubsystem: this kernel already has one');
+    SUBSYSTEMS.set(kernel, this);
+  }
+
+  /** The subsystem of `kernel` (as the syscalls find it from a task). */
+  static of(kernel: Kernel): ModuleSubsystem {
+    const ms = SUBSYSTEMS.get(kernel);
+    if (!ms) throw new Error('no module subsystem on this kernel');
+    return ms;
+  }
 
   get(name: string): Module | undefined {
     return this.loaded.get(name);

@@ -8,24 +8,24 @@ import { errno } from '../../sim/errno.ts';
 import { sysfail } from '../../vfs/sys/common.ts';
 import type { Task } from '../../vfs/task.ts';
 import { CAP_SYS_MODULE } from '../../vfs/types.ts';
-import type { ModuleSubsystem } from './loader.ts';
+import { ModuleSubsystem } from './loader.ts';
 import type { Module } from './module.ts';
 
-export function* init_module(t: Task, ms: ModuleSubsystem, name: string): Sim<Module> {
+export function* init_module(t: Task, name: string): Sim<Module> {
   try {
     if (!t.cred.capable(CAP_SYS_MODULE)) throw errno('EPERM');
     yield t.kernel.costs.syscallEntry;
-    return yield* ms.insmod(name);
+    return yield* ModuleSubsystem.of(t.kernel).insmod(name);
   } catch (e) {
     throw sysfail(e, 'init_module', name);
   }
 }
 
-export function* delete_module(t: Task, ms: ModuleSubsystem, name: string): Sim<void> {
+export function* delete_module(t: Task, name: string): Sim<void> {
   try {
     if (!t.cred.capable(CAP_SYS_MODULE)) throw errno('EPERM');
     yield t.kernel.costs.syscallEntry;
-    yield* ms.rmmod(name);
+    yield* ModuleSubsystem.of(t.kernel).rmmod(name);
   } catch (e) {
     throw sysfail(e, 'delete_module', name);
   }
