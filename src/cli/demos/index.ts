@@ -1,5 +1,7 @@
 /** Loads every built-in demo (each file registers itself). */
 import './sim-contention.ts';
+import './k42-hotswap.ts';
+import './k42-dynupdate.ts';
 
 export { listDemos, findDemo } from './registry.ts';
 /** The demo `npm run demo` runs: the best one there is. */
