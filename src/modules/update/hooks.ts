@@ -1,0 +1,56 @@
+/**
+ * What a module provides to be live-updatable on the Linux path: the state
+ * formats it speaks and the export/import/convert hooks the update manager
+ * calls during `transfer`.
+ *
+ * Contract, in the order the manager uses it:
+ *
+ *  1. `check`: the OLD module's `exportFormats` meet the NEW module's
+ *     `importFormats` (best first); the chosen format's zod schema must be
+ *     registered (snapshot.ts `registerStateFormat`).
+ *  2. `transfer`, with the old module quiescent (no thread inside it):
+ *     - `old.exportState(format)` flushes dirty state (to the buffer cache
+ *       or the disk) and returns a plain JSON-able snapshot. It may block
+ *       (I/O). It must leave the old module able to go on serving: if the
+ *       update rolls back, the old module keeps running as if nothing
+ *       happened.
+ *     - the manager validates and freezes the snapshot;
+ *     - `new.importState(format, snapshot)` builds the new module's
+ *       in-memory state and returns a `StagedTakeover`. It may block but must
+ *       not change any VFS object (superblock, inode, open file): staging
+ *       only, so a later failure can still roll back.
+ *     - for every instance the old module's registry tracks, the manager
+ *       calls `staged.convertInode(inode)` / `staged.convertFile(file)` to
+ *       build the new private structure (pure, may not block).
+ *  3. `redirect`: `staged.commit()` installs the new state (re-points
+ *     superblocks' `s_fs_info`, retires the old in-memory state); it must not
+ *     block or fail. The manager then, in the same step, sets every
+ *     instance's `i_private`/`private_data` to the converted structure and
+ *     re-points `i_op`/`i_fop`/`f_op`/`s_op` to the new module's table of the
+ *     same name.
+ *  On any failure before `redirect`, the manager calls `staged.abort()` (if
+ *  import got that far) and the old module serves on.
+ */
+import type { Sim } from '../../sim/effects.ts';
+import type { Inode } from '../../vfs/inode.ts';
+import type { OpenFile } from '../../vfs/file.ts';
+
+export interface StagedTakeover {
+  /** The new private structure for `inode` (its current `i_private` is the old one's). */
+  convertInode(inode: Inode): unknown;
+  /** The new private structure for `file` (its current `private_data` is the old one's). */
+  convertFile(file: OpenFile): unknown;
+  /** Install the staged state. Never blocks, never throws. */
+  commit(): void;
+  /** Throw the staged state away (rollback). */
+  abort(): void;
+}
+
+export interface LiveUpdateHooks {
+  /** Formats this code can export its state in. */
+  readonly exportFormats: readonly string[];
+  /** Formats this code can import, best first. */
+  readonly importFormats: readonly string[];
+  exportState(format: string): Sim<unknown>;
+  importState(format: string, snapshot: unknown): Sim<StagedTakeover>;
+}

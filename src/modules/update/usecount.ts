@@ -1,0 +1,160 @@
+/**
+ * Use counters and the quiescence strategies of the Linux path.
+ *
+ * Every exported slot of a module is wrapped at load (instrument.ts) to call
+ * `enter` before and `exit` after the real function. What those cost, and how
+ * the update manager later decides that no thread is inside the module, is
+ * the strategy:
+ *
+ *   none            no counting at all: the overhead baseline; cannot update.
+ *   counter-shared  one atomic word per module, fetch-and-add +1/-1 on every
+ *                   entry and exit (the seed paper's proposal). Every CPU
+ *                   writes the same 128-byte line, so under load each call
+ *                   pays a cache-to-cache transfer.
+ *   counter-percpu  one word per CPU, each on its own line, updated with a
+ *                   plain load and store by its own CPU (percpu_ref's
+ *                   this_cpu_add under preempt-disable; threads never
+ *                   migrate here, so no atomic is needed). Checking sums the
+ *                   lines of every CPU, paying the transfers only then.
+ *   stack-walk      no counters; at quiesce time stop and walk every thread's
+ *                   stack looking for a frame of the module (the alternative
+ *                   the paper rejected). Its cost grows with the number of
+ *                   threads and is paid inside the block window.
+ *   refcount        plain Linux: no live update; the module can only be
+ *                   replaced by rmmod + insmod when nothing holds a reference.
+ *
+ * Counters live at modelled addresses, so their atomics and coherence are
+ * charged by hw-ppc64. The per-thread depth (for recognising a recursive
+ * call) is a field of the thread, charged as a local load and store.
+ */
+import type { Sim } from '../../sim/effects.ts';
+import type { SimThread } from '../../sim/thread.ts';
+import type { Machine } from '../../hw-ppc64/machine.ts';
+import { fetchAdd } from '../../hw-ppc64/atomics.ts';
+
+export const QUIESCENCE_STRATEGIES = ['none', 'counter-shared', 'counter-percpu', 'stack-walk', 'refcount'] as const;
+export type QuiescenceStrategy = (typeof QUIESCENCE_STRATEGIES)[number];
+
+/** Modelled cost of walking one thread's stack: stop it, unwind, scan frames (assumption). */
+export const STACK_WALK_PER_THREAD = 1500;
+export const STACK_WALK_PER_FRAME = 60;
+
+export interface UseCounter {
+  readonly strategy: QuiescenceStrategy;
+  /** Whether entries and exits are counted at all. */
+  readonly counts: boolean;
+  enter(): Sim<void>;
+  exit(): Sim<void>;
+  /** Calls in flight as the mechanism sees it; charges the check. */
+  inFlight(): Sim<number>;
+}
+
+class NoCounter implements UseCounter {
+  readonly counts = false;
+  constructor(readonly strategy: 'none' | 'refcount') {}
+  *enter(): Sim<void> {}
+  *exit(): Sim<void> {}
+  *inFlight(): Sim<number> {
+    throw new Error(`strategy ${this.strategy} cannot detect quiescence`);
+  }
+}
+
+class SharedCounter implements UseCounter {
+  readonly strategy = 'counter-shared';
+  readonly counts = true;
+  private readonly ea: number;
+  constructor(
+    private readonly m: Machine,
+    module: string,
+  ) {
+    this.ea = m.alloc(8, { align: m.lineSize, name: `${module}.use_count` });
+  }
+  *enter(): Sim<void> {
+    yield* fetchAdd(this.m, this.ea, 1);
+  }
+  *exit(): Sim<void> {
+    yield* fetchAdd(this.m, this.ea, -1);
+  }
+  *inFlight(): Sim<number> {
+    yield* this.m.sync();
+    return yield* this.m.load64(this.ea);
+  }
+}
+
+class PerCpuCounter implements UseCounter {
+  readonly strategy = 'counter-percpu';
+  readonly counts = true;
+  private readonly base: number;
+  constructor(
+    private readonly m: Machine,
+    module: string,
+  ) {
+    this.base = m.alloc(m.lineSize * m.cpus, { align: m.lineSize, name: `${module}.use_count_percpu` });
+  }
+  private slot(): number {
+    return this.base + this.m.engine.currentCpu * this.m.lineSize;
+  }
+  *enter(): Sim<void> {
+    const ea = this.slot();
+    const v = yield* this.m.load64(ea);
+    yield* this.m.store64(ea, v + 1);
+  }
+  *exit(): Sim<void> {
+    const ea = this.slot();
+    const v = yield* this.m.load64(ea);
+    yield* this.m.store64(ea, v - 1);
+  }
+  *inFlight(): Sim<number> {
+    // percpu_ref_kill switches to atomic mode after a grace period; here the
+    // block phase has already stopped new entries, so a sync then a sum of
+    // every CPU's slot is exact.
+    yield* this.m.sync();
+    let sum = 0;
+    for (let c = 0; c < this.m.cpus; c++) sum += yield* this.m.load64(this.base + c * this.m.lineSize);
+    return sum;
+  }
+}
+
+class StackWalk implements UseCounter {
+  readonly strategy = 'stack-walk';
+  readonly counts = false;
+  constructor(
+    private readonly m: Machine,
+    private readonly module: string,
+  ) {}
+  *enter(): Sim<void> {}
+  *exit(): Sim<void> {}
+  *inFlight(): Sim<number> {
+    // The walk reads each thread's stack (the engine's frame stack is the
+    // stack here) and pays for every thread and frame it looks at.
+    const e = this.m.engine;
+    let inside = 0;
+    const me = e.current;
+    const scan = (t: SimThread): void => {
+      if (t.frameIn(this.module)) inside++;
+    };
+    let cost = 0;
+    for (const t of e.threads()) {
+      if (t.done || t === me) continue;
+      cost += STACK_WALK_PER_THREAD + STACK_WALK_PER_FRAME * t.frames.length;
+      scan(t);
+    }
+    for (const c of e.cpus) for (const h of c.irqStack) scan(h);
+    if (cost > 0) yield cost;
+    return inside;
+  }
+}
+
+export function makeUseCounter(strategy: QuiescenceStrategy, m: Machine, module: string): UseCounter {
+  switch (strategy) {
+    case 'none':
+    case 'refcount':
+      return new NoCounter(strategy);
+    case 'counter-shared':
+      return new SharedCounter(m, module);
+    case 'counter-percpu':
+      return new PerCpuCounter(m, module);
+    case 'stack-walk':
+      return new StackWalk(m, module);
+  }
+}
