@@ -3,5 +3,6 @@ import type { Command } from './command.ts';
 import { demoCommand } from './cmd-demo.ts';
 import { keygenCommand, packCommand, signCommand } from './cmd-package.ts';
 import { machineCommand } from './cmd-machine.ts';
+import { shellCommand } from './cmd-shell.ts';
 
-export const COMMANDS: Command[] = [demoCommand, keygenCommand, signCommand, packCommand, machineCommand];
+export const COMMANDS: Command[] = [demoCommand, keygenCommand, signCommand, packCommand, machineCommand, shellCommand];

@@ -1,0 +1,4 @@
+/** src/cli/shell: the `modswap shell` interpreter (see session.ts and table.ts). */
+export * from './parse.ts';
+export * from './session.ts';
+export * from './table.ts';

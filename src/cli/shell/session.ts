@@ -1,0 +1,79 @@
+/**
+ * A shell session: one simulated process (`Task`) on one simulated thread
+ * that runs a script's commands in order. Each command yields a result
+ * `{ cmd, ok, errno, out }`; a failing command does not stop the script.
+ *
+ * The whole script runs inside the simulation (one `engine.run`), so later
+ * commands that start background threads (`bg`) run concurrently with it.
+ */
+import type { Sim } from '../../sim/effects.ts';
+import { ErrnoError, type ErrnoCode } from '../../sim/errno.ts';
+import type { System } from '../../modules/core/boot.ts';
+import type { Task } from '../../vfs/task.ts';
+import { findShellCommand } from './table.ts';
+import { splitArgs, splitCommand, stripLine } from './parse.ts';
+
+export interface ShellResult {
+  /** The line as written (comment-free, trimmed). */
+  cmd: string;
+  ok: boolean;
+  errno: ErrnoCode | null;
+  /** What the command printed; on failure the `error: ...` line. */
+  out: string;
+}
+
+/** What a command runs with. */
+export interface ShellContext {
+  readonly system: System;
+  /** The shell's process (its credentials change with `su`). */
+  readonly task: Task;
+}
+
+/** The one-line report of a failed command: `error: ERRNO SYSCALL PATH`. */
+export function errorLine(code: string, syscall: string, path: string | undefined): string {
+  return `error: ${code} ${syscall}${path !== undefined ? ' ' + path : ''}`;
+}
+
+/** Run one line (already stripped) and describe the outcome. */
+export function* runLine(ctx: ShellContext, cmd: string): Sim<ShellResult> {
+  const { name, rest } = splitCommand(cmd);
+  const def = findShellCommand(name);
+  if (!def) return { cmd, ok: false, errno: 'ENOSYS', out: errorLine('ENOSYS', 'shell', name) };
+  const args = splitArgs(rest, def.words, def.text === true);
+  const arity = args.length;
+  const max = def.words + (def.text ? 1 : 0);
+  if (arity < def.minArgs || arity > max) return usageError(cmd, name);
+  try {
+    const out = yield* def.run(ctx, args);
+    return { cmd, ok: true, errno: null, out };
+  } catch (e) {
+    if (e instanceof ShellUsageError) return usageError(cmd, name);
+    if (e instanceof ErrnoError) return { cmd, ok: false, errno: e.code, out: errorLine(e.code, e.syscall ?? name, e.path) };
+    throw e;
+  }
+}
+
+function usageError(cmd: string, name: string): ShellResult {
+  return { cmd, ok: false, errno: 'EINVAL', out: errorLine('EINVAL', 'shell', name) };
+}
+
+/** Thrown by a command for a malformed argument (reported as EINVAL). */
+export class ShellUsageError extends Error {}
+
+/** Run a whole script in one simulated thread; returns every command's result, in order. */
+export function runScript(system: System, task: Task, script: string, onResult?: (r: ShellResult) => void): ShellResult[] {
+  const results: ShellResult[] = [];
+  const ctx: ShellContext = { system, task };
+  const lines = script.split(/\r?\n/);
+  system.engine.spawn('sh', function* (): Sim<void> {
+    for (const raw of lines) {
+      const cmd = stripLine(raw);
+      if (cmd === '') continue;
+      const r = yield* runLine(ctx, cmd);
+      results.push(r);
+      onResult?.(r);
+    }
+  });
+  system.engine.run();
+  return results;
+}
