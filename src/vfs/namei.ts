@@ -243,26 +243,135 @@ export function* lookup_hash(parent: Dentry, name: string): Sim<Dentry> {
   return d;
 }
 
-/** Start a walk: check the path string, start at the cwd (or root). */
-function* path_init(t: Task, path: string): Sim<NameiData> {
+// ---- the fast walk ------------------------------------------------------------
+//
+// Linux first walks in RCU mode (no locks, no references) and falls back to
+// ref-walk when a step would sleep. Here the analogue is a synchronous walk
+// that allocates no generators: it handles every step that is a dcache hit
+// with generic permission and in-memory symlink bodies (i_link), and returns
+// false as soon as a step needs a slot (a dcache miss, a ->permission or
+// ->get_link slot); the caller then restarts the walk as generators. Both
+// walks apply the same checks in the same order, so they throw the same
+// errors. The fast walk never yields, so it is atomic in simulated time.
+
+function link_path_walk_fast(nd: NameiData, path: string): boolean {
+  const n = path.length;
+  let i = 0;
+  if (n > 0 && path.charCodeAt(0) === SLASH) {
+    nd.mnt = nd.task.root_mnt;
+    nd.dentry = nd.task.root_dentry;
+    while (i < n && path.charCodeAt(i) === SLASH) i++;
+  }
+  nd.last = '';
+  nd.last_type = LAST_ROOT;
+  nd.trailing = false;
+  if (i >= n) return true;
+  const cred = nd.task.cred;
+  for (;;) {
+    const dir = nd.dentry.d_inode;
+    if (!dir) throw errno('ENOENT');
+    if (!may_lookup_fast(cred, dir)) return false;
+    let j = path.indexOf('/', i);
+    if (j < 0) j = n;
+    const type = lastType(path, i, j);
+    let k = j;
+    while (k < n && path.charCodeAt(k) === SLASH) k++;
+    nd.steps++;
+    if (k >= n) {
+      nd.last = type === LAST_NORM ? path.slice(i, j) : '';
+      nd.last_type = type;
+      nd.trailing = j < n;
+      return true;
+    }
+    if (!walk_component_fast(nd, type === LAST_NORM ? path.slice(i, j) : '', type, true)) return false;
+    const inode = nd.dentry.d_inode;
+    if (!inode || (inode.i_mode & S_IFMT) !== S_IFDIR) throw errno('ENOTDIR');
+    i = k;
+  }
+}
+
+function walk_last_fast(nd: NameiData, follow: boolean): boolean {
+  const type = nd.last_type;
+  if (type === LAST_ROOT) return true;
+  const trailing = nd.trailing;
+  if (!walk_component_fast(nd, nd.last, type, follow || trailing)) return false;
+  if (trailing) {
+    const inode = nd.dentry.d_inode;
+    if (!inode || (inode.i_mode & S_IFMT) !== S_IFDIR) throw errno('ENOTDIR');
+  }
+  return true;
+}
+
+function walk_component_fast(nd: NameiData, name: string, type: number, follow: boolean): boolean {
+  if (type !== LAST_NORM) {
+    if (type === LAST_DOTDOT) follow_dotdot(nd);
+    return true;
+  }
+  const d = nd.dentry.d_subdirs?.get(name);
+  if (d === undefined) return false;
+  const inode = d.d_inode;
+  if (!inode) throw errno('ENOENT');
+  if (d.d_mounted > 0) {
+    follow_mount(nd, d);
+    return true;
+  }
+  if (follow && (inode.i_mode & S_IFMT) === S_IFLNK) {
+    const body = inode.i_link;
+    if (body === null) return false;
+    if (++nd.depth > MAXSYMLINKS) throw errno('ELOOP');
+    if (body.length === 0) throw errno('ENOENT');
+    return link_path_walk_fast(nd, body) && walk_last_fast(nd, true);
+  }
+  nd.dentry = d;
+  return true;
+}
+
+function check_directory(nd: NameiData, flags: number): void {
+  if (flags & LOOKUP_DIRECTORY) {
+    const inode = nd.dentry.d_inode;
+    if (!inode || (inode.i_mode & S_IFMT) !== S_IFDIR) throw errno('ENOTDIR');
+  }
+}
+
+/**
+ * Resolve `path` without yielding if every step allows it; null means "fall
+ * back to path_lookup_slow". Errors are thrown as the full walk would.
+ */
+export function path_lookup_fast(t: Task, path: string, flags: number): NameiData | null {
+  getname(path);
+  const nd = new NameiData(t);
+  if (!link_path_walk_fast(nd, path) || !walk_last_fast(nd, (flags & LOOKUP_FOLLOW) !== 0)) return null;
+  check_directory(nd, flags);
+  return nd;
+}
+
+/** The parent walk without yielding, or null to fall back. */
+export function path_parent_fast(t: Task, path: string): NameiData | null {
+  getname(path);
+  const nd = new NameiData(t);
+  return link_path_walk_fast(nd, path) ? nd : null;
+}
+
+/** The full walk as generators (ref-walk). */
+export function* path_lookup_slow(t: Task, path: string, flags: number): Sim<NameiData> {
   getname(path);
   const nd = new NameiData(t);
   yield* link_path_walk(nd, path);
+  yield* walk_last(nd, (flags & LOOKUP_FOLLOW) !== 0);
+  check_directory(nd, flags);
   return nd;
 }
 
 /** Resolve `path` fully (LOOKUP_FOLLOW: follow a final symlink). */
 export function* path_lookup(t: Task, path: string, flags: number): Sim<NameiData> {
-  const nd = yield* path_init(t, path);
-  yield* walk_last(nd, (flags & LOOKUP_FOLLOW) !== 0);
-  if (flags & LOOKUP_DIRECTORY) {
-    const inode = nd.dentry.d_inode;
-    if (!inode || (inode.i_mode & S_IFMT) !== S_IFDIR) throw errno('ENOTDIR');
-  }
-  return nd;
+  return path_lookup_fast(t, path, flags) ?? (yield* path_lookup_slow(t, path, flags));
 }
 
 /** Resolve the parent of `path`; nd.last/last_type/trailing describe the last component. */
 export function* path_parent(t: Task, path: string): Sim<NameiData> {
-  return yield* path_init(t, path);
+  const fast = path_parent_fast(t, path);
+  if (fast) return fast;
+  const nd = new NameiData(t);
+  yield* link_path_walk(nd, path);
+  return nd;
 }

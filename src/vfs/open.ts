@@ -22,7 +22,18 @@ import { newIattr, notify_change } from './attr.ts';
 import { vfs_create } from './dirops.ts';
 import { OpenFile } from './file.ts';
 import { ihold, iput, type Inode } from './inode.ts';
-import { LAST_NORM, follow_mount, lookup_hash, path_parent, pick_link, walk_last, type NameiData } from './namei.ts';
+import {
+  LAST_NORM,
+  LOOKUP_FOLLOW,
+  follow_mount,
+  lookup_hash,
+  path_lookup_fast,
+  path_lookup_slow,
+  path_parent,
+  pick_link,
+  walk_last,
+  type NameiData,
+} from './namei.ts';
 import { inode_permission } from './permission.ts';
 import type { Task } from './task.ts';
 import type { Cred } from './task.ts';
@@ -115,9 +126,16 @@ function* may_open(cred: Cred, inode: Inode, acc: number): Sim<void> {
 
 /** Open `path` and return a new open file description (fs/namei.c do_filp_open). */
 export function* do_filp_open(t: Task, path: string, flags: number, mode: number): Sim<OpenFile> {
-  const nd = yield* path_parent(t, path);
   const st: OpenState = { created: false };
-  yield* open_last_lookups(t, nd, flags, mode, st);
+  let nd: NameiData;
+  if (!(flags & O_CREAT)) {
+    // plain open: the whole walk, fast path first (as path_lookup)
+    const follow = flags & O_NOFOLLOW ? 0 : LOOKUP_FOLLOW;
+    nd = path_lookup_fast(t, path, follow) ?? (yield* path_lookup_slow(t, path, follow));
+  } else {
+    nd = yield* path_parent(t, path);
+    yield* open_last_lookups(t, nd, flags, mode, st);
+  }
   const dentry = nd.dentry;
   const inode = dentry.d_inode;
   if (!inode) throw errno('ENOENT');

@@ -28,7 +28,6 @@ import {
   generic_read_dir,
   noop_fsync,
   simple_get_link,
-  simple_getattr,
   simple_link,
   simple_lookup,
   simple_rename,
@@ -162,9 +161,11 @@ function instantiate(mod: Module): ModuleBody {
     llseek: dcache_dir_lseek,
     fsync: noop_fsync,
   };
+  // No ->getattr anywhere: the VFS default (generic_fillattr) is what
+  // simple_getattr does, and leaving the slot empty keeps stat(2) on the
+  // VFS's generator-free fast path (it never enters the module).
   const ramfs_file_inode_operations: InodeOperations = {
     setattr: simple_setattr,
-    getattr: simple_getattr,
   };
   const ramfs_dir_inode_operations: InodeOperations = {
     create: ramfs_create,
@@ -176,12 +177,10 @@ function instantiate(mod: Module): ModuleBody {
     rmdir: simple_rmdir,
     rename: simple_rename,
     setattr: simple_setattr,
-    getattr: simple_getattr,
   };
   const ramfs_symlink_inode_operations: InodeOperations = {
     get_link: simple_get_link,
     setattr: simple_setattr,
-    getattr: simple_getattr,
   };
   const ramfs_ops: SuperOperations = {
     alloc_inode: ramfs_alloc_inode,
