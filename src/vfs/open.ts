@@ -150,6 +150,8 @@ export function* do_filp_open(t: Task, path: string, flags: number, mode: number
   }
   yield* may_open(t.cred, inode, acc);
   const file = yield* vfs_open(nd, inode, flags);
+  const c = t.kernel.costs;
+  yield nd.steps * c.pathComponent + c.fileAlloc;
   if (truncate) {
     try {
       yield* do_truncate(t.cred, dentry, 0);

@@ -22,7 +22,7 @@ export function* open(t: Task, path: string, flags: number, mode = 0): Sim<numbe
     if (fd >= NR_OPEN_DEFAULT) throw errno('EMFILE');
     const file = yield* do_filp_open(t, path, flags, mode);
     fds[fd] = file;
-    yield t.kernel.costs.syscallEntry + t.kernel.costs.fileAlloc;
+    yield t.kernel.costs.syscallEntry; // do_filp_open charged the walk and the file
     return fd;
   } catch (e) {
     throw sysfail(e, 'open', path);
