@@ -1,0 +1,110 @@
+/**
+ * The ext3 module's shared definitions (Linux fs/ext3/ext3.h): the
+ * per-module-instance context every slot closes over, the per-superblock
+ * structure kept in `s_fs_info`, the per-open-file structure kept in
+ * `private_data`, and the clock conversion between the VFS and the disk.
+ *
+ * The module is VFS glue over the shared ext2/ext3 engine (`Ext2Fs`,
+ * src/ext2): the engine owns the on-disk format, the inode cache
+ * (`Ext2InodeInfo`, which is each VFS inode's `i_private`, Linux's
+ * ext3_inode_info) and the journal; the glue maps VFS objects onto engine
+ * inode numbers and keeps the VFS inode fields equal to the engine's after
+ * every operation (see inode.ts `ext3_sync_inode`).
+ *
+ * Times. The VFS keeps inode times in modelled cycles; the disk keeps
+ * seconds. Cycle 0 of the engine clock is second `EXT3_EPOCH` on disk (the
+ * fixed mke2fs time of our images), so a fresh image starts "now". The VFS
+ * inode keeps full precision while cached; its seconds always equal the
+ * disk's.
+ */
+import type { Engine } from '../../sim/engine.ts';
+import type { BlockDevice } from '../../hw-ppc64/blockdev.ts';
+import type { Ext2Fs, Ext2Logic } from '../../ext2/index.ts';
+import type { Inode } from '../../vfs/inode.ts';
+import type { Kernel } from '../../vfs/kernel.ts';
+import type { FileOperations, FileSystemType, InodeOperations, SuperOperations } from '../../vfs/ops.ts';
+import type { SuperBlock } from '../../vfs/super.ts';
+import type { Module } from '../core/module.ts';
+
+/** s_magic of ext2/ext3 (include/uapi/linux/magic.h EXT3_SUPER_MAGIC). */
+export const EXT3_SUPER_MAGIC = 0xef53;
+/** Disk time (seconds) of engine cycle 0: the E2FSPROGS_FAKE_TIME our images are made with. */
+export const EXT3_EPOCH = 1_000_000_000;
+
+/** The tables of one module instance (chosen per inode type in ext3_set_inode_ops). */
+export interface Ext3Tables {
+  ext3_file_operations: FileOperations;
+  ext3_dir_operations: FileOperations;
+  ext3_file_inode_operations: InodeOperations;
+  ext3_dir_inode_operations: InodeOperations;
+  ext3_symlink_inode_operations: InodeOperations;
+  ext3_special_inode_operations: InodeOperations;
+  ext3_sops: SuperOperations;
+  ext3_fs_type: FileSystemType;
+}
+
+/** One loaded instance of the ext3 code (one `Module`). */
+export interface Ext3Ctx {
+  readonly mod: Module;
+  /** Engine generation: v1 (rename bug), v2, v3 (reservation windows). */
+  readonly logic: Ext2Logic;
+  /** Superblocks this instance serves (export enumerates them; commit moves them). */
+  readonly supers: Set<SuperBlock>;
+  /** Filled once the tables are built (slots reach sibling tables through it). */
+  tables: Ext3Tables;
+  kernel: Kernel | null;
+}
+
+/**
+ * Per-superblock structure (s_fs_info, Linux ext3_sb_info). A live update
+ * replaces the whole object (new engine, same device, cache and inode
+ * table), so a slot reads `EXT3_SB(sb).fs` at every call, never keeps it.
+ */
+export class Ext3SbInfo {
+  constructor(
+    readonly fs: Ext2Fs,
+    readonly dev: BlockDevice,
+    /** The inode hash (fs/inode.c inode_hashtable) for this superblock: engine ino -> VFS inode. */
+    readonly inodes: Map<number, Inode>,
+    /** The code instance serving this superblock. */
+    readonly ctx: Ext3Ctx,
+    /** Stable identity across live updates (the snapshot names superblocks by it). */
+    readonly id: string,
+  ) {}
+}
+
+/** Per-open-file structure (private_data). `format` is the state format generation that made it. */
+export class Ext3FileInfo {
+  constructor(readonly format: 2 | 3) {}
+}
+
+export function EXT3_SB(sb: SuperBlock): Ext3SbInfo {
+  const sbi = sb.s_fs_info;
+  if (!(sbi instanceof Ext3SbInfo)) throw new Error(`ext3: superblock ${sb.s_id} has no ext3_sb_info`);
+  return sbi;
+}
+
+export function cyclesPerSecond(engine: Engine): number {
+  return engine.cyclesPerUs * 1_000_000;
+}
+
+/** Disk seconds for a VFS time (cycles). */
+export function ext3_disk_time(engine: Engine, cycles: number): number {
+  return EXT3_EPOCH + Math.floor(cycles / cyclesPerSecond(engine));
+}
+
+/** VFS time (cycles) for disk seconds (the start of that second). */
+export function ext3_vfs_time(engine: Engine, seconds: number): number {
+  return (seconds - EXT3_EPOCH) * cyclesPerSecond(engine);
+}
+
+/**
+ * Superblocks served by any loaded ext3 code, by id: the kernel's
+ * super_blocks list, as the importing side of a live update finds the
+ * superblocks a snapshot names (it has no other handle on them).
+ */
+export const ext3_super_blocks = new Map<string, SuperBlock>();
+let nextSuperId = 1;
+export function ext3_new_super_id(devName: string): string {
+  return `${devName}#${nextSuperId++}`;
+}

@@ -1,0 +1,169 @@
+/**
+ * ext3's live-update hooks (src/modules/update/hooks.ts contract) and the
+ * state formats it speaks.
+ *
+ *   ext3-state@2  every mounted superblock's engine state with 'goal'
+ *                 per-inode allocation state (the v1/v2 ext3_inode_info);
+ *   ext3-state@3  the same with v3's reservation windows ('rsv').
+ *
+ *   version  exports            imports (best first)
+ *   1, 2     ext3-state@2       ext3-state@2
+ *   3        ext3-state@3, @2   ext3-state@3, ext3-state@2
+ *
+ * So v1 -> v2 and v2 -> v3 move over @2 (v3 converts every cached inode
+ * v2 -> v3 on import), v3 -> v3 over @3, and a v3 -> v2 rollback over @2
+ * (v3 converts its inodes v3 -> v2 on export).
+ *
+ * exportState (old code, quiescent): for each superblock it serves, the
+ * engine commits and checkpoints (the disk and the shared buffer cache
+ * become authoritative) and describes its in-memory state. The old engine
+ * stays usable, so a rollback needs nothing undone.
+ * importState (new code): builds a new engine per superblock on the same
+ * device and buffer cache, adopting the cached inodes; nothing VFS-visible
+ * changes until commit, which re-points each superblock's s_fs_info and
+ * retires the old engine (any late call into it fails with EIO).
+ */
+import { z } from 'zod';
+import type { Sim } from '../../sim/effects.ts';
+import { errno } from '../../sim/errno.ts';
+import { convertInodeInfo, convertInodeV3toV2, exportState, importState, type Ext2InodeInfo, type Ext2StateSnapshot } from '../../ext2/index.ts';
+import { inodeInfoFromJSON, inodeInfoToJSON } from '../../ext2/inode-info.ts';
+import { EXT2_STATE_FORMAT } from '../../ext2/state.ts';
+import type { OpenFile } from '../../vfs/file.ts';
+import type { Inode } from '../../vfs/inode.ts';
+import type { SuperBlock } from '../../vfs/super.ts';
+import type { LiveUpdateHooks, StagedTakeover } from '../update/hooks.ts';
+import { registerStateFormat } from '../update/snapshot.ts';
+import { EXT3_SB, Ext3FileInfo, Ext3SbInfo, ext3_super_blocks, type Ext3Ctx } from './ext3.ts';
+import { ext3_clock } from './super.ts';
+
+export const EXT3_STATE_V2 = 'ext3-state@2';
+export const EXT3_STATE_V3 = 'ext3-state@3';
+
+export interface Ext3SuperSnapshot {
+  /** Ext3SbInfo.id of the superblock. */
+  id: string;
+  /** Device name (for messages). */
+  dev: string;
+  engine: Ext2StateSnapshot;
+}
+
+export interface Ext3StateSnapshot {
+  format: string;
+  supers: Ext3SuperSnapshot[];
+}
+
+// ---- schemas ------------------------------------------------------------------
+
+const int = z.number().int();
+const nat = int.nonnegative();
+const goalAlloc = z.object({ layout: z.literal('goal'), i_next_alloc_block: int, i_next_alloc_goal: nat });
+const rsvAlloc = z.object({
+  layout: z.literal('rsv'),
+  i_rsv_window: z.object({ start: nat, end: nat, goal: nat }).nullable(),
+  i_last_alloc_logical: int,
+  i_last_alloc_physical: nat,
+});
+
+function stateSchema(format: string, layout: 'goal' | 'rsv', alloc: z.ZodType) {
+  const inode = z.object({ ino: int.positive(), group: nat, disk: z.object({ raw: z.string().min(1) }), alloc, dirStartLookup: nat });
+  const engine = z.object({
+    format: z.literal(EXT2_STATE_FORMAT),
+    logicVersion: int.positive(),
+    layout: z.literal(layout),
+    readOnly: z.boolean(),
+    inodes: z.array(inode),
+    orphans: z.array(int.positive()),
+    nextGeneration: nat,
+    journal: z.object({ sequence: nat, head: nat, tail: nat, tailSequence: nat, used: nat }).nullable(),
+    maxTransactionBlocks: int.positive().nullable(),
+    mountCount: nat,
+  });
+  return z.object({ format: z.literal(format), supers: z.array(z.object({ id: z.string().min(1), dev: z.string(), engine })) });
+}
+
+export const EXT3_STATE_V2_SCHEMA = stateSchema(EXT3_STATE_V2, 'goal', goalAlloc);
+export const EXT3_STATE_V3_SCHEMA = stateSchema(EXT3_STATE_V3, 'rsv', rsvAlloc);
+registerStateFormat(EXT3_STATE_V2, EXT3_STATE_V2_SCHEMA);
+registerStateFormat(EXT3_STATE_V3, EXT3_STATE_V3_SCHEMA);
+
+// ---- hooks ----------------------------------------------------------------------
+
+/** An engine snapshot rewritten to the 'goal' inode layout (v3 -> v2 on export). */
+function toGoalLayout(s: Ext2StateSnapshot): Ext2StateSnapshot {
+  if (s.layout === 'goal') return s;
+  return { ...s, layout: 'goal', inodes: s.inodes.map((j) => inodeInfoToJSON(convertInodeV3toV2(inodeInfoFromJSON(j)))) };
+}
+
+interface Staged {
+  sb: SuperBlock;
+  old: Ext3SbInfo;
+  sbi: Ext3SbInfo;
+}
+
+export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
+  const v3 = ctx.logic.layout === 'rsv';
+  const formats = v3 ? [EXT3_STATE_V3, EXT3_STATE_V2] : [EXT3_STATE_V2];
+
+  function* ext3_export_state(format: string): Sim<unknown> {
+    if (!formats.includes(format)) throw errno('EINVAL', `ext3 v${ctx.logic.version} cannot export ${format}`);
+    const supers: Ext3SuperSnapshot[] = [];
+    const sbs = [...ctx.supers].sort((a, b) => (EXT3_SB(a).id < EXT3_SB(b).id ? -1 : 1));
+    for (const sb of sbs) {
+      const sbi = EXT3_SB(sb);
+      const engine = yield* exportState(sbi.fs);
+      supers.push({ id: sbi.id, dev: sb.s_id, engine: format === EXT3_STATE_V2 ? toGoalLayout(engine) : engine });
+    }
+    const snap: Ext3StateSnapshot = { format, supers };
+    return snap;
+  }
+
+  function* ext3_import_state(format: string, snapshot: unknown): Sim<StagedTakeover> {
+    if (!formats.includes(format)) throw errno('EINVAL', `ext3 v${ctx.logic.version} cannot import ${format}`);
+    const snap = snapshot as Ext3StateSnapshot;
+    if (snap.format !== format) throw errno('EINVAL', `snapshot is ${snap.format}, expected ${format}`);
+    const staged: Staged[] = [];
+    try {
+      for (const s of snap.supers) {
+        const sb = ext3_super_blocks.get(s.id);
+        if (!sb) throw errno('ESTALE', `ext3: superblock ${s.id} (${s.dev}) is gone`);
+        const old = EXT3_SB(sb);
+        const fs = yield* importState(old.dev, s.engine, { now: ext3_clock(sb.s_kernel), logic: ctx.logic, cache: old.fs.cache });
+        staged.push({ sb, old, sbi: new Ext3SbInfo(fs, old.dev, old.inodes, ctx, old.id) });
+      }
+    } catch (e) {
+      for (const st of staged) st.sbi.fs.retired = true;
+      throw e;
+    }
+    const bySb = new Map(staged.map((st) => [st.sb, st]));
+    const fileFormat = v3 ? 3 : 2;
+    return {
+      convertInode(inode: Inode): Ext2InodeInfo {
+        const st = bySb.get(inode.i_sb);
+        if (!st) throw new Error(`ext3: inode ${inode.i_ino} of an unknown superblock`);
+        const cached = st.sbi.fs.icache.get(inode.i_ino);
+        if (cached) return cached;
+        // Not in the snapshot (the old engine had forgotten it): convert the old structure.
+        const info = convertInodeInfo(inode.i_private as Ext2InodeInfo, ctx.logic.layout);
+        st.sbi.fs.adopt(info);
+        return info;
+      },
+      convertFile(_file: OpenFile): Ext3FileInfo {
+        return new Ext3FileInfo(fileFormat);
+      },
+      commit(): void {
+        for (const st of staged) {
+          st.sb.s_fs_info = st.sbi;
+          st.old.fs.retired = true;
+          st.old.ctx.supers.delete(st.sb);
+          ctx.supers.add(st.sb);
+        }
+      },
+      abort(): void {
+        for (const st of staged) st.sbi.fs.retired = true;
+      },
+    };
+  }
+
+  return { exportFormats: formats, importFormats: formats, exportState: ext3_export_state, importState: ext3_import_state };
+}

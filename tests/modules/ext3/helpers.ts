@@ -1,0 +1,93 @@
+/**
+ * Helpers for the ext3 module suite: fresh images (mke2fs, made once per
+ * geometry and copied into memory-backed disks), booting a system with ext3
+ * as root on such a disk, reading the image back, and the e2fsprogs oracles
+ * (which must be installed: a missing tool fails with the install hint).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Engine } from '../../../src/sim/index.ts';
+import { costTable } from '../../../src/hw-ppc64/costs.ts';
+import { Disk } from '../../../src/hw-ppc64/disk.ts';
+import { MemoryBackend } from '../../../src/hw-ppc64/disk-backend.ts';
+import { e2fsprogsTool, runMke2fs, type Mke2fsOptions } from '../../../src/ext2/mke2fs.ts';
+import { bootFromDisk, type System } from '../../../src/modules/index.ts';
+
+export const INSTALL_HINT = 'apt-get install -y e2fsprogs';
+
+export function tool(name: 'mke2fs' | 'e2fsck' | 'debugfs'): string {
+  const p = e2fsprogsTool(name);
+  if (!p) throw new Error(`${name} not found: ${INSTALL_HINT}`);
+  return p;
+}
+
+export function tmpDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'modswap-ext3-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export const DEFAULT_IMAGE: Mke2fsOptions = { type: 'ext3', blockSize: 1024, blocks: 16384, journalMiB: 1 };
+
+const images = new Map<string, Uint8Array>();
+
+/** The bytes of a fresh mke2fs image (made once per option set). */
+export function freshImage(o: Mke2fsOptions = DEFAULT_IMAGE): Uint8Array {
+  const key = JSON.stringify(o);
+  let img = images.get(key);
+  if (!img) {
+    tool('mke2fs');
+    const { dir, cleanup } = tmpDir();
+    try {
+      const path = join(dir, 'img');
+      runMke2fs(path, o);
+      img = new Uint8Array(readFileSync(path));
+    } finally {
+      cleanup();
+    }
+    images.set(key, img);
+  }
+  return img;
+}
+
+const CHUNK = 64 * 1024;
+
+/** A memory-backed disk holding `image` (only non-zero chunks are copied). */
+export function memDisk(engine: Engine, image: Uint8Array, name = 'sda'): Disk {
+  const backend = new MemoryBackend(image.length);
+  for (let off = 0; off < image.length; off += CHUNK) {
+    const c = image.subarray(off, Math.min(off + CHUNK, image.length));
+    if (c.some((b) => b !== 0)) backend.write(off, c);
+  }
+  return new Disk(engine, costTable('ppc970'), { name, backend });
+}
+
+/** Boot with ext3 (release `version`) as root on a fresh memory disk. */
+export function bootExt3(version: string | number = 3, image: Uint8Array = freshImage()): { s: System; disk: Disk } {
+  const engine = new Engine({ cpus: 2, seed: 1 });
+  const disk = memDisk(engine, image);
+  const s = bootFromDisk({ engine, disk, ext3Version: version, procfs: false });
+  return { s, disk };
+}
+
+/** The whole disk as bytes (no modelled time). */
+export function diskBytes(disk: Disk): Uint8Array {
+  return disk.readSync(0, disk.sizeBytes);
+}
+
+export function saveImage(disk: Disk, path: string): void {
+  writeFileSync(path, diskBytes(disk));
+}
+
+/** e2fsck -fn: exit status and output. */
+export function fsck(path: string): { status: number; out: string } {
+  const r = spawnSync(tool('e2fsck'), ['-fn', path], { encoding: 'utf8', env: { ...process.env, E2FSCK_TIME: '2000000000' } });
+  return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+}
+
+/** Run debugfs requests against an image (read-only unless `write`). */
+export function debugfs(path: string, request: string, write = false): string {
+  const args = write ? ['-w', '-R', request, path] : ['-R', request, path];
+  return execFileSync(tool('debugfs'), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
