@@ -1,0 +1,16 @@
+/**
+ * src/k42/fs: the ext3-style file system served as K42 clustered objects
+ * (DESIGN.md, "The K42 path"): a superblock/allocator object wrapping the
+ * shared ext2 engine, per-inode objects made by versioned factories, a
+ * FileSystemServer name space, the fsstress executor and workload driver,
+ * and dynamic update of the whole file system object by object.
+ */
+export * from './types.ts';
+export * from './ext2-super.ts';
+export * from './file-inode.ts';
+export * from './inode-factory.ts';
+export * from './fs-server.ts';
+export * from './file-service.ts';
+export * from './run-op.ts';
+export * from './update.ts';
+export * from './workload.ts';

@@ -1,0 +1,281 @@
+/**
+ * Module Description: the fsstress workload on the K42 file service, with an
+ * optional live update of the file system in the middle, and the record the
+ * `modswap compare` command reads (its shape is path-neutral so the Linux
+ * path can return the same record).
+ *
+ * N logical client threads, each with its own `FsStress` generator working
+ * in its own directory `/wI`, on CPU I mod cpus. Each operation is one K42
+ * request: a short-lived request thread (`spawnRequest`: activated for the
+ * request, deactivated at its end) that the client joins, so no thread
+ * stays active between operations and a swap can always progress. Per
+ * operation the record keeps the result, the start and end cycles, the CPU
+ * and whether the request waited at a hot-swap mediator (read from the
+ * trace: a block on a `k42 mediator` wait queue).
+ *
+ * The update (update.ts) starts at a cycle or once a number of operations
+ * has completed, in its own request thread on CPU 0. Afterwards the tree is
+ * walked through the server (`finalTree`), the file system is unmounted
+ * and the disk image returned for e2fsck.
+ *
+ * Derived figures (cycles of the modelled machine):
+ *   steadyStateCyclesPerCall  mean latency of operations wholly outside the
+ *                             update window (all of them without an update)
+ *   workDoneDuringUpdate      operations that completed inside the window
+ *   callsBlocked / longestStallCycles  summed / maximal over every switch
+ *   shareOfCallsThatWaited    requests that waited at a mediator / requests
+ */
+import { block, sleep, type Sim } from '../../sim/effects.ts';
+import { Prng } from '../../sim/prng.ts';
+import { toChromeTrace, type ChromeTrace } from '../../sim/export-chrome.ts';
+import type { CpuModel } from '../../hw-ppc64/costs.ts';
+import { FsStress, type FsOp, type FsOpKind, type OpResult } from '../../workload/fsstress.ts';
+import { FileInodeRoot } from './file-inode.ts';
+import { K42FileService } from './file-service.ts';
+import { runFsOp, walkTree } from './run-op.ts';
+import type { K42FsVersion } from './types.ts';
+import { updateK42FileService, type K42FsUpdateResult, type UpdateMode } from './update.ts';
+
+export type UpdateTrigger = { ops: number } | { cycle: number };
+
+export interface FsWorkloadOptions {
+  cpus: number;
+  threads: number;
+  opsPerThread: number;
+  seed: number;
+  fromVersion: K42FsVersion;
+  /** Version to update to (the next one), or null/undefined for no update. */
+  toVersion?: K42FsVersion | null;
+  /** When the update starts (default: once a third of the operations completed). */
+  updateAt?: UpdateTrigger;
+  mode?: UpdateMode;
+  model?: CpuModel;
+  mix?: Partial<Record<FsOpKind, number>>;
+  /** Largest file offset + length (default 64 KiB) and single write (default 8 KiB). */
+  maxFileSize?: number;
+  maxWrite?: number;
+  /** Client think time between requests (default 1000 cycles). */
+  thinkCycles?: number;
+  /** Export a Chrome trace in the result (default false). */
+  trace?: boolean;
+  perturb?: boolean;
+}
+
+export interface FsOpRecord {
+  thread: number;
+  index: number;
+  op: FsOp;
+  result: OpResult;
+  cpu: number;
+  start: number;
+  end: number;
+  /** Waited at a hot-swap mediator. */
+  blocked: boolean;
+}
+
+export interface LatencyStats {
+  count: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/** One object swap as reported (phase times in cycles). */
+export interface SwapRecord {
+  object: string;
+  startedAt: number;
+  completedAt: number;
+  forwarded: number;
+  blocked: number;
+  longestStall: number;
+  phases: { phase: string; t: number }[];
+}
+
+/** The record both paths return (path-specific detail under `detail`). */
+export interface FsWorkloadResult {
+  path: 'k42' | 'linux';
+  options: FsWorkloadOptions;
+  /** Per thread, per operation. */
+  results: OpResult[][];
+  ops: FsOpRecord[][];
+  latencies: LatencyStats;
+  totalOps: number;
+  makespan: number;
+  update: { fromVersion: number; toVersion: number; mode: UpdateMode; ok: boolean; error?: string; startedAt: number; endedAt: number; swaps: SwapRecord[] } | null;
+  callsBlocked: number;
+  longestStallCycles: number;
+  updateDurationCycles: number;
+  shareOfCallsThatWaited: number;
+  workDoneDuringUpdate: number;
+  steadyStateCyclesPerCall: number;
+  finalTree: string[];
+  /** The disk image after unmount (for e2fsck). */
+  image: Uint8Array;
+  trace: ChromeTrace | null;
+  detail: {
+    k42Update: K42FsUpdateResult | null;
+    /** Live inode objects after the load, and how many of each version (or still behind a lazy root). */
+    objectsAtEnd: number;
+    objectVersions: Record<string, number>;
+    superVersion: number;
+    cyclesPerUs: number;
+  };
+}
+
+/**
+ * The operations that prepare the tree before the load: each thread's
+ * directory `/wI` with a file `.keep` the generator does not know of, so
+ * its root can never be removed (fsstress's own generator would otherwise
+ * rmdir an empty root on its first op now and then and idle the thread).
+ * Reference models and the other path apply the same setup.
+ */
+export function workloadSetupOps(threads: number): FsOp[] {
+  const out: FsOp[] = [];
+  for (let i = 0; i < threads; i++) {
+    out.push({ kind: 'mkdir', path: `/w${i}`, mode: 0o755 });
+    out.push({ kind: 'create', path: `/w${i}/.keep`, mode: 0o644 });
+  }
+  return out;
+}
+
+/** Seed of thread `i`'s generator (independent of the CPU count). */
+export function generatorSeed(seed: number, i: number): number {
+  return (Math.imul(seed, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b)) >>> 0;
+}
+
+export function latencyStats(xs: number[]): LatencyStats {
+  if (xs.length === 0) return { count: 0, mean: 0, p50: 0, p90: 0, p99: 0, max: 0 };
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number): number => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+  return { count: s.length, mean: s.reduce((a, b) => a + b, 0) / s.length, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: s[s.length - 1]! };
+}
+
+export function runK42Workload(opts: FsWorkloadOptions): FsWorkloadResult {
+  const svc = K42FileService.create({ cpus: opts.cpus, model: opts.model, seed: opts.seed, version: opts.fromVersion, trace: true, perturb: opts.perturb });
+  const { m, cos } = svc;
+  const e = m.engine;
+  const cpuOf = (i: number): number => i % opts.cpus;
+
+  // each thread's directory
+  cos.spawnRequest('k42fs-setup', function* () {
+    for (const op of workloadSetupOps(opts.threads)) {
+      const r = yield* runFsOp(svc, op);
+      if (!r.ok) throw new Error(`setup ${op.kind}: ${r.errno}`);
+    }
+  });
+  m.run();
+
+  const ops: FsOpRecord[][] = Array.from({ length: opts.threads }, () => []);
+  const total = opts.threads * opts.opsPerThread;
+  let completed = 0;
+  const progress = e.waitQueue('k42fs ops completed');
+  const think = opts.thinkCycles ?? 1000;
+  const tidOfOp = new Map<FsOpRecord, number>();
+  for (let i = 0; i < opts.threads; i++) {
+    const gen = new FsStress(new Prng(generatorSeed(opts.seed, i)), {
+      root: `/w${i}`,
+      mix: opts.mix,
+      maxFileSize: opts.maxFileSize ?? 64 * 1024,
+      maxWrite: opts.maxWrite ?? 8 * 1024,
+    });
+    e.spawn(`client${i}`, function* (): Sim<void> {
+      for (let k = 0; k < opts.opsPerThread; k++) {
+        const op = gen.next();
+        const rec: FsOpRecord = { thread: i, index: k, op, result: { ok: false, errno: 'EIO' }, cpu: cpuOf(i), start: -1, end: -1, blocked: false };
+        const t = cos.spawnRequest(`op ${i}.${k} ${op.kind}`, function* () {
+          rec.start = e.now;
+          rec.result = yield* runFsOp(svc, op);
+          rec.end = e.now;
+        }, { cpu: cpuOf(i) });
+        tidOfOp.set(rec, t.id);
+        yield* e.join(t);
+        gen.observe(op, rec.result);
+        ops[i]!.push(rec);
+        completed++;
+        progress.wakeAll();
+        if (think > 0) yield* sleep(think);
+      }
+    }, { cpu: cpuOf(i) });
+  }
+
+  let upd: K42FsUpdateResult | null = null;
+  const to = opts.toVersion ?? null;
+  if (to !== null) {
+    const at = opts.updateAt ?? { ops: Math.floor(total / 3) };
+    e.spawn('k42fs-update-trigger', function* (): Sim<void> {
+      if ('cycle' in at) {
+        if (at.cycle > e.now) yield* sleep(at.cycle - e.now);
+      } else {
+        while (completed < at.ops) yield* block(progress);
+      }
+      const t = cos.spawnRequest('k42fs-updater', function* () {
+        upd = yield* updateK42FileService(svc, to, opts.mode ?? 'eager');
+      }, { cpu: 0 });
+      yield* e.join(t);
+    }, { cpu: 0 });
+  }
+  m.run();
+  if (completed !== total) throw new Error(`k42fs workload: ${completed} of ${total} operations completed`);
+
+  // after the load: walk the tree, unmount
+  let finalTree: string[] = [];
+  cos.spawnRequest('k42fs-walk', function* () {
+    finalTree = yield* walkTree(svc);
+  });
+  m.run();
+  const objectsAtEnd = svc.server.table.size;
+  const objectVersions: Record<string, number> = {};
+  for (const n of svc.server.table.values()) {
+    const root = cos.ott.missHandlerOf(n.ref);
+    const k = root instanceof FileInodeRoot ? `v${root.version}` : (root?.constructor.name ?? 'none');
+    objectVersions[k] = (objectVersions[k] ?? 0) + 1;
+  }
+  const superVersion = svc.superRoot().version;
+  cos.spawnRequest('k42fs-unmount', () => svc.unmount());
+  m.run();
+
+  // which requests waited at a mediator (ground truth from the trace)
+  const waited = new Set<number>();
+  for (const ev of e.trace!.events) if (ev.type === 'block' && ev.on.startsWith('k42 mediator')) waited.add(ev.tid);
+  for (const [rec, tid] of tidOfOp) rec.blocked = waited.has(tid);
+
+  const u = upd as K42FsUpdateResult | null;
+  const all = ops.flat();
+  const winStart = u ? u.startedAt : Infinity;
+  const winEnd = u ? (u.endedAt >= 0 ? u.endedAt : e.now) : -Infinity;
+  const switches = cos.switches;
+  const swaps: SwapRecord[] = switches.map((s) => ({
+    object: s.oldRoot,
+    startedAt: s.startedAt,
+    completedAt: s.completedAt,
+    forwarded: s.forwarded,
+    blocked: s.blocked,
+    longestStall: s.longestStall,
+    phases: s.phases.map((p) => ({ phase: p.phase, t: p.t })),
+  }));
+  const outside = all.filter((r) => r.end < winStart || r.start > winEnd).map((r) => r.end - r.start);
+  return {
+    path: 'k42',
+    options: opts,
+    results: ops.map((l) => l.map((r) => r.result)),
+    ops,
+    latencies: latencyStats(all.map((r) => r.end - r.start)),
+    totalOps: all.length,
+    makespan: e.now,
+    update: u
+      ? { fromVersion: u.fromVersion, toVersion: u.toVersion, mode: u.mode, ok: u.ok, ...(u.error ? { error: u.error } : {}), startedAt: u.startedAt, endedAt: u.endedAt, swaps }
+      : null,
+    callsBlocked: switches.reduce((n, s) => n + s.blocked, 0),
+    longestStallCycles: switches.reduce((n, s) => Math.max(n, s.longestStall), 0),
+    updateDurationCycles: u ? u.duration : 0,
+    shareOfCallsThatWaited: all.length ? all.filter((r) => r.blocked).length / all.length : 0,
+    workDoneDuringUpdate: u ? all.filter((r) => r.end >= winStart && r.end <= winEnd).length : 0,
+    steadyStateCyclesPerCall: outside.length ? outside.reduce((a, b) => a + b, 0) / outside.length : 0,
+    finalTree,
+    image: svc.image(),
+    trace: opts.trace ? toChromeTrace(e.trace!, { cyclesPerUs: e.cyclesPerUs, cpus: opts.cpus, endTime: e.makespan, meta: { workload: 'k42-fs' } }) : null,
+    detail: { k42Update: u, objectsAtEnd, objectVersions, superVersion, cyclesPerUs: e.cyclesPerUs },
+  };
+}

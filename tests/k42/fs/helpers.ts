@@ -1,0 +1,50 @@
+/**
+ * Helpers for the K42 file-service suites: the reference results of a
+ * workload (PosixModel, with the same setup), e2fsck on an image, and a
+ * compact description of mismatches.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { e2fsprogsTool } from '../../../src/ext2/mke2fs.ts';
+import { PosixModel } from '../../../src/workload/model.ts';
+import type { FsOp, OpResult } from '../../../src/workload/fsstress.ts';
+import { workloadSetupOps, type FsWorkloadResult } from '../../../src/k42/fs/index.ts';
+
+/** Replay every thread's operations on the reference model (threads touch disjoint trees). */
+export function modelResults(r: FsWorkloadResult, threads: number): OpResult[][] {
+  const m = new PosixModel();
+  for (const op of workloadSetupOps(threads)) m.apply(op);
+  return r.ops.map((l) => l.map((x) => m.apply(x.op)));
+}
+
+/** Mismatches between a run and the model, as readable lines (empty when equal). */
+export function mismatches(r: FsWorkloadResult, threads: number): string[] {
+  const want = modelResults(r, threads);
+  const out: string[] = [];
+  r.ops.forEach((l, i) =>
+    l.forEach((x, k) => {
+      const w = want[i]![k]!;
+      if (JSON.stringify(w) !== JSON.stringify(x.result)) out.push(`t${i} op${k} ${JSON.stringify(x.op)}: got ${JSON.stringify(x.result)}, model ${JSON.stringify(w)}`);
+    }),
+  );
+  return out;
+}
+
+/** e2fsck -fn on an image; a missing tool fails with the install hint. */
+export function e2fsck(image: Uint8Array): { status: number; out: string } {
+  const tool = e2fsprogsTool('e2fsck');
+  if (!tool) throw new Error('e2fsck is not installed: apt-get install -y e2fsprogs');
+  const dir = mkdtempSync(join(tmpdir(), 'k42fs-'));
+  try {
+    const img = join(dir, 'img');
+    writeFileSync(img, image);
+    const r = spawnSync(tool, ['-fn', img], { env: { ...process.env, E2FSCK_TIME: '2000000000' }, encoding: 'utf8' });
+    return { status: r.status ?? -1, out: (r.stdout ?? '') + (r.stderr ?? '') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export type { FsOp };
