@@ -15,10 +15,10 @@
 import type { Sim } from './effects.ts';
 import type { Engine } from './engine.ts';
 import { SimError } from './errors.ts';
-import type { SimThread } from './thread.ts';
+import type { LockLike, SimThread } from './thread.ts';
 import { WaitQueue } from './waitqueue.ts';
 
-export class Mutex {
+export class Mutex implements LockLike {
   private owner: SimThread | null = null;
   private readonly wq: WaitQueue;
 
@@ -41,13 +41,22 @@ export class Mutex {
     return this.wq.length;
   }
 
+  waitingThreads(): readonly SimThread[] {
+    return this.wq.list();
+  }
+
+  private take(t: SimThread): void {
+    this.owner = t;
+    t.heldLocks.push(this);
+  }
+
   *lock(): Sim<void> {
     const me = this.engine.current;
     if (!me) throw new SimError(`mutex ${this.name}: lock outside a thread`);
     if (this.owner === me) throw new SimError(`mutex ${this.name}: recursive lock by t${me.id}`);
     yield this.engine.costs.atomic;
     if (this.owner === null) {
-      this.owner = me;
+      this.take(me);
       return;
     }
     // unlock() hands ownership over before waking us
@@ -58,7 +67,7 @@ export class Mutex {
   *tryLock(): Sim<boolean> {
     yield this.engine.costs.atomic;
     if (this.owner !== null) return false;
-    this.owner = this.engine.current;
+    this.take(this.engine.current!);
     return true;
   }
 
@@ -66,9 +75,12 @@ export class Mutex {
     const me = this.engine.current;
     if (this.owner !== me) throw new SimError(`mutex ${this.name}: unlock by t${me?.id} but owner is t${this.owner?.id}`);
     yield this.engine.costs.atomic;
+    const held = me!.heldLocks;
+    const i = held.lastIndexOf(this);
+    if (i >= 0) held.splice(i, 1);
     const next = this.wq.list()[0];
     if (next) {
-      this.owner = next;
+      this.take(next);
       this.wq.wakeOne();
     } else {
       this.owner = null;

@@ -12,6 +12,13 @@ import type { Engine } from './engine.ts';
 import type { WaitQueue } from './waitqueue.ts';
 import type { SimEvent } from './heap.ts';
 
+/** What a thread's held-lock list records (a `Mutex`). */
+export interface LockLike {
+  readonly name: string;
+  /** Threads waiting for this lock, oldest first. */
+  waitingThreads(): readonly SimThread[];
+}
+
 export type ThreadState = 'ready' | 'running' | 'blocked' | 'sleeping' | 'done';
 
 /** One entry of the ground-truth stack: module `module` function `fn`. */
@@ -33,6 +40,12 @@ export class SimThread {
   /** Timer for sleep or block timeout. */
   timer: SimEvent | null = null;
   readonly frames: ModuleFrame[] = [];
+  /**
+   * Sleeping locks this thread holds (maintained by `Mutex`). Lock ownership
+   * is mechanism-visible state, as in Linux (mutex owner, lockdep); the live
+   * update mediator reads it to find callers it must not keep blocked.
+   */
+  readonly heldLocks: LockLike[] = [];
   readonly tls = new Map<string | symbol, unknown>();
   /** Result (or error) once done. */
   result: unknown = undefined;

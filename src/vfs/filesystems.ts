@@ -9,6 +9,10 @@ import type { Kernel } from './kernel.ts';
 import type { FileSystemType } from './ops.ts';
 
 export function register_filesystem(kernel: Kernel, fs: FileSystemType): void {
+  if (kernel.fsRegistrationStaging) {
+    kernel.fsRegistrationStaging.push(fs);
+    return;
+  }
   if (kernel.file_systems.has(fs.name)) throw errno('EBUSY', `file system ${fs.name} already registered`);
   kernel.file_systems.set(fs.name, fs);
 }

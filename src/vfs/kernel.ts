@@ -23,6 +23,12 @@ export class Kernel {
   readonly bdevs = new Map<string, BlockDevice>();
   /** Block devices a superblock has claimed (one mount per device). */
   readonly claimedBdevs = new Set<BlockDevice>();
+  /**
+   * While a live update runs the new module's init, its register_filesystem
+   * calls are collected here instead of taking effect; the update manager
+   * installs them at redirect, or drops them on rollback.
+   */
+  fsRegistrationStaging: FileSystemType[] | null = null;
   private nextIno = 1;
   private nextAnonDev = 1;
   private nextPid = 1;

@@ -173,11 +173,13 @@ export function* vfs_open(nd: NameiData, inode: Inode, flags: number): Sim<OpenF
   const file = new OpenFile(fop, flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC), fmode, inode, nd.mnt, nd.dentry, owner);
   ihold(inode);
   nd.mnt.mnt_count++;
+  inode.i_sb.s_files.add(file);
   const open = fop.open;
   if (open) {
     try {
       yield* open(inode, file);
     } catch (e) {
+      inode.i_sb.s_files.delete(file);
       nd.mnt.mnt_count--;
       owner?.module_put();
       yield* iput(inode);
@@ -194,6 +196,7 @@ export function* fput(file: OpenFile): Sim<void> {
   try {
     if (release) yield* release(file.f_inode, file);
   } finally {
+    file.f_inode.i_sb.s_files.delete(file);
     file.f_mnt.mnt_count--;
     const owner = file.f_owner;
     file.f_owner = null;

@@ -7,6 +7,7 @@ import type { Sim } from '../sim/effects.ts';
 import { Mutex } from '../sim/locks.ts';
 import type { BlockDevice } from '../hw-ppc64/blockdev.ts';
 import type { Dentry } from './dentry.ts';
+import type { OpenFile } from './file.ts';
 import { evict, iput, type Inode } from './inode.ts';
 import type { Kernel } from './kernel.ts';
 import { empty_sops, type FileSystemType, type SuperOperations } from './ops.ts';
@@ -24,12 +25,15 @@ export class SuperBlock {
   s_flags = 0;
   /** Every live inode of this superblock. */
   readonly s_inodes = new Set<Inode>();
+  /** Every open file on this superblock (Linux 2.6's s_files): a live update re-points their f_op and f_owner. */
+  readonly s_files = new Set<OpenFile>();
   /** Block device, for disk file systems. */
   s_bdev: BlockDevice | null = null;
   private renameMutex: Mutex | null = null;
 
   constructor(
-    readonly s_type: FileSystemType,
+    /** Re-pointed (never otherwise changed) when a live update replaces the module. */
+    public s_type: FileSystemType,
     readonly s_kernel: Kernel,
     /** Device number (st_dev). */
     readonly s_dev: number,

@@ -194,6 +194,11 @@ export class PosixModel {
       for (let d: DirNode | null = b.dir; d; d = d.parent) if (d === src) fail('EINVAL');
     }
     const dst = b.node;
+    // Linux's lock_rename "trap": a target that is an ancestor of the source
+    // gives ENOTEMPTY before any type check (fs/namei.c do_renameat2).
+    if (dst && dst.type === 'dir') {
+      for (let d: DirNode | null = a.dir; d; d = d.parent) if (d === dst) fail('ENOTEMPTY');
+    }
     if (dst === src) return; // same object (or hard links to it): nothing to do
     if (dst) {
       if (src.type === 'dir' && dst.type !== 'dir') fail('ENOTDIR');

@@ -27,6 +27,8 @@ export interface BootOptions {
   /** Mount procfs at /proc (default true). */
   procfs?: boolean;
   kernel?: KernelOptions;
+  /** Called once the module subsystem exists, before any module loads (the live-update subsystem attaches here). */
+  onModuleSubsystem?: (ms: ModuleSubsystem) => void;
 }
 
 export interface ExecOptions {
@@ -88,6 +90,7 @@ export function bootSystem(opts: BootOptions): System {
   const rootfs = opts.rootfs ?? 'ramfs';
   const kernel = new Kernel(engine, opts.kernel);
   const ms = new ModuleSubsystem(kernel, registry);
+  opts.onModuleSubsystem?.(ms);
   const init = runThread(engine, 'boot', function* (): Sim<Task> {
     yield* ms.insmod(rootfs);
     yield* mount_root(kernel, rootfs, opts.rootdev ?? 'none');

@@ -38,6 +38,8 @@ const SUBSYSTEMS = new WeakMap<Kernel, ModuleSubsystem>();
 export class ModuleSubsystem {
   /** Loaded modules in load order. */
   readonly loaded = new Map<string, Module>();
+  /** Called after a module's tables are built and before its init (the live-update instrumentation). */
+  onLoad: ((mod: Module) => void) | null = null;
 
   constructor(
     readonly kernel: Kernel,
@@ -61,6 +63,12 @@ export class ModuleSubsystem {
   *insmod(name: string): Sim<Module> {
     const def = this.registry.get(name);
     if (!def) throw errno('ENOENT', `no module ${name}`);
+    return yield* this.insmodDefinition(def);
+  }
+
+  /** Load a definition that need not be in the registry (an update package's code). */
+  *insmodDefinition(def: ModuleDefinition): Sim<Module> {
+    const name = def.name;
     if (this.loaded.has(name)) throw errno('EEXIST');
     const deps: Module[] = [];
     for (const d of def.depends) {
@@ -71,6 +79,7 @@ export class ModuleSubsystem {
     yield MODULE_LOAD_CYCLES;
     const mod = new Module(def, deps);
     mod.body = def.instantiate(mod);
+    this.onLoad?.(mod);
     this.loaded.set(name, mod);
     for (const dep of deps) dep.usedBy.add(mod);
     try {
@@ -98,6 +107,21 @@ export class ModuleSubsystem {
     }
     yield MODULE_UNLOAD_CYCLES;
     this.forget(mod);
+  }
+
+  /**
+   * A live update's redirect: `neu` takes `old`'s place (same name, same
+   * position in load order); modules that depended on `old` now depend on `neu`.
+   */
+  replaceLoaded(old: Module, neu: Module): void {
+    if (this.loaded.get(old.name) !== old) throw new Error(`replaceLoaded: ${old.name} is not the loaded module`);
+    this.loaded.set(old.name, neu);
+    for (const u of old.usedBy) neu.usedBy.add(u);
+    old.usedBy.clear();
+    for (const dep of old.deps) {
+      dep.usedBy.delete(old);
+      dep.usedBy.add(neu);
+    }
   }
 
   private forget(mod: Module): void {

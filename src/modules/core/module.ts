@@ -31,6 +31,7 @@ import type { Sim } from '../../sim/effects.ts';
 import type { Kernel } from '../../vfs/kernel.ts';
 import type { FileOperations, FileSystemType, InodeOperations, ModuleOwner, SuperOperations } from '../../vfs/ops.ts';
 import { InstanceRegistry } from './instances.ts';
+import type { LiveUpdateHooks } from '../update/hooks.ts';
 
 export type TableKind = 'file_operations' | 'inode_operations' | 'super_operations' | 'file_system_type';
 
@@ -50,6 +51,8 @@ export interface ModuleBody {
   init(kernel: Kernel): Sim<void>;
   /** module_exit: undo init. Runs only when nothing references the module. */
   exit(kernel: Kernel): Sim<void>;
+  /** Present if the module can be live-updated (src/modules/update/hooks.ts). */
+  readonly update?: LiveUpdateHooks;
 }
 
 export interface ModuleDefinition {

@@ -11,11 +11,13 @@
  *                   entry and exit (the seed paper's proposal). Every CPU
  *                   writes the same 128-byte line, so under load each call
  *                   pays a cache-to-cache transfer.
- *   counter-percpu  one word per CPU, each on its own line, updated with a
- *                   plain load and store by its own CPU (percpu_ref's
- *                   this_cpu_add under preempt-disable; threads never
- *                   migrate here, so no atomic is needed). Checking sums the
- *                   lines of every CPU, paying the transfers only then.
+ *   counter-percpu  one word per CPU, each on its own line, updated only by
+ *                   its own CPU (percpu_ref's this_cpu_add). The update is a
+ *                   lwarx/stwcx. pair on a line that stays in this CPU's
+ *                   cache: a preemption between a plain load and store would
+ *                   lose a count, and the model has no preempt-disable.
+ *                   Checking sums the lines of every CPU, paying the
+ *                   transfers only then.
  *   stack-walk      no counters; at quiesce time stop and walk every thread's
  *                   stack looking for a frame of the module (the alternative
  *                   the paper rejected). Its cost grows with the number of
@@ -95,14 +97,10 @@ class PerCpuCounter implements UseCounter {
     return this.base + this.m.engine.currentCpu * this.m.lineSize;
   }
   *enter(): Sim<void> {
-    const ea = this.slot();
-    const v = yield* this.m.load64(ea);
-    yield* this.m.store64(ea, v + 1);
+    yield* fetchAdd(this.m, this.slot(), 1);
   }
   *exit(): Sim<void> {
-    const ea = this.slot();
-    const v = yield* this.m.load64(ea);
-    yield* this.m.store64(ea, v - 1);
+    yield* fetchAdd(this.m, this.slot(), -1);
   }
   *inFlight(): Sim<number> {
     // percpu_ref_kill switches to atomic mode after a grace period; here the

@@ -1,0 +1,564 @@
+/**
+ * The update manager: replaces a loaded file-system module by a new version
+ * of it while it is in use, with no unmount, no process killed and no call
+ * failed (DESIGN.md, "The Linux path").
+ *
+ *   check      privilege, signature, versions and dependencies, state-format
+ *              negotiation, the new code's tables cover the old ones
+ *   interpose  every exported slot of the old tables patched to a mediator stub
+ *   block      new calls wait in the stubs; recursive and interrupt-context
+ *              calls pass
+ *   quiesce    wait for the use counter to reach zero, bounded by a timeout,
+ *              with a configurable number of tries (calls are released
+ *              between tries)
+ *   transfer   old module exports its state (dirty state flushed), the
+ *              snapshot is validated and frozen, the new module imports it
+ *              and its init runs; every tracked instance is converted (staged)
+ *   redirect   in one step: staged state installed, instances re-pointed at
+ *              the new tables, old slots patched to the new code, references
+ *              and registrations moved, the new module takes the old's place
+ *   release    blocked calls resume, in the new module
+ *   retire     once no call is left in a stub, the old module is unloaded
+ *
+ * Any failure before `redirect` rolls back: old slots restored, blocked calls
+ * resumed in the old module, staged state thrown away, and the cause
+ * reported (on a quiescence timeout, with each thread still inside the
+ * module and the function it is in, from a diagnostic stack walk as kpatch
+ * prints stalled tasks). A second update of a module already updating fails
+ * with EBUSY.
+ *
+ * Every phase is traced on the track "update NAME" with simulated times.
+ */
+import { sleep, type Sim } from '../../sim/effects.ts';
+import { ErrnoError, errno, type ErrnoCode } from '../../sim/errno.ts';
+import type { Machine } from '../../hw-ppc64/machine.ts';
+import type { Task } from '../../vfs/task.ts';
+import type { Inode } from '../../vfs/inode.ts';
+import type { OpenFile } from '../../vfs/file.ts';
+import type { FileSystemType } from '../../vfs/ops.ts';
+import { CAP_SYS_MODULE } from '../../vfs/types.ts';
+import { Module, type ModuleDefinition, type OpsTable } from '../core/module.ts';
+import type { ModuleSubsystem } from '../core/loader.ts';
+import type { LiveUpdateHooks, StagedTakeover } from './hooks.ts';
+import { instrumentModule, instrumentationOf, type Instrumentation } from './instrument.ts';
+import { Mediator, type MediatorStats, type UpdatePhase } from './mediator.ts';
+import { negotiateFormat } from './negotiate.ts';
+import { sealSnapshot, stateFormatSchema } from './snapshot.ts';
+import { updateId, type Manifest } from './manifest.ts';
+import type { QuiescenceStrategy } from './usecount.ts';
+
+/** Named points where tests and `modswap fuzz` inject faults (the hook may throw). */
+export type FaultPoint = 'check' | 'interpose' | 'quiesce' | 'export' | 'import' | 'init' | 'convert' | 'redirect';
+
+export interface UpdateOptions {
+  /** Quiescence timeout per try, in microseconds of simulated time (default 5 s). */
+  timeoutUs?: number;
+  /** Tries before giving up (default 1). */
+  tries?: number;
+  /** How often the quiesce phase polls the counter, in µs (default 10). */
+  pollUs?: number;
+  /** Pause between tries, with calls released, in µs (default 1000). */
+  backoffUs?: number;
+  /** Permit installing a lower version. */
+  allowDowngrade?: boolean;
+  /** Called at each fault point; throwing there simulates that fault. */
+  inject?: (point: FaultPoint) => void;
+}
+
+export interface UpdateRequest {
+  module: string;
+  def: ModuleDefinition;
+  /** Where the code came from (a package path or "built-in"). */
+  source: string;
+  /** The verified manifest, for a package. */
+  manifest?: Manifest;
+  /** Package verification failure from the host step (reported in `check`). */
+  packageError?: ErrnoError;
+}
+
+export interface PhaseSpan {
+  name: UpdatePhase;
+  start: number;
+  end: number;
+}
+
+export interface StuckThread {
+  tid: number;
+  name: string;
+  fn: string;
+}
+
+export interface UpdateReport {
+  ok: boolean;
+  module: string;
+  from: string;
+  to: string;
+  source: string;
+  strategy: QuiescenceStrategy;
+  /** Last phase entered. */
+  phase: UpdatePhase;
+  error?: { code: ErrnoCode; phase: UpdatePhase; message: string };
+  format?: string;
+  phases: PhaseSpan[];
+  stats: Omit<MediatorStats, 'stalls'>;
+  /** Waits of blocked calls, in cycles. */
+  stalls: number[];
+  longestStallCycles: number;
+  /** From the start of `block` to `release`. */
+  blockWindowCycles: number;
+  durationCycles: number;
+  triesUsed: number;
+  instances: { inodes: number; files: number };
+  /** Threads inside the old module when quiescence timed out. */
+  stuck: StuckThread[];
+  /** Ground-truth oracle: no thread had an old-module frame when transfer began (null if not reached). */
+  quiescenceVerified: boolean | null;
+}
+
+/** Per-module status, as /sys/module/NAME/update shows it. */
+export interface ModuleUpdateStatus {
+  state: 'idle' | 'in-progress' | 'done' | 'failed';
+  phase: UpdatePhase;
+  /** 1 while an update is in progress (livepatch's `transition`). */
+  transition: 0 | 1;
+  last?: UpdateReport;
+}
+
+/** Modelled costs of the manager's own work (assumptions; see README). */
+export const UPDATE_COSTS = {
+  /** Signature and manifest checks in `check`. */
+  check: 150_000,
+  /** Patching one slot: a store, a dcbst/icbi pair, and a sync. */
+  patchSlot: 250,
+  /** Converting and re-pointing one instance. */
+  convertInstance: 400,
+  /** Redirect bookkeeping per instance (re-pointing). */
+  repointInstance: 40,
+  /** Looking at one lock waiter while searching for lock holders to let through. */
+  lockCheckPerThread: 30,
+};
+
+const DEFAULTS = { timeoutUs: 5_000_000, tries: 1, pollUs: 10, backoffUs: 1000, allowDowngrade: false };
+
+export class LiveUpdate {
+  readonly status = new Map<string, ModuleUpdateStatus>();
+  /** Ids of the updates applied, in order (`ext3@1->2`). */
+  readonly history: string[] = [];
+  private readonly busy = new Set<string>();
+
+  constructor(
+    readonly modules: ModuleSubsystem,
+    readonly machine: Machine,
+    readonly strategy: QuiescenceStrategy,
+  ) {}
+
+  /** Instrument a module as it loads (after instantiate, before init). */
+  onLoad(mod: Module): void {
+    instrumentModule(mod, this.machine, this.strategy);
+  }
+
+  statusOf(name: string): ModuleUpdateStatus {
+    let s = this.status.get(name);
+    if (!s) {
+      s = { state: 'idle', phase: 'idle', transition: 0 };
+      this.status.set(name, s);
+    }
+    return s;
+  }
+
+  /**
+   * Update `req.module` to `req.def`, run by the calling task's thread.
+   * Returns the report; `report.ok` false means nothing changed.
+   */
+  *update(task: Task, req: UpdateRequest, opts: UpdateOptions = {}): Sim<UpdateReport> {
+    const run = new UpdateRun(this, task, req, { ...DEFAULTS, ...stripUndefined(opts) });
+    return yield* run.execute();
+  }
+
+  /** @internal */
+  claim(name: string): boolean {
+    if (this.busy.has(name)) return false;
+    this.busy.add(name);
+    return true;
+  }
+
+  /** @internal */
+  unclaim(name: string): void {
+    this.busy.delete(name);
+  }
+}
+
+type ResolvedOptions = Required<Omit<UpdateOptions, 'inject'>> & Pick<UpdateOptions, 'inject'>;
+
+class UpdateRun {
+  private readonly m: Machine;
+  private readonly report: UpdateReport;
+  private phaseStart = 0;
+  private started: number;
+  private med: Mediator | null = null;
+  private staged: StagedTakeover | null = null;
+  private newMod: Module | null = null;
+  private stagedRegs: FileSystemType[] = [];
+  private blockStart = -1;
+
+  constructor(
+    private readonly lu: LiveUpdate,
+    private readonly task: Task,
+    private readonly req: UpdateRequest,
+    private readonly o: ResolvedOptions,
+  ) {
+    this.m = lu.machine;
+    this.started = this.m.engine.now;
+    this.report = {
+      ok: false,
+      module: req.module,
+      from: '?',
+      to: req.def.version,
+      source: req.source,
+      strategy: lu.strategy,
+      phase: 'idle',
+      phases: [],
+      stats: { mediated: 0, blocked: 0, passedRecursive: 0, passedInterrupt: 0, ranOld: 0, ranNew: 0, killedWhileBlocked: 0, passedLockHolder: 0 },
+      stalls: [],
+      longestStallCycles: 0,
+      blockWindowCycles: 0,
+      durationCycles: 0,
+      triesUsed: 0,
+      instances: { inodes: 0, files: 0 },
+      stuck: [],
+      quiescenceVerified: null,
+    };
+  }
+
+  private get now(): number {
+    return this.m.engine.now;
+  }
+
+  private enter(p: UpdatePhase): void {
+    const r = this.report;
+    const prev = r.phase;
+    if (prev !== 'idle') {
+      r.phases.push({ name: prev, start: this.phaseStart, end: this.now });
+      this.m.engine.trace?.phase(this.now, `update ${r.module}`, prev, false);
+    }
+    r.phase = p;
+    this.phaseStart = this.now;
+    this.m.engine.trace?.phase(this.now, `update ${r.module}`, p, true);
+    const st = this.lu.statusOf(r.module);
+    st.phase = p;
+    if (this.med) this.med.phase = p;
+  }
+
+  private close(): void {
+    const r = this.report;
+    r.phases.push({ name: r.phase, start: this.phaseStart, end: this.now });
+    this.m.engine.trace?.phase(this.now, `update ${r.module}`, r.phase, false);
+    r.durationCycles = this.now - this.started;
+    if (this.med) {
+      const { stalls, ...rest } = this.med.stats;
+      r.stats = { ...rest };
+      r.stalls = stalls.slice();
+      r.longestStallCycles = stalls.reduce((a, b) => Math.max(a, b), 0);
+    }
+  }
+
+  private inject(p: FaultPoint): void {
+    this.o.inject?.(p);
+  }
+
+  *execute(): Sim<UpdateReport> {
+    const r = this.report;
+    const name = this.req.module;
+    const st = this.lu.statusOf(name);
+    if (!this.lu.claim(name)) {
+      // a second update while one runs: refuse without touching the first
+      r.error = { code: 'EBUSY', phase: 'check', message: `an update of ${name} is already in progress` };
+      return r;
+    }
+    st.state = 'in-progress';
+    st.transition = 1;
+    try {
+      yield* this.run();
+      r.ok = true;
+      st.state = 'done';
+      this.lu.history.push(`${name}@${r.from}->${r.to}`);
+    } catch (e) {
+      const err = e instanceof ErrnoError ? e : new ErrnoError('EIO', undefined, undefined, (e as Error)?.message ?? String(e));
+      r.error = { code: err.code, phase: r.phase, message: err.detail ?? err.message };
+      yield* this.rollback();
+      st.state = 'failed';
+    } finally {
+      this.close();
+      st.transition = 0;
+      st.last = r;
+      this.lu.unclaim(name);
+    }
+    return r;
+  }
+
+  private *run(): Sim<void> {
+    const { req, m, o } = this;
+    const engine = m.engine;
+    const ms = this.lu.modules;
+    // ---- check --------------------------------------------------------
+    this.enter('check');
+    if (!this.task.cred.capable(CAP_SYS_MODULE)) throw errno('EPERM', 'updating a module needs CAP_SYS_MODULE');
+    yield UPDATE_COSTS.check;
+    if (req.packageError) throw req.packageError;
+    const old = ms.get(req.module);
+    if (!old || old.state !== 'live') throw errno('ENOENT', `module ${req.module} is not loaded`);
+    this.report.from = old.version;
+    if (req.def.name !== old.name) throw errno('EINVAL', `package holds module ${req.def.name}, not ${old.name}`);
+    const order = compareVersions(req.def.version, old.version);
+    if (req.manifest) {
+      if (majorOf(old.version) !== req.manifest.fromVersion) {
+        throw errno('EINVAL', `update is from version ${req.manifest.fromVersion} but ${old.name} is at version ${old.version}`);
+      }
+      if (majorOf(req.def.version) !== req.manifest.toVersion) {
+        throw errno('EINVAL', `manifest says version ${req.manifest.toVersion} but the code is version ${req.def.version}`);
+      }
+      for (const dep of req.manifest.requires) {
+        if (!this.lu.history.includes(dep)) throw errno('EINVAL', `requires update ${dep}, which has not been applied`);
+      }
+    }
+    if (order === 0) throw errno('EINVAL', `${old.name} is already at version ${old.version}`);
+    if (order < 0 && !o.allowDowngrade) throw errno('EPERM', `refusing to downgrade ${old.name} from ${old.version} to ${req.def.version} without --allow-downgrade`);
+    if (this.lu.strategy === 'none') throw errno('EINVAL', "quiescence strategy 'none' cannot detect quiescence: no live update");
+    const oldIns = instrumentationOf(old);
+    if (!oldIns) throw errno('EINVAL', `${old.name} was not instrumented at load`);
+    const oldHooks = old.body.update;
+    if (!oldHooks) throw errno('EOPNOTSUPP', `${old.name} ${old.version} cannot export its state`);
+    // the new code: fresh tables, instrumented like any loaded module
+    const deps = req.def.depends.map((d) => ms.get(d)).filter((d): d is Module => d !== undefined);
+    if (deps.length !== req.def.depends.length) throw errno('ENOENT', `a dependency of ${req.def.name} is not loaded`);
+    const newMod = new Module(req.def, deps);
+    newMod.body = req.def.instantiate(newMod);
+    this.newMod = newMod;
+    const newIns = instrumentModule(newMod, m, this.lu.strategy);
+    const newHooks = newMod.body.update;
+    if (!newHooks) throw errno('EOPNOTSUPP', `${newMod.name} ${newMod.version} cannot import state`);
+    const format = negotiateFormat(oldHooks.exportFormats, newHooks.importFormats, `${old.name} ${old.version} -> ${newMod.version}`);
+    if (req.manifest && !req.manifest.stateFormats.includes(format)) {
+      throw errno('EINVAL', `manifest state formats ${req.manifest.stateFormats.join(', ')} do not include the negotiated ${format}`);
+    }
+    if (!stateFormatSchema(format)) throw errno('EINVAL', `no schema registered for state format ${format}`);
+    this.report.format = format;
+    checkTablesCover(old, newMod);
+    this.inject('check');
+    if (this.lu.strategy === 'refcount') {
+      yield* this.replaceWhenUnused(old, newMod);
+      return;
+    }
+    // ---- interpose ----------------------------------------------------
+    this.enter('interpose');
+    const med = new Mediator(m, oldIns, old.tables);
+    this.med = med;
+    const n = med.interpose();
+    yield n * UPDATE_COSTS.patchSlot;
+    yield* m.sync();
+    this.inject('interpose');
+    // ---- block + quiesce (with tries) ---------------------------------
+    const timeout = Math.round(o.timeoutUs * engine.cyclesPerUs);
+    const poll = Math.max(1, Math.round(o.pollUs * engine.cyclesPerUs));
+    for (let attempt = 1; ; attempt++) {
+      this.report.triesUsed = attempt;
+      this.enter('block');
+      med.blocking = true;
+      if (this.blockStart < 0) this.blockStart = this.now;
+      yield* m.sync();
+      this.enter('quiesce');
+      const deadline = this.now + timeout;
+      // Quiescent: nothing counted inside, and no let-through caller still on its way in.
+      let inside = (yield* oldIns.counter.inFlight()) + med.passedPending;
+      while (inside > 0 && this.now < deadline) {
+        const dep = med.passLockHolders();
+        if (dep.examined > 0) yield dep.examined * UPDATE_COSTS.lockCheckPerThread;
+        if (dep.passed === 0) yield* sleep(Math.min(poll, deadline - this.now));
+        inside = (yield* oldIns.counter.inFlight()) + med.passedPending;
+      }
+      this.inject('quiesce');
+      if (inside === 0) break;
+      if (attempt >= o.tries) {
+        this.report.stuck = engine.threadsInside(oldIns.label).map((t) => ({ tid: t.id, name: t.name, fn: t.frameIn(oldIns.label)!.fn }));
+        const who = this.report.stuck.map((s) => `t${s.tid} ${s.name} in ${s.fn}`).join(', ');
+        throw errno('ETIMEDOUT', `quiescence timed out after ${attempt} tr${attempt === 1 ? 'y' : 'ies'} of ${o.timeoutUs} us: ${inside} call(s) still inside ${oldIns.label}${who ? ': ' + who : ''}`);
+      }
+      // let the blocked calls run in the old code, then try again
+      med.release();
+      yield* sleep(Math.round(o.backoffUs * engine.cyclesPerUs));
+    }
+    // ---- transfer -----------------------------------------------------
+    this.enter('transfer');
+    this.report.quiescenceVerified = engine.threadsInside(oldIns.label).length === 0;
+    this.inject('export');
+    const exported = yield* oldHooks.exportState(format);
+    const snapshot = sealSnapshot(format, exported);
+    this.inject('import');
+    this.staged = yield* newHooks.importState(format, snapshot);
+    this.inject('init');
+    yield* this.initStaged(newMod);
+    this.inject('convert');
+    const inodes = old.instances.inodes();
+    const files = old.instances.files();
+    const convInodes = new Map<Inode, unknown>();
+    const convFiles = new Map<OpenFile, unknown>();
+    for (const i of inodes) convInodes.set(i, this.staged.convertInode(i));
+    for (const f of files) convFiles.set(f, this.staged.convertFile(f));
+    yield (inodes.length + files.length) * UPDATE_COSTS.convertInstance;
+    this.inject('redirect');
+    // ---- redirect: one step, nothing after this point can fail ----------
+    this.enter('redirect');
+    this.commit(old, newMod, newIns, convInodes, convFiles);
+    this.report.instances = { inodes: inodes.length, files: files.length };
+    yield (inodes.length + files.length) * UPDATE_COSTS.repointInstance;
+    yield* m.sync();
+    // ---- release ------------------------------------------------------
+    this.enter('release');
+    med.release();
+    this.report.blockWindowCycles = this.now - this.blockStart;
+    // ---- retire -------------------------------------------------------
+    this.enter('retire');
+    while (med.inFlight > 0) yield* sleep(poll);
+    old.state = 'gone';
+  }
+
+  /** Run the new module's init with its file-system registrations staged. */
+  private *initStaged(newMod: Module): Sim<void> {
+    const k = this.lu.modules.kernel;
+    const staging: FileSystemType[] = [];
+    k.fsRegistrationStaging = staging;
+    try {
+      yield* newMod.body.init(k);
+    } finally {
+      k.fsRegistrationStaging = null;
+    }
+    this.stagedRegs = staging;
+  }
+
+  private commit(old: Module, newMod: Module, newIns: Instrumentation, convInodes: Map<Inode, unknown>, convFiles: Map<OpenFile, unknown>): void {
+    const ms = this.lu.modules;
+    const k = ms.kernel;
+    const med = this.med!;
+    this.staged!.commit();
+    const map = new Map<OpsTable, OpsTable>();
+    for (const t of old.tables) {
+      const nt = newMod.table(t.name);
+      if (nt) map.set(t.table, nt);
+    }
+    const to = <T>(x: T): T => (map.get(x as unknown as OpsTable) as T | undefined) ?? x;
+    for (const [i, priv] of convInodes) {
+      i.i_private = priv;
+      i.i_op = to(i.i_op);
+      i.i_fop = to(i.i_fop);
+    }
+    for (const [f, priv] of convFiles) {
+      f.private_data = priv;
+      f.f_op = to(f.f_op);
+    }
+    for (const mnt of k.mounts.list) {
+      const sb = mnt.mnt_sb;
+      if (sb.s_type.owner !== old) continue;
+      sb.s_op = to(sb.s_op);
+      sb.s_type = to(sb.s_type);
+      // every open file on it, including those without private data
+      for (const f of sb.s_files) {
+        f.f_op = to(f.f_op);
+        if (f.f_owner === old) f.f_owner = newMod;
+      }
+    }
+    for (const fs of this.stagedRegs) {
+      const prev = k.file_systems.get(fs.name);
+      if (prev && prev.owner !== old) throw new Error(`redirect: ${fs.name} is registered by another module`);
+      k.file_systems.set(fs.name, fs);
+    }
+    old.instances.handOver(newMod.instances);
+    newMod.refcnt += old.refcnt;
+    old.refcnt = 0;
+    // Old tables forward to the new code and are owned by it, so a holder of
+    // an old table reference (a call already past the lookup) is still right.
+    for (const t of old.tables) {
+      const rec = t.table as unknown as Record<string, unknown>;
+      if ('owner' in rec) rec['owner'] = newMod;
+    }
+    med.setNewSlots(newIns.slots);
+    med.redirect();
+    ms.replaceLoaded(old, newMod);
+    newMod.state = 'live';
+    old.state = 'going';
+  }
+
+  /** plain Linux (`refcount`): rmmod + insmod, only when nothing uses the module. */
+  private *replaceWhenUnused(old: Module, newMod: Module): Sim<void> {
+    this.enter('transfer');
+    if (old.refcnt > 0 || old.usedBy.size > 0) {
+      throw errno('EBUSY', `${old.name} is in use (refcount ${old.refcnt}): plain Linux can only replace an unused module (unmount and close everything first)`);
+    }
+    const ms = this.lu.modules;
+    yield* ms.rmmod(old.name);
+    yield* ms.insmodDefinition(newMod.def);
+    this.enter('retire');
+  }
+
+  private *rollback(): Sim<void> {
+    const r = this.report;
+    const failedIn = r.phase;
+    this.enter('rollback');
+    if (this.staged) {
+      try {
+        this.staged.abort();
+      } catch {
+        /* abort must not make things worse; the old state was never touched */
+      }
+    }
+    if (this.med) {
+      const med = this.med;
+      med.restore();
+      med.release();
+      if (this.blockStart >= 0) r.blockWindowCycles = this.now - this.blockStart;
+      yield* this.m.sync();
+      // let every mediated call finish in the old code before reporting
+      const poll = Math.max(1, Math.round(this.o.pollUs * this.m.engine.cyclesPerUs));
+      while (med.inFlight > 0) yield* sleep(poll);
+      med.detach();
+    }
+    if (this.newMod) this.newMod.state = 'gone';
+    r.error = r.error ? { ...r.error, phase: failedIn } : r.error;
+  }
+}
+
+/** The new code must export every table the old one did, with every slot the old one had. */
+function checkTablesCover(old: Module, neu: Module): void {
+  for (const t of old.tables) {
+    const nt = neu.tables.find((x) => x.name === t.name);
+    if (!nt) throw errno('EINVAL', `${neu.name} ${neu.version} does not export table ${t.name}`);
+    if (nt.kind !== t.kind) throw errno('EINVAL', `table ${t.name} changes kind from ${t.kind} to ${nt.kind}`);
+    const oldRec = t.table as unknown as Record<string, unknown>;
+    const newRec = nt.table as unknown as Record<string, unknown>;
+    for (const k of Object.keys(oldRec)) {
+      if (typeof oldRec[k] === 'function' && typeof newRec[k] !== 'function') {
+        throw errno('EINVAL', `${neu.name} ${neu.version} drops ${t.name}.${k}`);
+      }
+    }
+  }
+}
+
+export type { LiveUpdateHooks };
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Compare dotted numeric versions ("2" < "10", "1.0.0" < "2.0.0"). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
+}
+
+function majorOf(v: string): number {
+  return Number(v.split('.')[0]);
+}
