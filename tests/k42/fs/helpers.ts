@@ -48,3 +48,38 @@ export function e2fsck(image: Uint8Array): { status: number; out: string } {
 }
 
 export type { FsOp };
+
+import type { Sim } from '../../../src/sim/effects.ts';
+import { K42FileService, runFsOp, type K42FsVersion } from '../../../src/k42/fs/index.ts';
+
+/** A fresh service with `version` (2 CPUs unless told). */
+export function service(version: K42FsVersion, seed = 1, cpus = 2): K42FileService {
+  return K42FileService.create({ cpus, seed, version });
+}
+
+/** Run `ops` one after another, each in its own request thread; returns their results. */
+export function runOps(svc: K42FileService, ops: FsOp[]): OpResult[] {
+  const out: OpResult[] = [];
+  svc.cos.spawnRequest('ops', function* (): Sim<void> {
+    for (const op of ops) out.push(yield* runFsOp(svc, op));
+  });
+  svc.m.run();
+  return out;
+}
+
+/** Run `body` in a request thread to completion; returns its value. */
+export function inRequest<T>(svc: K42FileService, body: () => Sim<T>): T {
+  let v: { x: T } | null = null;
+  svc.cos.spawnRequest('req', function* (): Sim<void> {
+    v = { x: yield* body() };
+  });
+  svc.m.run();
+  if (!v) throw new Error('request did not complete');
+  return (v as { x: T }).x;
+}
+
+/** The model's results for `ops` run alone from an empty tree. */
+export function modelOf(ops: FsOp[]): OpResult[] {
+  const m = new PosixModel();
+  return ops.map((op) => m.apply(op));
+}
