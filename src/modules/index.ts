@@ -6,7 +6,9 @@
  * `ext3` has several releases: the registry holds the newest,
  * `withExt3Version` another; `bootFromDisk` boots with ext3 as root on a disk.
  */
-import { bootSystem, type BootOptions, type System } from './core/boot.ts';
+import { bootSystem, runThread, type BootOptions, type System } from './core/boot.ts';
+import type { Sim } from '../sim/effects.ts';
+import { deactivate_super } from '../vfs/namespace.ts';
 import type { ModuleRegistry } from './core/loader.ts';
 import type { ModuleDefinition } from './core/module.ts';
 import type { BlockDevice } from '../hw-ppc64/blockdev.ts';
@@ -50,6 +52,22 @@ export function bootFromDisk(opts: DiskBootOptions): System {
       opts.onModuleSubsystem?.(ms);
       for (const d of [disk, ...(disks ?? [])]) ms.kernel.add_bdev(d);
     },
+  });
+}
+
+/**
+ * Halt: close every task's files is the caller's job; this unmounts every
+ * file system, newest mount first and the root last (as a shutdown's
+ * `umount -a` then the root's remount-and-sync), so disk file systems are
+ * left clean (`e2fsck -fn` exits 0). Runs on a thread of the system's engine.
+ */
+export function shutdownSystem(system: System): void {
+  const kernel = system.kernel;
+  runThread(system.engine, 'shutdown', function* (): Sim<void> {
+    for (const m of [...kernel.mounts.list].reverse()) {
+      kernel.mounts.detach(m);
+      if (kernel.mounts.ofSuper(m.mnt_sb).length === 0) yield* deactivate_super(kernel, m.mnt_sb);
+    }
   });
 }
 

@@ -91,3 +91,31 @@ export function debugfs(path: string, request: string, write = false): string {
   const args = write ? ['-w', '-R', request, path] : ['-R', request, path];
   return execFileSync(tool('debugfs'), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
+
+/**
+ * Run several debugfs requests in one process (`-f`); returns each one's
+ * output. debugfs echoes `debugfs: REQUEST` before each output, which is how
+ * the outputs are split (a `cat` without a final newline runs into the echo).
+ */
+export function debugfsBatch(path: string, requests: readonly string[]): string[] {
+  const { dir, cleanup } = tmpDir();
+  try {
+    const cmdFile = join(dir, 'cmds');
+    writeFileSync(cmdFile, requests.join('\n') + '\n');
+    const out = execFileSync(tool('debugfs'), ['-f', cmdFile, path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
+    const res: string[] = [];
+    let at = 0;
+    for (let i = 0; i < requests.length; i++) {
+      const marker = `debugfs: ${requests[i]}\n`;
+      const start = out.indexOf(marker, at);
+      if (start < 0) throw new Error(`debugfs output lacks the echo of '${requests[i]}'`);
+      const from = start + marker.length;
+      const next = i + 1 < requests.length ? out.indexOf(`debugfs: ${requests[i + 1]}\n`, from) : out.length;
+      res.push(out.slice(from, next < 0 ? out.length : next));
+      at = from;
+    }
+    return res;
+  } finally {
+    cleanup();
+  }
+}
