@@ -2,6 +2,7 @@
 import './sim-contention.ts';
 import './k42-hotswap.ts';
 import './k42-dynupdate.ts';
+import './k42-fs-update.ts';
 
 export { listDemos, findDemo } from './registry.ts';
 /** The demo `npm run demo` runs: the best one there is. */
