@@ -21,6 +21,7 @@
  * directory operations live in namei.ts/dir.ts, file data in file.ts, live
  * update state in state.ts.
  */
+import { serialise, type Ext2OpLock } from './lock.ts';
 import type { Sim } from '../sim/effects.ts';
 import { errno } from '../sim/errno.ts';
 import type { BlockDevice } from '../hw-ppc64/blockdev.ts';
@@ -57,6 +58,8 @@ export interface Ext2MountOptions {
   cacheBlocks?: number;
   /** Reuse this cache (live update: the new engine takes over the old one's buffers). */
   cache?: BlockCache;
+  /** Serialise operations under this lock (callers with several threads must pass one; lock.ts). */
+  lock?: Ext2OpLock;
 }
 
 export interface Ext2StatFs {
@@ -86,6 +89,8 @@ export class Ext2Fs {
   mounted = true;
   /** Set once another engine instance took over via exportState/importState. */
   retired = false;
+  /** The lock serialising this engine's operations, if any (lock.ts). */
+  opLock: Ext2OpLock | null = null;
 
   constructor(
     readonly dev: BlockDevice,
@@ -123,7 +128,12 @@ export class Ext2Fs {
     const readOnly = !!opts.readOnly || dev.readOnly || unknownRo !== 0;
     const cache = opts.cache ?? new BlockCache(dev, geo.blockSize, sb.s_blocks_count, opts.cacheBlocks);
     const gds = yield* readGroupDescs(cache, sb, geo);
-    return new Ext2Fs(dev, cache, sb, geo, gds, opts.logic ?? EXT3_V2, opts.now, readOnly);
+    const fs = new Ext2Fs(dev, cache, sb, geo, gds, opts.logic ?? EXT3_V2, opts.now, readOnly);
+    if (opts.lock) {
+      fs.opLock = opts.lock;
+      serialise(fs, opts.lock);
+    }
+    return fs;
   }
 
   /** Read, validate and (unless read-only) mount the file system on `dev`, replaying the journal. */
@@ -167,6 +177,10 @@ export class Ext2Fs {
         sb.s_state &= ~EXT2_VALID_FS;
       }
       yield* fs.writeSuper();
+    }
+    if (opts.lock) {
+      fs.opLock = opts.lock;
+      serialise(fs, opts.lock);
     }
     return fs;
   }

@@ -18,7 +18,7 @@
  */
 import type { Sim } from '../../sim/effects.ts';
 import { errno } from '../../sim/errno.ts';
-import { Ext2Fs } from '../../ext2/index.ts';
+import { Ext2Fs, mutexOpLock } from '../../ext2/index.ts';
 import { maxFileSize } from '../../ext2/file.ts';
 import { decodeSuperBlock } from '../../ext2/superblock.ts';
 import { SUPERBLOCK_OFFSET } from '../../ext2/layout.ts';
@@ -71,6 +71,8 @@ export function ext3_super_operations(ctx: Ext3Ctx) {
         logic: ctx.logic,
         readOnly: opts.readOnly || (flags & MS_RDONLY) !== 0,
         cache: cache.cache,
+        // several simulated threads call into one engine: serialise its operations
+        lock: mutexOpLock(kernel.engine, `ext3 ${devName}`),
       });
     } catch (e) {
       release_bdev(kernel, dev);

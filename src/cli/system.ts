@@ -1,0 +1,128 @@
+/**
+ * Building a modelled system the way every command, demo, scenario and bench
+ * does: a machine, a root file system (ramfs, or ext3 at some release on a
+ * disk: a fresh in-memory image or a host image file), every module
+ * instrumented for the chosen quiescence strategy, the live-update manager,
+ * procfs and sysfs. One code path, so a demo and a user's scenario differ
+ * only in their parameters.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Machine } from '../hw-ppc64/machine.ts';
+import type { CpuModel } from '../hw-ppc64/costs.ts';
+import type { Disk } from '../hw-ppc64/disk.ts';
+import { HostFileBackend, MemoryBackend } from '../hw-ppc64/disk-backend.ts';
+import type { PerturbConfig } from '../sim/engine.ts';
+import { runThread, type System } from '../modules/core/boot.ts';
+import { bootFromDisk, boot, shutdownSystem } from '../modules/index.ts';
+import { liveUpdateHook } from '../modules/update/boot.ts';
+import type { LiveUpdate } from '../modules/update/manager.ts';
+import type { QuiescenceStrategy } from '../modules/update/usecount.ts';
+import { e2fsprogsTool, runMke2fs } from '../ext2/mke2fs.ts';
+import { mkfs } from '../ext2/mkfs.ts';
+
+export interface SystemSpec {
+  cpus: number;
+  model?: CpuModel;
+  seed: number;
+  /** Root file system. */
+  fs: 'ramfs' | 'ext3';
+  /** ext3 release to boot (default newest). */
+  ext3Version?: number;
+  /** Host image file for ext3 (default: a fresh image in memory). */
+  image?: string;
+  /** Size of a fresh image in MiB (default 32). */
+  imageMiB?: number;
+  strategy: QuiescenceStrategy;
+  trace?: boolean | { calls?: boolean };
+  perturb?: PerturbConfig | null;
+  /** Disk per-request overhead in µs (default: the disk model's). */
+  diskOverheadUs?: number;
+}
+
+export interface BuiltSystem {
+  machine: Machine;
+  system: System;
+  live: LiveUpdate;
+  disk: Disk | null;
+  /** Unmount everything cleanly (the image passes e2fsck -fn afterwards). */
+  shutdown(): void;
+}
+
+const freshImages = new Map<string, Uint8Array>();
+
+/** Bytes of a fresh ext3 image: mke2fs when installed (reproducible), else the built-in mkfs. */
+export function freshExt3Image(mib: number, blockSize: 1024 | 2048 | 4096 = 1024): Uint8Array {
+  const key = `${mib}/${blockSize}`;
+  const cached = freshImages.get(key);
+  if (cached) return cached;
+  const blocks = (mib * 1024 * 1024) / blockSize;
+  let bytes: Uint8Array;
+  if (e2fsprogsTool('mke2fs')) {
+    const dir = mkdtempSync(join(tmpdir(), 'modswap-img-'));
+    try {
+      const path = join(dir, 'img');
+      runMke2fs(path, { type: 'ext3', blockSize, blocks, journalMiB: Math.max(1, Math.min(8, mib >> 3)) });
+      bytes = new Uint8Array(readFileSync(path));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } else {
+    const backend = new MemoryBackend(mib * 1024 * 1024);
+    const m = new Machine({ cpus: 1, model: 'ppc970', seed: 1 });
+    const disk = m.addDisk({ name: 'mkfs', backend });
+    runThread(m.engine, 'mkfs', () => mkfs(disk, { blockSize, journal: true, now: 1_000_000_000 }));
+    bytes = disk.readSync(0, disk.sizeBytes);
+  }
+  freshImages.set(key, bytes);
+  return bytes;
+}
+
+function memoryBackendWith(image: Uint8Array): MemoryBackend {
+  const backend = new MemoryBackend(image.length);
+  const CHUNK = 64 * 1024;
+  for (let off = 0; off < image.length; off += CHUNK) {
+    const c = image.subarray(off, Math.min(off + CHUNK, image.length));
+    if (c.some((b) => b !== 0)) backend.write(off, c);
+  }
+  return backend;
+}
+
+export function buildSystem(spec: SystemSpec): BuiltSystem {
+  const machine = new Machine({
+    cpus: spec.cpus,
+    model: spec.model ?? 'ppc970',
+    seed: spec.seed,
+    trace: spec.trace ?? false,
+    ...(spec.perturb ? { perturb: spec.perturb } : {}),
+  });
+  const hook = liveUpdateHook(machine, spec.strategy);
+  let disk: Disk | null = null;
+  let system: System;
+  if (spec.fs === 'ramfs') {
+    system = boot({ engine: machine.engine, onModuleSubsystem: hook.onModuleSubsystem });
+  } else {
+    const backend = spec.image ? HostFileBackend.open(spec.image) : memoryBackendWith(freshExt3Image(spec.imageMiB ?? 32));
+    disk = machine.addDisk({ name: 'sda', backend, ...(spec.diskOverheadUs !== undefined ? { overheadUs: spec.diskOverheadUs } : {}) });
+    system = bootFromDisk({
+      engine: machine.engine,
+      disk,
+      ...(spec.ext3Version !== undefined ? { ext3Version: spec.ext3Version } : {}),
+      onModuleSubsystem: hook.onModuleSubsystem,
+    });
+  }
+  const live = hook.finish(system);
+  let down = false;
+  return {
+    machine,
+    system,
+    live,
+    disk,
+    shutdown() {
+      if (down) return;
+      down = true;
+      shutdownSystem(system);
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { describe, it, expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sleep, type Sim } from '../../../src/sim/effects.ts';
+import { buildSystem } from '../../../src/cli/system.ts';
+import { ext3Definition } from '../../../src/modules/ext3/index.ts';
+import type { UpdateReport } from '../../../src/modules/update/manager.ts';
+import type { QuiescenceStrategy } from '../../../src/modules/update/usecount.ts';
+import { e2fsprogsTool } from '../../../src/ext2/mke2fs.ts';
+import { checkAgainstModel, spawnWorkers } from './helpers.ts';
+
+function e2fsck(bytes: Uint8Array): { status: number; out: string } {
+  const bin = e2fsprogsTool('e2fsck');
+  if (!bin) throw new Error('e2fsck not found: apt-get install -y e2fsprogs');
+  const dir = mkdtempSync(join(tmpdir(), 'modswap-live-'));
+  try {
+    const p = join(dir, 'img');
+    writeFileSync(p, bytes);
+    const r = spawnSync(bin, ['-fn', p], { encoding: 'utf8', env: { ...process.env, E2FSCK_TIME: '2000000000' } });
+    return { status: r.status ?? -1, out: r.stdout + r.stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function ext3UpdateUnderLoad(from: number, to: number, strategy: QuiescenceStrategy, seed: number) {
+  const b = buildSystem({ cpus: 4, seed, fs: 'ext3', ext3Version: from, strategy, perturb: { preemptProbability: 0.03, maxDelayCycles: 2000 } });
+  const { logs } = spawnWorkers(b.system, 6, 50, seed);
+  let report: UpdateReport | undefined;
+  const updater = b.system.newTask({ name: 'updater' });
+  b.machine.engine.spawn('updater', function* (): Sim<void> {
+    yield* sleep(300 * 2000);
+    report = yield* b.live.update(updater, { module: 'ext3', def: ext3Definition(to), source: 'built-in' });
+  });
+  b.machine.engine.run();
+  b.shutdown();
+  return { ...b, logs, report: report! };
+}
+
+describe.each<[number, number]>([
+  [1, 2],
+  [2, 3],
+])('ext3 %i -> %i live, under load', (from, to) => {
+  it.each<[QuiescenceStrategy, number]>([
+    ['counter-shared', 1],
+    ['counter-percpu', 2],
+    ['stack-walk', 3],
+  ])('%s (seed %i): every result right, quiescence real, e2fsck clean', (strategy, seed) => {
+    const { report, logs, system, disk } = ext3UpdateUnderLoad(from, to, strategy, seed);
+    expect(report.error).toBeUndefined();
+    expect(report.ok).toBe(true);
+    expect(report.format).toBe('ext3-state@2');
+    expect(report.quiescenceVerified).toBe(true);
+    expect(report.instances.inodes).toBeGreaterThan(0);
+    expect(system.modules.get('ext3')!.version).toBe(String(to));
+    // v1's bug (parent link counts on a cross-directory rename of a directory)
+    // can show in results before the update; only check exactness for v2 -> v3.
+    if (from >= 2) expect(checkAgainstModel(logs)).toEqual([]);
+    const st = report.stats;
+    expect(st.ranOld + st.ranNew).toBe(st.mediated);
+    if (from >= 2) {
+      const fsck = e2fsck(disk!.readSync(0, disk!.sizeBytes));
+      expect(fsck.out).toBe(fsck.status === 0 ? fsck.out : '(clean)');
+      expect(fsck.status).toBe(0);
+    }
+  });
+});
