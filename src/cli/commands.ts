@@ -4,5 +4,6 @@ import { demoCommand } from './cmd-demo.ts';
 import { keygenCommand, packCommand, signCommand } from './cmd-package.ts';
 import { machineCommand } from './cmd-machine.ts';
 import { shellCommand } from './cmd-shell.ts';
+import { mkfsCommand } from './cmd-mkfs.ts';
 
-export const COMMANDS: Command[] = [demoCommand, keygenCommand, signCommand, packCommand, machineCommand, shellCommand];
+export const COMMANDS: Command[] = [demoCommand, keygenCommand, signCommand, packCommand, machineCommand, mkfsCommand, shellCommand];
