@@ -27,132 +27,34 @@
  */
 import { block, sleep, type Sim } from '../../sim/effects.ts';
 import { Prng } from '../../sim/prng.ts';
-import { toChromeTrace, type ChromeTrace } from '../../sim/export-chrome.ts';
-import type { CpuModel } from '../../hw-ppc64/costs.ts';
-import { FsStress, type FsOp, type FsOpKind, type OpResult } from '../../workload/fsstress.ts';
+import { toChromeTrace } from '../../sim/export-chrome.ts';
+import { FsStress } from '../../workload/fsstress.ts';
+import {
+  derivedFigures, defaultUpdateAt, generatorSeed, latencyStats, workloadSetupOps, WORKLOAD_DEFAULTS,
+  type FsOpRecord, type FsWorkloadOptions, type FsWorkloadResult, type LatencyStats, type SwapRecord, type UpdateTrigger,
+} from '../../workload/run.ts';
 import { FileInodeRoot } from './file-inode.ts';
 import { K42FileService } from './file-service.ts';
 import { runFsOp, walkTree } from './run-op.ts';
-import type { K42FsVersion } from './types.ts';
-import { updateK42FileService, type K42FsUpdateResult, type UpdateMode } from './update.ts';
+import { updateK42FileService, type K42FsUpdateResult } from './update.ts';
 
-export type UpdateTrigger = { ops: number } | { cycle: number };
-
-export interface FsWorkloadOptions {
-  cpus: number;
-  threads: number;
-  opsPerThread: number;
-  seed: number;
-  fromVersion: K42FsVersion;
-  /** Version to update to (the next one), or null/undefined for no update. */
-  toVersion?: K42FsVersion | null;
-  /** When the update starts (default: once a third of the operations completed). */
-  updateAt?: UpdateTrigger;
-  mode?: UpdateMode;
-  model?: CpuModel;
-  mix?: Partial<Record<FsOpKind, number>>;
-  /** Largest file offset + length (default 64 KiB) and single write (default 8 KiB). */
-  maxFileSize?: number;
-  maxWrite?: number;
-  /** Client think time between requests (default 1000 cycles). */
-  thinkCycles?: number;
-  /** Export a Chrome trace in the result (default false). */
-  trace?: boolean;
-  perturb?: boolean;
+/** What the K42 path reports beyond the shared record. */
+export interface K42WorkloadDetail {
+  path: 'k42';
+  k42Update: K42FsUpdateResult | null;
+  /** Live inode objects after the load, and how many of each version (or still behind a lazy root). */
+  objectsAtEnd: number;
+  objectVersions: Record<string, number>;
+  superVersion: number;
+  cyclesPerUs: number;
 }
 
-export interface FsOpRecord {
-  thread: number;
-  index: number;
-  op: FsOp;
-  result: OpResult;
-  cpu: number;
-  start: number;
-  end: number;
-  /** Waited at a hot-swap mediator. */
-  blocked: boolean;
-}
+export type K42WorkloadResult = FsWorkloadResult<K42WorkloadDetail>;
 
-export interface LatencyStats {
-  count: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-}
+export type { FsOpRecord, FsWorkloadOptions, FsWorkloadResult, LatencyStats, SwapRecord, UpdateTrigger };
+export { generatorSeed, latencyStats, workloadSetupOps };
 
-/** One object swap as reported (phase times in cycles). */
-export interface SwapRecord {
-  object: string;
-  startedAt: number;
-  completedAt: number;
-  forwarded: number;
-  blocked: number;
-  longestStall: number;
-  phases: { phase: string; t: number }[];
-}
-
-/** The record both paths return (path-specific detail under `detail`). */
-export interface FsWorkloadResult {
-  path: 'k42' | 'linux';
-  options: FsWorkloadOptions;
-  /** Per thread, per operation. */
-  results: OpResult[][];
-  ops: FsOpRecord[][];
-  latencies: LatencyStats;
-  totalOps: number;
-  makespan: number;
-  update: { fromVersion: number; toVersion: number; mode: UpdateMode; ok: boolean; error?: string; startedAt: number; endedAt: number; swaps: SwapRecord[] } | null;
-  callsBlocked: number;
-  longestStallCycles: number;
-  updateDurationCycles: number;
-  shareOfCallsThatWaited: number;
-  workDoneDuringUpdate: number;
-  steadyStateCyclesPerCall: number;
-  finalTree: string[];
-  /** The disk image after unmount (for e2fsck). */
-  image: Uint8Array;
-  trace: ChromeTrace | null;
-  detail: {
-    k42Update: K42FsUpdateResult | null;
-    /** Live inode objects after the load, and how many of each version (or still behind a lazy root). */
-    objectsAtEnd: number;
-    objectVersions: Record<string, number>;
-    superVersion: number;
-    cyclesPerUs: number;
-  };
-}
-
-/**
- * The operations that prepare the tree before the load: each thread's
- * directory `/wI` with a file `.keep` the generator does not know of, so
- * its root can never be removed (fsstress's own generator would otherwise
- * rmdir an empty root on its first op now and then and idle the thread).
- * Reference models and the other path apply the same setup.
- */
-export function workloadSetupOps(threads: number): FsOp[] {
-  const out: FsOp[] = [];
-  for (let i = 0; i < threads; i++) {
-    out.push({ kind: 'mkdir', path: `/w${i}`, mode: 0o755 });
-    out.push({ kind: 'create', path: `/w${i}/.keep`, mode: 0o644 });
-  }
-  return out;
-}
-
-/** Seed of thread `i`'s generator (independent of the CPU count). */
-export function generatorSeed(seed: number, i: number): number {
-  return (Math.imul(seed, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b)) >>> 0;
-}
-
-export function latencyStats(xs: number[]): LatencyStats {
-  if (xs.length === 0) return { count: 0, mean: 0, p50: 0, p90: 0, p99: 0, max: 0 };
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number): number => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-  return { count: s.length, mean: s.reduce((a, b) => a + b, 0) / s.length, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: s[s.length - 1]! };
-}
-
-export function runK42Workload(opts: FsWorkloadOptions): FsWorkloadResult {
+export function runK42Workload(opts: FsWorkloadOptions): K42WorkloadResult {
   const svc = K42FileService.create({ cpus: opts.cpus, model: opts.model, seed: opts.seed, version: opts.fromVersion, trace: true, perturb: opts.perturb });
   const { m, cos } = svc;
   const e = m.engine;
@@ -171,14 +73,14 @@ export function runK42Workload(opts: FsWorkloadOptions): FsWorkloadResult {
   const total = opts.threads * opts.opsPerThread;
   let completed = 0;
   const progress = e.waitQueue('k42fs ops completed');
-  const think = opts.thinkCycles ?? 1000;
+  const think = opts.thinkCycles ?? WORKLOAD_DEFAULTS.thinkCycles;
   const tidOfOp = new Map<FsOpRecord, number>();
   for (let i = 0; i < opts.threads; i++) {
     const gen = new FsStress(new Prng(generatorSeed(opts.seed, i)), {
       root: `/w${i}`,
       mix: opts.mix,
-      maxFileSize: opts.maxFileSize ?? 64 * 1024,
-      maxWrite: opts.maxWrite ?? 8 * 1024,
+      maxFileSize: opts.maxFileSize ?? WORKLOAD_DEFAULTS.maxFileSize,
+      maxWrite: opts.maxWrite ?? WORKLOAD_DEFAULTS.maxWrite,
     });
     e.spawn(`client${i}`, function* (): Sim<void> {
       for (let k = 0; k < opts.opsPerThread; k++) {
@@ -203,7 +105,7 @@ export function runK42Workload(opts: FsWorkloadOptions): FsWorkloadResult {
   let upd: K42FsUpdateResult | null = null;
   const to = opts.toVersion ?? null;
   if (to !== null) {
-    const at = opts.updateAt ?? { ops: Math.floor(total / 3) };
+    const at = opts.updateAt ?? defaultUpdateAt(opts);
     e.spawn('k42fs-update-trigger', function* (): Sim<void> {
       if ('cycle' in at) {
         if (at.cycle > e.now) yield* sleep(at.cycle - e.now);
@@ -243,8 +145,7 @@ export function runK42Workload(opts: FsWorkloadOptions): FsWorkloadResult {
 
   const u = upd as K42FsUpdateResult | null;
   const all = ops.flat();
-  const winStart = u ? u.startedAt : Infinity;
-  const winEnd = u ? (u.endedAt >= 0 ? u.endedAt : e.now) : -Infinity;
+  const window = u ? { start: u.startedAt, end: u.endedAt >= 0 ? u.endedAt : e.now } : null;
   const switches = cos.switches;
   const swaps: SwapRecord[] = switches.map((s) => ({
     object: s.oldRoot,
@@ -255,13 +156,13 @@ export function runK42Workload(opts: FsWorkloadOptions): FsWorkloadResult {
     longestStall: s.longestStall,
     phases: s.phases.map((p) => ({ phase: p.phase, t: p.t })),
   }));
-  const outside = all.filter((r) => r.end < winStart || r.start > winEnd).map((r) => r.end - r.start);
+  const fig = derivedFigures(all, window);
   return {
     path: 'k42',
     options: opts,
     results: ops.map((l) => l.map((r) => r.result)),
     ops,
-    latencies: latencyStats(all.map((r) => r.end - r.start)),
+    latencies: fig.latencies,
     totalOps: all.length,
     makespan: e.now,
     update: u
@@ -270,12 +171,12 @@ export function runK42Workload(opts: FsWorkloadOptions): FsWorkloadResult {
     callsBlocked: switches.reduce((n, s) => n + s.blocked, 0),
     longestStallCycles: switches.reduce((n, s) => Math.max(n, s.longestStall), 0),
     updateDurationCycles: u ? u.duration : 0,
-    shareOfCallsThatWaited: all.length ? all.filter((r) => r.blocked).length / all.length : 0,
-    workDoneDuringUpdate: u ? all.filter((r) => r.end >= winStart && r.end <= winEnd).length : 0,
-    steadyStateCyclesPerCall: outside.length ? outside.reduce((a, b) => a + b, 0) / outside.length : 0,
+    shareOfCallsThatWaited: fig.shareOfCallsThatWaited,
+    workDoneDuringUpdate: fig.workDoneDuringUpdate,
+    steadyStateCyclesPerCall: fig.steadyStateCyclesPerCall,
     finalTree,
     image: svc.image(),
     trace: opts.trace ? toChromeTrace(e.trace!, { cyclesPerUs: e.cyclesPerUs, cpus: opts.cpus, endTime: e.makespan, meta: { workload: 'k42-fs' } }) : null,
-    detail: { k42Update: u, objectsAtEnd, objectVersions, superVersion, cyclesPerUs: e.cyclesPerUs },
+    detail: { path: 'k42', k42Update: u, objectsAtEnd, objectVersions, superVersion, cyclesPerUs: e.cyclesPerUs },
   };
 }
