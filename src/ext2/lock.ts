@@ -19,6 +19,8 @@ export interface Ext2OpLock {
   release(): Sim<void>;
   /** The calling thread already holds it. */
   heldByCaller(): boolean;
+  /** Someone holds it now (for best-effort work that must not wait). */
+  busy(): boolean;
 }
 
 /** An op lock made of a sleeping lock of the simulation. */
@@ -28,6 +30,7 @@ export function mutexOpLock(engine: Engine, name: string): Ext2OpLock {
     acquire: () => m.lock(),
     release: () => m.unlock(),
     heldByCaller: () => m.holder !== null && m.holder === engine.current,
+    busy: () => m.locked,
   };
 }
 

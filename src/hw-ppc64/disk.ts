@@ -101,6 +101,8 @@ export class Disk implements BlockDevice {
   readonly stats: DiskStats = { reads: 0, writes: 0, flushes: 0, bytesRead: 0, bytesWritten: 0, errors: 0, droppedWrites: 0 };
   readonly backend: DiskBackend;
   private readonly overheadCycles: number;
+  private stallRequests = 0;
+  private stallCycles = 0;
   private readonly bytesPerCycle: number;
   private busyUntil = 0;
   private failReads = 0;
@@ -203,6 +205,11 @@ export class Disk implements BlockDevice {
   setReadOnly(ro: boolean): void {
     this.readOnly = ro;
   }
+  /** The next `n` requests each take `extraUs` longer (a device hiccup: firmware pause, path failover). */
+  stallNext(n: number, extraUs: number): void {
+    this.stallRequests = n;
+    this.stallCycles = Math.round(extraUs * this.engine.cyclesPerUs);
+  }
 
   // ---- internals -----------------------------------------------------------
 
@@ -240,7 +247,11 @@ export class Disk implements BlockDevice {
       error = errno('EIO', `disk ${this.name}: injected write error at ${offset}`);
     }
     const start = this.busyUntil > now ? this.busyUntil : now;
-    const end = start + this.serviceCycles(length);
+    let end = start + this.serviceCycles(length);
+    if (this.stallRequests > 0) {
+      this.stallRequests--;
+      end += this.stallCycles;
+    }
     this.busyUntil = end;
     const req: Request = {
       op, offset, length, data, tid: me.id, cpu: me.cpu, submitted: now,

@@ -165,5 +165,20 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
     };
   }
 
-  return { exportFormats: formats, importFormats: formats, exportState: ext3_export_state, importState: ext3_import_state };
+  /**
+   * Before the block window, while calls still run: commit and checkpoint
+   * every mounted engine, so the quiescent export has only the last few
+   * operations' metadata left to write (the flush is the bulk of the stall).
+   * Best effort: an engine busy with a long operation (a stalled disk) is
+   * skipped rather than waited for; the export flushes it anyway.
+   */
+  function* ext3_prepare(): Sim<void> {
+    for (const sb of [...ctx.supers]) {
+      const fs = EXT3_SB(sb).fs;
+      if (fs.readOnly || fs.retired || fs.opLock?.busy()) continue;
+      yield* fs.syncCheckpoint();
+    }
+  }
+
+  return { exportFormats: formats, importFormats: formats, prepare: ext3_prepare, exportState: ext3_export_state, importState: ext3_import_state };
 }

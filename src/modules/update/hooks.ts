@@ -51,6 +51,13 @@ export interface LiveUpdateHooks {
   readonly exportFormats: readonly string[];
   /** Formats this code can import, best first. */
   readonly importFormats: readonly string[];
+  /**
+   * Optional, called at the end of `check` while the module still serves
+   * calls: flush what can be flushed now, so that `exportState` inside the
+   * block window has little left to write. May block; must not change
+   * behaviour (a failure here aborts the update with nothing to undo).
+   */
+  prepare?(): Sim<void>;
   exportState(format: string): Sim<unknown>;
   importState(format: string, snapshot: unknown): Sim<StagedTakeover>;
 }

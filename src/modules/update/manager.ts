@@ -349,6 +349,8 @@ class UpdateRun {
       yield* this.replaceWhenUnused(old, newMod);
       return;
     }
+    // Flush while calls still run, so the block window's export is short.
+    if (oldHooks.prepare) yield* oldHooks.prepare();
     // ---- interpose ----------------------------------------------------
     this.enter('interpose');
     const med = new Mediator(m, oldIns, old.tables);
