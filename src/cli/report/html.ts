@@ -1,0 +1,132 @@
+/**
+ * The report page: one self-contained HTML file (inline CSS, SVG and a few
+ * lines of script; nothing fetched from the network, so it opens from a
+ * file:// URL on a machine with no connection) with the title, the
+ * expectations checked, the summary table, the timeline and the latency
+ * histogram. The page's script only adds a time readout under the mouse;
+ * everything is readable without it.
+ */
+import { esc, fmtUs, fmtValue } from './format.ts';
+import { renderHistogram, splitByPeriod } from './svg-histogram.ts';
+import { CPU_COLORS, PHASE_COLORS, THREAD_COLORS, TIMELINE_GEOMETRY, renderTimeline } from './svg-timeline.ts';
+import { timelineFromChrome, updateWindows, type CallSample } from './model.ts';
+import type { ChromeTrace } from '../../sim/export-chrome.ts';
+
+export interface ExpectationLine {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface ReportInput {
+  title: string;
+  subtitle?: string;
+  trace: ChromeTrace;
+  /** Summary table rows (a flat record; nested values are shown as JSON). */
+  summary: Record<string, unknown>;
+  /** Call latencies in µs of simulated time; default: the outermost calls recorded in the trace. */
+  calls?: CallSample[];
+  expectations?: ExpectationLine[];
+}
+
+export interface RenderedReport {
+  html: string;
+  threadsShown: number;
+  threadsTotal: number;
+  calls: number;
+}
+
+const CSS = `
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:18px 24px;color:#1d2329;background:#fff}
+h1{font-size:20px;margin:0 0 2px} h2{font-size:16px;margin:22px 0 6px} .sub{color:#5a6570;margin:0 0 10px}
+table{border-collapse:collapse;font-size:13px} td,th{padding:2px 10px 2px 0;text-align:left;vertical-align:top}
+th{color:#5a6570;font-weight:600} td.v{font-family:ui-monospace,Menlo,Consolas,monospace}
+.ok{color:#1e7d32;font-weight:600} .fail{color:#c62828;font-weight:600}
+.legend span{display:inline-block;margin-right:14px;font-size:12px} .legend i{display:inline-block;width:12px;height:10px;margin-right:4px;vertical-align:middle;border-radius:2px}
+.note{color:#5a6570;font-size:12px;margin:4px 0}
+svg text{font:11px system-ui,sans-serif;fill:#1d2329} svg .sec{font-weight:600;font-size:12px} svg .axis{fill:#5a6570;font-size:10px}
+svg .band-lbl{font-size:10px;fill:#333;font-weight:600} svg .rule{stroke:#c9d0d6;stroke-width:1} svg .tick{stroke:#e3e7ea;stroke-width:1}
+svg #cursor{stroke:#000;stroke-width:1;stroke-dasharray:3 3}
+#readout{font:12px ui-monospace,Menlo,monospace;color:#5a6570;min-height:16px}
+.wrap{overflow-x:auto}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:0 18px;font-size:13px}
+.grid .k{color:#5a6570} .grid .v{font-family:ui-monospace,Menlo,Consolas,monospace;overflow-wrap:anywhere}
+`;
+
+/** Shows the simulated time under the mouse on the timeline. */
+const SCRIPT = `
+(function(){
+  var svg=document.getElementById('timeline'); if(!svg) return;
+  var end=Number(svg.getAttribute('data-end-us')); var g=${JSON.stringify(TIMELINE_GEOMETRY)};
+  var cur=document.getElementById('cursor'); var out=document.getElementById('readout');
+  function fmt(us){return us>=1e6?(us/1e6).toFixed(3)+' s':us>=1e3?(us/1e3).toFixed(3)+' ms':us.toFixed(1)+' µs';}
+  svg.addEventListener('mousemove',function(ev){
+    var r=svg.getBoundingClientRect(); var x=(ev.clientX-r.left)*g.width/r.width;
+    if(x<g.label||x>g.label+g.chart){cur.setAttribute('visibility','hidden');return;}
+    cur.setAttribute('x1',x);cur.setAttribute('x2',x);cur.setAttribute('visibility','visible');
+    out.textContent='t = '+fmt((x-g.label)/g.chart*end);
+  });
+  document.body.setAttribute('data-ready','1');
+})();
+`;
+
+function legend(entries: [string, string][]): string {
+  return `<div class="legend">${entries.map(([n, c]) => `<span><i style="background:${c}"></i>${esc(n)}</span>`).join('')}</div>`;
+}
+
+export function renderReport(input: ReportInput): RenderedReport {
+  const model = timelineFromChrome(input.trace);
+  const tl = renderTimeline(model);
+  const calls = input.calls ?? model.calls;
+  const windows = updateWindows(model.phases);
+  const hist = renderHistogram(splitByPeriod(calls, windows));
+  const usedPhases = [...new Set(model.phases.map((p) => p.name))].filter((p) => p in PHASE_COLORS);
+  const parts: string[] = [];
+  parts.push(`<h1>${esc(input.title)}</h1>`);
+  if (input.subtitle) parts.push(`<p class="sub">${esc(input.subtitle)}</p>`);
+  if (input.expectations && input.expectations.length > 0) {
+    parts.push('<h2>Expectations</h2><table id="expectations"><tr><th></th><th>expectation</th><th>observed</th></tr>');
+    for (const e of input.expectations) {
+      parts.push(`<tr><td class="${e.ok ? 'ok' : 'fail'}">${e.ok ? 'met' : 'FAILED'}</td><td class="v">${esc(e.name)}</td><td class="v">${esc(e.detail)}</td></tr>`);
+    }
+    parts.push('</table>');
+  }
+  parts.push('<h2>Summary</h2><div id="summary" class="grid">');
+  for (const [k, v] of Object.entries(input.summary)) parts.push(`<div><span class="k">${esc(k)}</span> <span class="v">${esc(fmtValue(v))}</span></div>`);
+  parts.push('</div>');
+  parts.push(`<h2>Timeline</h2><p class="note">Simulated time, 0 – ${esc(fmtUs(model.end))}. Shaded bands: the update phases (combined over every track; the most disruptive phase wins where they overlap). Hover a bar for its state and times.</p>`);
+  parts.push(
+    legend([
+      ['running', THREAD_COLORS.running],
+      ['waiting at the mediator', THREAD_COLORS.mediator],
+      ['in I/O', THREAD_COLORS.io],
+      ['sleeping', THREAD_COLORS.sleeping],
+      ['other wait (lock, join)', THREAD_COLORS.waiting],
+      ['CPU: update work', CPU_COLORS.update],
+    ]),
+  );
+  if (usedPhases.length > 0) parts.push(legend(usedPhases.map((p) => [`phase ${p}`, PHASE_COLORS[p]!])));
+  parts.push(`<div class="wrap">${tl.svg}</div><div id="readout"></div>`);
+  for (const n of tl.notes) parts.push(`<p class="note">${esc(n)}</p>`);
+  parts.push('<h2>Call latencies</h2>');
+  if (calls.length === 0) parts.push('<p class="note">No call latencies in this run (the trace recorded no module calls).</p>');
+  else {
+    parts.push(
+      `<p class="note">${calls.length} calls; log-2 bins of simulated µs; "during" = overlapping an update window${windows.length === 0 ? ' (there was no update in this run, so every call counts as before)' : ''}.</p>`,
+    );
+    parts.push(`<div class="wrap">${hist.svg}</div>`);
+  }
+  parts.push('<p class="note">The full trace is beside this page as <a href="trace.json">trace.json</a>: open it in Perfetto (ui.perfetto.dev) or chrome://tracing.</p>');
+  const html = [
+    '<!DOCTYPE html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    `<title>${esc(input.title)}</title>`,
+    `<style>${CSS}</style>`,
+    '</head><body>',
+    ...parts,
+    `<script>${SCRIPT}</script>`,
+    '</body></html>',
+    '',
+  ].join('\n');
+  return { html, threadsShown: tl.threadsShown, threadsTotal: tl.threadsTotal, calls: calls.length };
+}
