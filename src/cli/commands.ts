@@ -5,5 +5,6 @@ import { keygenCommand, packCommand, signCommand } from './cmd-package.ts';
 import { machineCommand } from './cmd-machine.ts';
 import { shellCommand } from './cmd-shell.ts';
 import { mkfsCommand } from './cmd-mkfs.ts';
+import { runCommand } from './cmd-run.ts';
 
-export const COMMANDS: Command[] = [demoCommand, keygenCommand, signCommand, packCommand, machineCommand, mkfsCommand, shellCommand];
+export const COMMANDS: Command[] = [demoCommand, runCommand, keygenCommand, signCommand, packCommand, machineCommand, mkfsCommand, shellCommand];

@@ -1,0 +1,205 @@
+/**
+ * Running a scenario: one engine for `modswap run` and the built-in demos.
+ *
+ *   linux path  the Linux-path demo harness (demos/linux-update.ts `runDemo`,
+ *               the same code the ext3 demos run): buildSystem, fsstress
+ *               workers, the probe script, the update manager with the
+ *               scenario's options and injected fault, the model check and
+ *               e2fsck
+ *   k42 path    `runK42Workload` (src/k42/fs/workload.ts), plus a run
+ *               without the update when the scenario asks whether the
+ *               results are the same, and e2fsck on the image it returns
+ *   demo        a built-in demo by name; its summary becomes the metrics
+ *
+ * Every path ends in the same `ScenarioOutcome`: metrics (flat, named as
+ * expectations name them), the expectations checked, a readable text, the
+ * Chrome trace and the operation latencies for the report.
+ */
+import { errno } from '../../sim/errno.ts';
+import type { ChromeTrace } from '../../sim/export-chrome.ts';
+import { Machine } from '../../hw-ppc64/machine.ts';
+import { ext3Definition } from '../../modules/ext3/index.ts';
+import type { UpdateOptions } from '../../modules/update/manager.ts';
+import { runK42Workload } from '../../k42/fs/workload.ts';
+import type { K42FsVersion } from '../../k42/fs/types.ts';
+import { PosixModel } from '../../workload/model.ts';
+import { workloadSetupOps, type FsOpRecord } from '../../workload/run.ts';
+import { findDemo } from '../demos/index.ts';
+import { describeRun, e2fsck, runDemo, type DemoRunSpec } from '../demos/linux-update.ts';
+import type { ExpectationLine } from '../report/html.ts';
+import type { CallSample } from '../report/model.ts';
+import { checkAll, flattenSummary, type Metrics } from './expect.ts';
+import { probeScript, type ProbeResults } from './probe.ts';
+import type { Scenario } from './schema.ts';
+
+export interface ScenarioOutcome {
+  name: string;
+  ok: boolean;
+  expectations: ExpectationLine[];
+  metrics: Metrics;
+  text: string;
+  trace: ChromeTrace;
+  /** Operation latencies in µs of simulated time (for the report's histogram). */
+  calls: CallSample[];
+}
+
+function injector(point: string | undefined): Pick<UpdateOptions, 'inject'> {
+  if (!point) return {};
+  return {
+    inject(p) {
+      if (p === point) throw errno('ENOMEM', `fault injected at ${p} by the scenario`);
+    },
+  };
+}
+
+function runLinux(s: Scenario): Omit<ScenarioOutcome, 'ok' | 'expectations'> {
+  const results: ProbeResults = new Map();
+  const u = s.update;
+  const opts: UpdateOptions = {
+    ...(u?.timeoutUs !== undefined ? { timeoutUs: u.timeoutUs } : {}),
+    ...(u?.tries !== undefined ? { tries: u.tries } : {}),
+    ...(u?.backoffUs !== undefined ? { backoffUs: u.backoffUs } : {}),
+    ...injector(u?.inject),
+  };
+  const spec: DemoRunSpec = {
+    system: {
+      cpus: s.machine.cpus,
+      model: s.machine.model,
+      seed: s.seed,
+      fs: s.fs.type,
+      ext3Version: s.fs.version,
+      ...(s.fs.image !== 'fresh' ? { image: s.fs.image } : {}),
+      imageMiB: s.fs.sizeMiB,
+      strategy: s.strategy,
+      ...(s.machine.perturb ? { perturb: { preemptProbability: 0.03, maxDelayCycles: 2000 } } : {}),
+    },
+    workload: {
+      threads: s.workload.threads,
+      ops: s.workload.opsPerThread,
+      ...(s.workload.mix ? { mix: s.workload.mix } : {}),
+      ...(s.workload.maxFileSize ? { maxFileSize: s.workload.maxFileSize } : {}),
+      ...(s.workload.maxWrite ? { maxWrite: s.workload.maxWrite } : {}),
+    },
+    ...(u
+      ? {
+          update: {
+            module: u.module,
+            def: ext3Definition(u.to),
+            source: `built-in ${u.module} ${u.to}`,
+            atUs: u.at === 'probe' ? ('probe' as const) : 'us' in u.at ? u.at.us : 0,
+            opts,
+          },
+        }
+      : {}),
+    ...(s.probe.length > 0 ? { probe: probeScript(s.probe, results) } : {}),
+  };
+  const run = runDemo(spec);
+  const cpu = run.b.machine.engine.cyclesPerUs;
+  const r = run.report;
+  const metrics: Metrics = {
+    updateOk: r ? r.ok : null,
+    updateError: r ? (r.error?.code ?? 'none') : null,
+    updatePhase: r ? r.phase : null,
+    moduleVersion: u ? (run.b.system.modules.get(u.module)?.version ?? null) : null,
+    maxStallUs: r ? r.longestStallCycles / cpu : null,
+    callsBlocked: r ? r.stats.blocked : null,
+    callsMediated: r ? r.stats.mediated : null,
+    updateUs: r ? r.durationCycles / cpu : null,
+    blockWindowUs: r ? r.blockWindowCycles / cpu : null,
+    quiescenceVerified: r ? r.quiescenceVerified : null,
+    stuckThreads: r ? r.stuck.length : null,
+    inodesConverted: r ? r.instances.inodes : null,
+    totalOps: run.totalOps,
+    opsDuringUpdate: run.opsDuringUpdate,
+    mismatches: run.mismatches.length,
+    allResultsMatchModel: run.mismatches.length === 0,
+    e2fsckClean: run.fsck ? run.fsck.status === 0 : null,
+  };
+  for (const [k, v] of results) metrics[`probe.${k}`] = v;
+  const calls = run.logs.flat().map((o) => ({ start: o.start / cpu, end: o.end / cpu }));
+  return { name: s.name, metrics, text: describeRun(run), trace: run.trace, calls };
+}
+
+/** Results of the K42 workload against the reference model (threads own disjoint trees). */
+function k42Mismatches(threads: number, ops: FsOpRecord[][]): number {
+  const model = new PosixModel();
+  for (const op of workloadSetupOps(threads)) model.apply(op);
+  let bad = 0;
+  for (const list of ops) for (const r of list) if (JSON.stringify(model.apply(r.op)) !== JSON.stringify(r.result)) bad++;
+  return bad;
+}
+
+function runK42(s: Scenario): Omit<ScenarioOutcome, 'ok' | 'expectations'> {
+  const cpuPerUs = new Machine({ cpus: 1, model: s.machine.model, seed: 1 }).engine.cyclesPerUs;
+  const u = s.update;
+  const from = s.fs.version as K42FsVersion;
+  const common = {
+    cpus: s.machine.cpus,
+    threads: s.workload.threads,
+    opsPerThread: s.workload.opsPerThread,
+    seed: s.seed,
+    model: s.machine.model,
+    perturb: s.machine.perturb,
+    ...(s.workload.mix ? { mix: s.workload.mix } : {}),
+    ...(s.workload.maxFileSize ? { maxFileSize: s.workload.maxFileSize } : {}),
+    ...(s.workload.maxWrite ? { maxWrite: s.workload.maxWrite } : {}),
+  };
+  const at = u && u.at !== 'probe' ? ('ops' in u.at ? { ops: u.at.ops } : { cycle: Math.round(u.at.us * cpuPerUs) }) : undefined;
+  const r = runK42Workload({
+    ...common,
+    fromVersion: from,
+    ...(u ? { toVersion: u.to as K42FsVersion, mode: u.mode, ...(at ? { updateAt: at } : {}) } : {}),
+    trace: true,
+  });
+  const cpu = r.detail.cyclesPerUs;
+  const wantSame = 'sameAsWithoutUpdate' in s.expect;
+  let same: boolean | null = null;
+  if (wantSame && u) {
+    const base = runK42Workload({ ...common, fromVersion: u.to as K42FsVersion });
+    same = JSON.stringify(base.results) === JSON.stringify(r.results) && JSON.stringify(base.finalTree) === JSON.stringify(r.finalTree);
+  }
+  const fsck = e2fsck(r.image);
+  const mismatches = k42Mismatches(s.workload.threads, r.ops);
+  const up = r.update;
+  const metrics: Metrics = {
+    updateOk: up ? up.ok : null,
+    updateError: up ? (up.error ?? 'none') : null,
+    maxStallUs: up ? r.longestStallCycles / cpu : null,
+    callsBlocked: up ? r.callsBlocked : null,
+    updateUs: up ? r.updateDurationCycles / cpu : null,
+    objectsSwapped: up ? up.swaps.length : null,
+    shareOfCallsThatWaited: r.shareOfCallsThatWaited,
+    steadyStateUsPerCall: r.steadyStateCyclesPerCall / cpu,
+    totalOps: r.totalOps,
+    opsDuringUpdate: r.workDoneDuringUpdate,
+    mismatches,
+    allResultsMatchModel: mismatches === 0,
+    sameAsWithoutUpdate: same,
+    e2fsckClean: fsck ? fsck.status === 0 : null,
+    superVersion: r.detail.superVersion,
+  };
+  const lines = [
+    `K42 file service, ext3 v${from}${u ? ` -> v${u.to} (${u.mode})` : ''}, ${s.machine.cpus} CPUs x ${s.workload.threads} threads, seed ${s.seed}`,
+    up ? `update ${up.ok ? 'ok' : `FAILED: ${up.error}`}: ${up.swaps.length} objects swapped in ${(r.updateDurationCycles / cpu).toFixed(1)} us` : 'no update',
+    `${r.totalOps} operations, ${r.workDoneDuringUpdate} completed during the update; ${r.callsBlocked} calls blocked, longest stall ${(r.longestStallCycles / cpu).toFixed(1)} us`,
+    `results ${mismatches === 0 ? 'all equal the reference model' : `${mismatches} differ from the reference model`}` +
+      (same === null ? '' : `; same as a run without update: ${same}`),
+    `e2fsck -fn: ${fsck === null ? 'not run (e2fsck not installed)' : fsck.status === 0 ? 'clean' : `exit ${fsck.status}`}`,
+  ];
+  const calls = r.ops.flat().map((o) => ({ start: o.start / cpu, end: o.end / cpu }));
+  return { name: s.name, metrics, text: lines.join('\n') + '\n', trace: r.trace!, calls };
+}
+
+async function runDemoScenario(s: Scenario, demoName: string): Promise<Omit<ScenarioOutcome, 'ok' | 'expectations'>> {
+  const demo = findDemo(demoName);
+  if (!demo) throw new Error(`scenario ${s.name}: no built-in demo '${demoName}'`);
+  const r = await demo.run({ seed: s.seed, cpus: s.machine.cpus, threads: undefined });
+  const metrics: Metrics = { demoOk: r.ok, ...flattenSummary(r.summary) };
+  return { name: s.name, metrics, text: r.text, trace: r.trace, calls: [] };
+}
+
+export async function runScenario(s: Scenario): Promise<ScenarioOutcome> {
+  const base = s.demo !== undefined ? await runDemoScenario(s, s.demo) : s.path === 'k42' ? runK42(s) : runLinux(s);
+  const expectations = checkAll(s.expect, base.metrics);
+  return { ...base, expectations, ok: expectations.every((e) => e.ok) };
+}

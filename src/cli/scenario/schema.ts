@@ -1,0 +1,167 @@
+/**
+ * The scenario file format of `modswap run` (JSON), validated with zod.
+ *
+ * A scenario says what to build (machine, file system, quiescence
+ * strategy, path), what load to put on it (an fsstress workload and an
+ * optional scripted probe thread), which update to apply and when, and what
+ * must hold afterwards (`expect`). Or it names a built-in demo (`demo`) and
+ * only checks expectations on that demo's summary: that is how the K42
+ * object demos, whose load is not a file-system workload, are expressed.
+ *
+ * Errors are reported one line per problem naming the field (`workload.threads:
+ * expected an integer >= 1, got 0`), see `formatIssues`; the CLI exits 2.
+ *
+ * Format reference (every field but `name` has a default):
+ *
+ *   name, description, seed
+ *   machine   { cpus, model: ppc970|power5, perturb: bool }
+ *   fs        { type: ramfs|ext3, version: 1|2|3, image: "fresh"|PATH, sizeMiB }
+ *   path      linux | k42
+ *   strategy  counter-shared | counter-percpu | stack-walk | refcount
+ *   workload  { threads, opsPerThread, mix: {op: weight}, maxFileSize, maxWrite }
+ *   probe     [ steps ] (Linux path): see PROBE_STEP below
+ *   update    { module, to, at: {us}|{ops}|"probe", mode: eager|lazy,
+ *               timeoutUs, tries, backoffUs, inject: FAULT_POINT }
+ *   expect    { METRIC: value | "< N" | "<= N" | "> N" | ">= N" | "!= X" }
+ */
+import { z } from 'zod';
+
+export const FAULT_POINTS = ['check', 'interpose', 'quiesce', 'export', 'import', 'init', 'convert', 'redirect'] as const;
+export const STRATEGIES = ['counter-shared', 'counter-percpu', 'stack-walk', 'refcount'] as const;
+export const OP_KINDS = ['create', 'mkdir', 'write', 'read', 'truncate', 'link', 'symlink', 'rename', 'unlink', 'rmdir', 'stat', 'readdir', 'fsync'] as const;
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
+const path = z.string().startsWith('/');
+
+/** One step of the probe thread (runs beside the workload, in its own task). */
+export const probeStepSchema = z.discriminatedUnion('do', [
+  z.object({ do: z.literal('mkdir'), path }).strict(),
+  z.object({ do: z.literal('rename'), from: path, to: path }).strict(),
+  /** Records check `as`: whether stat(path).nlink equals `nlink`. */
+  z.object({ do: z.literal('check-nlink'), path, nlink: int(0), as: z.string().min(1) }).strict(),
+  /** Open `path` for writing (created if absent), write `data`, optionally fsync, close. */
+  z.object({ do: z.literal('write-file'), path, data: z.string(), fsync: z.boolean().default(false) }).strict(),
+  /** Records check `as`: "ok" or the errno code of delete_module. */
+  z.object({ do: z.literal('rmmod'), module: z.string().min(1), as: z.string().min(1), holdOpen: path.optional() }).strict(),
+  /** The next `requests` disk requests each take `us` longer (a stalled disk). */
+  z.object({ do: z.literal('disk-stall'), requests: int(1), us: z.number().positive() }).strict(),
+  z.object({ do: z.literal('start-update') }).strict(),
+  z.object({ do: z.literal('wait-update') }).strict(),
+  z.object({ do: z.literal('log'), text: z.string() }).strict(),
+]);
+export type ProbeStep = z.infer<typeof probeStepSchema>;
+
+const updateSchema = z
+  .object({
+    module: z.string().min(1).default('ext3'),
+    to: int(1, 3),
+    at: z.union([z.object({ us: z.number().nonnegative() }).strict(), z.object({ ops: int(0) }).strict(), z.literal('probe')]).default({ us: 2000 }),
+    mode: z.enum(['eager', 'lazy']).default('eager'),
+    timeoutUs: z.number().positive().optional(),
+    tries: int(1, 100).optional(),
+    backoffUs: z.number().nonnegative().optional(),
+    /** Make the update fail at this point (ENOMEM thrown there): rollback scenarios. */
+    inject: z.enum(FAULT_POINTS).optional(),
+  })
+  .strict();
+
+const expectValue = z.union([z.boolean(), z.number(), z.string()]);
+
+export const scenarioSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a lower-case name of letters, digits and dashes'),
+    description: z.string().default(''),
+    seed: int(0, 2 ** 32 - 1).default(1),
+    /** Run a built-in demo instead of a workload (its summary fields become metrics). */
+    demo: z.string().optional(),
+    machine: z
+      .object({ cpus: int(1, 256).default(4), model: z.enum(['ppc970', 'power5']).default('ppc970'), perturb: z.boolean().default(false) })
+      .strict()
+      .default({ cpus: 4, model: 'ppc970', perturb: false }),
+    fs: z
+      .object({
+        type: z.enum(['ramfs', 'ext3']).default('ext3'),
+        version: int(1, 3).default(2),
+        image: z.string().default('fresh'),
+        sizeMiB: int(4, 4096).default(32),
+      })
+      .strict()
+      .default({ type: 'ext3', version: 2, image: 'fresh', sizeMiB: 32 }),
+    path: z.enum(['linux', 'k42']).default('linux'),
+    strategy: z.enum(STRATEGIES).default('counter-percpu'),
+    workload: z
+      .object({
+        threads: int(0, 4096).default(8),
+        opsPerThread: int(0, 1_000_000).default(40),
+        mix: z.partialRecord(z.enum(OP_KINDS), z.number().nonnegative()).optional(),
+        maxFileSize: int(1).optional(),
+        maxWrite: int(1).optional(),
+      })
+      .strict()
+      .default({ threads: 8, opsPerThread: 40 }),
+    probe: z.array(probeStepSchema).default([]),
+    update: updateSchema.optional(),
+    expect: z.record(z.string(), expectValue).default({}),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const at = s.update?.at;
+    if (s.path === 'k42') {
+      if (s.fs.type !== 'ext3') ctx.addIssue({ code: 'custom', path: ['fs', 'type'], message: 'the k42 path serves ext3 only' });
+      if (s.probe.length > 0) ctx.addIssue({ code: 'custom', path: ['probe'], message: 'probe steps run on the linux path only' });
+      if (at === 'probe') ctx.addIssue({ code: 'custom', path: ['update', 'at'], message: 'expected {us} or {ops} on the k42 path' });
+      if (s.update && s.update.to !== s.fs.version + 1) {
+        ctx.addIssue({ code: 'custom', path: ['update', 'to'], message: `expected ${s.fs.version + 1} (a K42 dynamic update goes to the next version)` });
+      }
+    } else {
+      if (at !== undefined && at !== 'probe' && 'ops' in at) ctx.addIssue({ code: 'custom', path: ['update', 'at'], message: 'expected {us} or "probe" on the linux path' });
+      if (at === 'probe' && !s.probe.some((p) => p.do === 'start-update')) {
+        ctx.addIssue({ code: 'custom', path: ['update', 'at'], message: '"probe" needs a probe step {"do": "start-update"}' });
+      }
+      if (s.update?.mode === 'lazy') ctx.addIssue({ code: 'custom', path: ['update', 'mode'], message: 'expected eager (lazy conversion is K42 only)' });
+    }
+    if (s.fs.type === 'ramfs' && s.update?.module === 'ext3') ctx.addIssue({ code: 'custom', path: ['update', 'module'], message: 'the root file system is ramfs; ext3 is not loaded' });
+  });
+
+export type Scenario = z.infer<typeof scenarioSchema>;
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+
+/** One line per problem: `field.path: message`. */
+export function formatIssues(err: z.ZodError): string[] {
+  return err.issues.map((i) => {
+    const where = i.path.length ? i.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') : '(top level)';
+    return `${where}: ${issueText(i)}`;
+  });
+}
+
+function issueText(i: z.core.$ZodIssue): string {
+  if (i.code === 'unrecognized_keys') return `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${k}'`).join(', ')}`;
+  if (i.code === 'invalid_union' && 'discriminator' in i && i.discriminator) return `expected "do" to be one of ${probeStepSchema.options.map((o) => o.shape.do.value).join(', ')}`;
+  return i.message.replace(/^Invalid input: /, '').replace(/^expected int,/, 'expected an integer,');
+}
+
+export class ScenarioError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file}: ${problems.join('; ')}`);
+    this.name = 'ScenarioError';
+  }
+}
+
+/** Parses and validates scenario text (JSON). Throws ScenarioError with one line per problem. */
+export function parseScenario(text: string, file: string): Scenario {
+  if (/\.ya?ml$/i.test(file)) {
+    throw new ScenarioError(file, ['YAML scenarios need the `yaml` package, which is not installed; write the scenario as JSON (same fields)']);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ScenarioError(file, [`not valid JSON: ${e instanceof Error ? e.message : String(e)}`]);
+  }
+  const r = scenarioSchema.safeParse(raw);
+  if (!r.success) throw new ScenarioError(file, formatIssues(r.error));
+  return r.data;
+}
