@@ -12,40 +12,72 @@
  * command is `error: ENOSYS shell NAME`, wrong arguments `error: EINVAL shell
  * NAME`. Exit status 0 when every command succeeded, 1 otherwise.
  */
-import { readFileSync } from 'node:fs';
-import { Machine } from '../hw-ppc64/machine.ts';
-import type { Disk } from '../hw-ppc64/disk.ts';
-import { HostFileBackend } from '../hw-ppc64/disk-backend.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ErrnoError } from '../sim/errno.ts';
-import { EXT3_VERSIONS, boot, bootFromDisk, shutdownSystem, type System } from '../modules/index.ts';
+import { EXT3_VERSIONS } from '../modules/index.ts';
+import { Keyring } from '../modules/update/keyring.ts';
+import { loadPackage, type LoadedPackage } from '../modules/update/load.ts';
+import { QUIESCENCE_STRATEGIES, type QuiescenceStrategy } from '../modules/update/usecount.ts';
 import { UsageError, flagHelp, parseFlags, type FlagSpecs } from './args.ts';
 import type { Command } from './command.ts';
-import { runScript, shellCommands, type ShellResult } from './shell/index.ts';
+import { buildSystem, type BuiltSystem } from './system.ts';
+import { PACKAGES_KEY, runScript, shellCommands, splitArgs, splitCommand, stripLine, type ShellResult } from './shell/index.ts';
+
+/** The example packages' keyring, shipped in the repository. */
+export const DEFAULT_KEYRING = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'packages', 'keyring');
 
 const FLAGS = {
   script: { kind: 'string', help: 'read commands from FILE (default: standard input)', arg: 'FILE' },
   cpus: { kind: 'int', help: 'number of CPUs', default: 2, min: 1, max: 256, arg: 'N' },
   seed: { kind: 'int', help: 'PRNG seed', default: 1, min: 0, max: 2 ** 32 - 1, arg: 'S' },
   json: { kind: 'boolean', help: 'print one JSON object per command' },
+  fs: { kind: 'string', help: 'root file system: ramfs, or ext3 on a fresh in-memory image', default: 'ramfs', choices: ['ramfs', 'ext3'] },
   image: { kind: 'string', help: 'boot with the ext3 image in FILE as root (unmounted cleanly at the end)', arg: 'FILE' },
-  'ext3-version': { kind: 'int', help: 'ext3 release for --image (default: the newest)', min: 1, max: EXT3_VERSIONS.length, arg: 'N' },
+  'ext3-version': { kind: 'int', help: 'ext3 release for --image or --fs ext3 (default: the newest)', min: 1, max: EXT3_VERSIONS.length, arg: 'N' },
+  quiescence: { kind: 'string', help: 'how modules count calls for live update', default: 'counter-percpu', choices: QUIESCENCE_STRATEGIES },
+  keyring: { kind: 'string', help: 'directory of trusted .pub keys for update packages (default: packages/keyring)', arg: 'DIR' },
 } satisfies FlagSpecs;
+
+/** Load every package an `update` line names (host I/O, before the simulation runs). */
+async function preloadPackages(script: string, keyringDir: string | undefined): Promise<Map<string, LoadedPackage>> {
+  const wanted = new Set<string>();
+  for (const raw of script.split(/\r?\n/)) {
+    const line = stripLine(raw);
+    const { name, rest } = splitCommand(line);
+    if (name !== 'update') continue;
+    const what = splitArgs(rest, 9, false)[1];
+    if (what !== undefined && !/^\d+$/.test(what)) wanted.add(what);
+  }
+  const out = new Map<string, LoadedPackage>();
+  if (wanted.size === 0) return out;
+  let ring: Keyring | null = null;
+  const dir = keyringDir ?? DEFAULT_KEYRING;
+  try {
+    if (keyringDir !== undefined || existsSync(dir)) ring = Keyring.fromDirectory(dir);
+  } catch (e) {
+    throw new UsageError(`shell: --keyring: ${(e as Error).message}`);
+  }
+  for (const p of wanted) out.set(p, await loadPackage(p, ring));
+  return out;
+}
 
 export const shellCommand: Command = {
   name: 'shell',
-  summary: 'run file-system commands on a booted machine (ramfs root)',
+  summary: 'run file-system commands (and live updates) on a booted machine',
   help: () => {
     const cmds = shellCommands();
     const w = Math.max(...cmds.map((c) => c.usage.length)) + 2;
     return [
       'usage: modswap shell [--script FILE] [FLAGS]',
       '',
-      'Boots a modelled PowerPC machine with ramfs as the root file system and procfs',
-      'at /proc, then runs one command per line in one simulated process (root,',
-      'umask 022, cwd /). `#` starts a comment; TEXT is the rest of the line, with',
-      '\\n and \\\\ escapes. A failing command prints `error: ERRNO SYSCALL PATH` and the',
-      'script goes on; an unknown command is ENOSYS, bad arguments EINVAL. Exit',
-      'status: 0 if every command succeeded, else 1.',
+      'Boots a modelled PowerPC machine (ramfs root by default; ext3 with --fs ext3 or',
+      '--image FILE), procfs at /proc and sysfs at /sys, then runs one command per line',
+      'in one simulated process (root, umask 022, cwd /). `#` starts a comment; TEXT is',
+      'the rest of the line, with \\n and \\\\ escapes. A failing command prints',
+      '`error: ERRNO SYSCALL PATH` and the script goes on; an unknown command is ENOSYS,',
+      'bad arguments EINVAL. Exit status: 0 if every command succeeded, else 1.',
       '',
       'commands:',
       ...cmds.map((c) => `  ${c.usage.padEnd(w)}${c.summary}`),
@@ -57,6 +89,9 @@ export const shellCommand: Command = {
   async run(argv, io) {
     const { flags, positional } = parseFlags('shell', argv, FLAGS);
     if (positional.length > 0) throw new UsageError(`shell: unexpected argument '${positional[0]}' (use --script FILE)`);
+    if (flags['ext3-version'] !== undefined && flags.image === undefined && flags.fs !== 'ext3') {
+      throw new UsageError('shell: --ext3-version needs --image FILE or --fs ext3');
+    }
     let script: string;
     if (flags.script !== undefined) {
       try {
@@ -67,37 +102,34 @@ export const shellCommand: Command = {
     } else {
       script = await io.readStdin();
     }
-    const machine = new Machine({ cpus: flags.cpus ?? 2, model: 'ppc970', seed: flags.seed ?? 1 });
-    if (flags['ext3-version'] !== undefined && flags.image === undefined) throw new UsageError('shell: --ext3-version needs --image FILE');
-    let disk: Disk | null = null;
-    if (flags.image !== undefined) {
-      try {
-        disk = machine.addDisk({ name: 'sda', backend: HostFileBackend.open(flags.image) });
-      } catch (e) {
-        throw new UsageError(`shell: cannot open --image ${flags.image}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-      }
-    }
-    let system: System;
+    const packages = await preloadPackages(script, flags.keyring);
+    if (flags.image !== undefined && !existsSync(flags.image)) throw new UsageError(`shell: cannot open --image ${flags.image}: ENOENT`);
+    let b: BuiltSystem;
     try {
-      // With an image: ext3 root on it, no procfs (it would need a /proc directory in the image).
-      system = disk
-        ? bootFromDisk({ engine: machine.engine, disk, procfs: false, ...(flags['ext3-version'] !== undefined ? { ext3Version: flags['ext3-version'] } : {}) })
-        : boot({ engine: machine.engine });
+      b = buildSystem({
+        cpus: flags.cpus ?? 2,
+        seed: flags.seed ?? 1,
+        fs: flags.image !== undefined ? 'ext3' : (flags.fs as 'ramfs' | 'ext3'),
+        ...(flags.image !== undefined ? { image: flags.image } : {}),
+        ...(flags['ext3-version'] !== undefined ? { ext3Version: flags['ext3-version'] } : {}),
+        strategy: flags.quiescence as QuiescenceStrategy,
+      });
     } catch (e) {
-      disk?.close();
-      if (e instanceof ErrnoError) throw new UsageError(`shell: cannot mount --image ${flags.image}: ${e.message}`);
+      if (e instanceof ErrnoError) throw new UsageError(`shell: cannot mount ${flags.image ?? 'the root file system'}: ${e.message}`);
+      if (e instanceof Error && /HostFileBackend|EACCES|ENOENT|EISDIR/.test(e.message)) throw new UsageError(`shell: cannot open --image ${flags.image}: ${e.message.split('\n')[0]}`);
       throw e;
     }
-    const task = system.newTask({ name: 'sh' });
+    const task = b.system.newTask({ name: 'sh' });
     const print = (r: ShellResult): void => {
       if (flags.json) io.out(JSON.stringify({ cmd: r.cmd, ok: r.ok, errno: r.errno, out: r.out }));
       else if (r.out !== '') io.out(r.out);
     };
-    const results = runScript(system, task, script, print);
-    if (disk) {
-      // Unmount everything so the image is clean (e2fsck -fn exits 0).
-      shutdownSystem(system);
-      disk.close();
+    let results: ShellResult[];
+    try {
+      results = runScript(b.system, task, script, print, new Map<string, unknown>([[PACKAGES_KEY, packages]]));
+    } finally {
+      // Unmount everything so an image is clean (e2fsck -fn exits 0).
+      b.shutdown();
     }
     return results.every((r) => r.ok) ? 0 : 1;
   },

@@ -108,11 +108,13 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
     system = bootFromDisk({
       engine: machine.engine,
       disk,
+      // a user's image is not written to unasked: no /proc created on it
+      procfs: !spec.image,
       ...(spec.ext3Version !== undefined ? { ext3Version: spec.ext3Version } : {}),
       onModuleSubsystem: hook.onModuleSubsystem,
     });
   }
-  const live = hook.finish(system);
+  const live = hook.finish(system, spec.image ? 'if-present' : 'create');
   let down = false;
   return {
     machine,
@@ -122,7 +124,11 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
     shutdown() {
       if (down) return;
       down = true;
-      shutdownSystem(system);
+      try {
+        shutdownSystem(system);
+      } finally {
+        disk?.close();
+      }
     },
   };
 }

@@ -21,6 +21,8 @@ export interface Ext2OpLock {
   heldByCaller(): boolean;
   /** Someone holds it now (for best-effort work that must not wait). */
   busy(): boolean;
+  /** Acquire, waiting in line at most `cycles`; false if it timed out. */
+  acquireWithin(cycles: number): Sim<boolean>;
 }
 
 /** An op lock made of a sleeping lock of the simulation. */
@@ -31,6 +33,7 @@ export function mutexOpLock(engine: Engine, name: string): Ext2OpLock {
     release: () => m.unlock(),
     heldByCaller: () => m.holder !== null && m.holder === engine.current,
     busy: () => m.locked,
+    acquireWithin: (cycles) => m.lockWithin(cycles),
   };
 }
 

@@ -12,7 +12,7 @@
  * interrupt context (the engine throws). `SpinLock` never blocks and may be
  * taken in interrupt context.
  */
-import type { Sim } from './effects.ts';
+import { block, type Sim } from './effects.ts';
 import type { Engine } from './engine.ts';
 import { SimError } from './errors.ts';
 import type { LockLike, SimThread } from './thread.ts';
@@ -61,6 +61,29 @@ export class Mutex implements LockLike {
     }
     // unlock() hands ownership over before waking us
     while (this.owner !== me) yield { kind: 'block', wq: this.wq };
+  }
+
+  /**
+   * Take the lock, waiting in line at most `cycles`; false if the wait timed
+   * out (the lock was never handed over). May block.
+   */
+  *lockWithin(cycles: number): Sim<boolean> {
+    const me = this.engine.current;
+    if (!me) throw new SimError(`mutex ${this.name}: lock outside a thread`);
+    if (this.owner === me) throw new SimError(`mutex ${this.name}: recursive lock by t${me.id}`);
+    yield this.engine.costs.atomic;
+    if (this.owner === null) {
+      this.take(me);
+      return true;
+    }
+    const deadline = this.engine.now + cycles;
+    while (this.owner !== me) {
+      const left = deadline - this.engine.now;
+      if (left <= 0) return false;
+      const why = yield* block(this.wq, left);
+      if (why === 'timeout' && this.owner !== me) return false;
+    }
+    return true;
   }
 
   /** Take the lock if free; never blocks. */

@@ -42,7 +42,7 @@ describe('modswap shell', () => {
   it('reports a failure as one error line, goes on, and exits 1', async () => {
     const r = await shell('cat /nope\nmkdir /x\nrmdir /x/..\nls /');
     expect(r.code).toBe(1);
-    expect(r.out).toEqual(['error: ENOENT open /nope', 'error: ENOTEMPTY rmdir /x/..', 'proc\nx']);
+    expect(r.out).toEqual(['error: ENOENT open /nope', 'error: ENOTEMPTY rmdir /x/..', 'proc\nsys\nx']);
   });
 
   it('gives ENOSYS for an unknown command and EINVAL for bad arguments', async () => {
@@ -102,8 +102,8 @@ describe('modswap shell', () => {
       '/f',
       'abc\0\0',
       expect.stringMatching(/ mode=0100600 nlink=2 size=5 uid=7 gid=8$/),
-      'f\nh\nl\nproc',
-      'none / ramfs rw 0 0\nproc /proc proc rw 0 0\nnone /mnt ramfs rw 0 0\n',
+      'f\nh\nl\nproc\nsys',
+      'none / ramfs rw 0 0\nproc /proc proc rw 0 0\nsysfs /sys sysfs rw 0 0\nnone /mnt ramfs rw 0 0\n',
       'error: EBUSY delete_module ramfs',
       expect.stringMatching(/^Module +Size +Used by\nramfs +16384 +1$/),
     ]);

@@ -2,3 +2,4 @@
 export * from './parse.ts';
 export * from './session.ts';
 export * from './table.ts';
+export { PACKAGES_KEY } from './update-cmds.ts';

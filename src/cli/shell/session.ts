@@ -27,6 +27,8 @@ export interface ShellContext {
   readonly system: System;
   /** The shell's process (its credentials change with `su`). */
   readonly task: Task;
+  /** Session state later commands keep (background jobs, loaded packages...), by key. */
+  readonly state: Map<string, unknown>;
 }
 
 /** The one-line report of a failed command: `error: ERRNO SYSCALL PATH`. */
@@ -48,7 +50,10 @@ export function* runLine(ctx: ShellContext, cmd: string): Sim<ShellResult> {
     return { cmd, ok: true, errno: null, out };
   } catch (e) {
     if (e instanceof ShellUsageError) return usageError(cmd, name);
-    if (e instanceof ErrnoError) return { cmd, ok: false, errno: e.code, out: errorLine(e.code, e.syscall ?? name, e.path) };
+    if (e instanceof ErrnoError) {
+      const line = errorLine(e.code, e.syscall ?? name, e.path);
+      return { cmd, ok: false, errno: e.code, out: def.detailedErrors && e.detail ? `${line}: ${e.detail}` : line };
+    }
     throw e;
   }
 }
@@ -61,9 +66,9 @@ function usageError(cmd: string, name: string): ShellResult {
 export class ShellUsageError extends Error {}
 
 /** Run a whole script in one simulated thread; returns every command's result, in order. */
-export function runScript(system: System, task: Task, script: string, onResult?: (r: ShellResult) => void): ShellResult[] {
+export function runScript(system: System, task: Task, script: string, onResult?: (r: ShellResult) => void, state?: Map<string, unknown>): ShellResult[] {
   const results: ShellResult[] = [];
-  const ctx: ShellContext = { system, task };
+  const ctx: ShellContext = { system, task, state: state ?? new Map() };
   const lines = script.split(/\r?\n/);
   system.engine.spawn('sh', function* (): Sim<void> {
     for (const raw of lines) {

@@ -27,6 +27,8 @@ export interface ShellCommand {
   readonly minArgs: number;
   /** The rest of the line is one TEXT argument (with \n and \\ escapes). */
   readonly text?: boolean;
+  /** A failure's error line ends with its cause (`error: ERRNO SYSCALL PATH: cause`). */
+  readonly detailedErrors?: boolean;
   run(ctx: ShellContext, args: readonly string[]): Sim<string>;
 }
 

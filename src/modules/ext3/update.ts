@@ -37,6 +37,9 @@ import { registerStateFormat } from '../update/snapshot.ts';
 import { EXT3_SB, Ext3FileInfo, Ext3SbInfo, ext3_super_blocks, type Ext3Ctx } from './ext3.ts';
 import { ext3_clock } from './super.ts';
 
+/** prepare() waits at most this long for a busy engine's lock. */
+const PREPARE_WAIT_US = 5000;
+
 export const EXT3_STATE_V2 = 'ext3-state@2';
 export const EXT3_STATE_V3 = 'ext3-state@3';
 
@@ -169,14 +172,25 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
    * Before the block window, while calls still run: commit and checkpoint
    * every mounted engine, so the quiescent export has only the last few
    * operations' metadata left to write (the flush is the bulk of the stall).
-   * Best effort: an engine busy with a long operation (a stalled disk) is
-   * skipped rather than waited for; the export flushes it anyway.
+   * Best effort: it waits its turn for the engine's lock, but an engine
+   * held longer than PREPARE_WAIT_US (a long operation on a stalled disk)
+   * is skipped rather than waited for; the export flushes it anyway.
    */
   function* ext3_prepare(): Sim<void> {
     for (const sb of [...ctx.supers]) {
       const fs = EXT3_SB(sb).fs;
-      if (fs.readOnly || fs.retired || fs.opLock?.busy()) continue;
-      yield* fs.syncCheckpoint();
+      if (fs.readOnly || fs.retired) continue;
+      const lock = fs.opLock;
+      if (!lock) {
+        yield* fs.syncCheckpoint();
+        continue;
+      }
+      if (!(yield* lock.acquireWithin(Math.round(PREPARE_WAIT_US * sb.s_kernel.engine.cyclesPerUs)))) continue;
+      try {
+        yield* fs.syncCheckpoint();
+      } finally {
+        yield* lock.release();
+      }
     }
   }
 

@@ -27,13 +27,24 @@ export function liveUpdateHook(machine: Machine, strategy: QuiescenceStrategy) {
       register_sysfs(ms, lu);
       live = lu;
     },
-    /** Mount sysfs at /sys and remember the manager; returns it. */
-    finish(system: System, mountSysfs = true): LiveUpdate {
+    /**
+     * Remember the manager and mount sysfs at /sys: 'create' makes the
+     * directory, 'if-present' mounts only where the root already has one (a
+     * user's image is not written to unasked), 'no' skips it.
+     */
+    finish(system: System, mountSysfs: 'create' | 'if-present' | 'no' = 'create'): LiveUpdate {
       if (!live) throw new Error('liveUpdateHook: the system did not boot through the hook');
       LIVE.set(system, live);
-      if (mountSysfs) {
+      if (mountSysfs !== 'no') {
         runThread(system.engine, 'mount-sysfs', function* (): Sim<void> {
-          yield* sys.mkdir(system.init, '/sys', 0o555);
+          if (mountSysfs === 'create') yield* sys.mkdir(system.init, '/sys', 0o555);
+          else {
+            try {
+              yield* sys.stat(system.init, '/sys');
+            } catch {
+              return;
+            }
+          }
           yield* sys.mount(system.init, 'sysfs', '/sys', 'sysfs');
         });
       }
@@ -53,7 +64,7 @@ export function bootLiveSystem(opts: LiveBootOptions): { system: System; live: L
   const { machine, strategy, sysfs, ...rest } = opts;
   const hook = liveUpdateHook(machine, strategy);
   const system = bootSystem({ ...rest, engine: machine.engine, onModuleSubsystem: hook.onModuleSubsystem });
-  return { system, live: hook.finish(system, sysfs ?? true) };
+  return { system, live: hook.finish(system, sysfs === false ? 'no' : 'create') };
 }
 
 /** The live-update manager of a system booted through `liveUpdateHook`. */

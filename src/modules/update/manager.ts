@@ -45,7 +45,7 @@ import { Mediator, type MediatorStats, type UpdatePhase } from './mediator.ts';
 import { negotiateFormat } from './negotiate.ts';
 import { sealSnapshot, stateFormatSchema } from './snapshot.ts';
 import { updateId, type Manifest } from './manifest.ts';
-import type { QuiescenceStrategy } from './usecount.ts';
+import { makeUseCounter, type QuiescenceStrategy } from './usecount.ts';
 
 /** Named points where tests and `modswap fuzz` inject faults (the hook may throw). */
 export type FaultPoint = 'check' | 'interpose' | 'quiesce' | 'export' | 'import' | 'init' | 'convert' | 'redirect';
@@ -63,6 +63,12 @@ export interface UpdateOptions {
   allowDowngrade?: boolean;
   /** Called at each fault point; throwing there simulates that fault. */
   inject?: (point: FaultPoint) => void;
+  /**
+   * Detect quiescence differently from the strategy the module was
+   * instrumented with at load: only 'stack-walk' (needs no counters) or
+   * 'refcount' (plain rmmod + insmod) can be chosen per update.
+   */
+  quiescence?: QuiescenceStrategy;
 }
 
 export interface UpdateRequest {
@@ -188,7 +194,7 @@ export class LiveUpdate {
   }
 }
 
-type ResolvedOptions = Required<Omit<UpdateOptions, 'inject'>> & Pick<UpdateOptions, 'inject'>;
+type ResolvedOptions = Required<Omit<UpdateOptions, 'inject' | 'quiescence'>> & Pick<UpdateOptions, 'inject' | 'quiescence'>;
 
 class UpdateRun {
   private readonly m: Machine;
@@ -215,7 +221,7 @@ class UpdateRun {
       from: '?',
       to: req.def.version,
       source: req.source,
-      strategy: lu.strategy,
+      strategy: o.quiescence ?? lu.strategy,
       phase: 'idle',
       phases: [],
       stats: { mediated: 0, blocked: 0, passedRecursive: 0, passedInterrupt: 0, ranOld: 0, ranNew: 0, killedWhileBlocked: 0, passedLockHolder: 0 },
@@ -323,7 +329,11 @@ class UpdateRun {
     }
     if (order === 0) throw errno('EINVAL', `${old.name} is already at version ${old.version}`);
     if (order < 0 && !o.allowDowngrade) throw errno('EPERM', `refusing to downgrade ${old.name} from ${old.version} to ${req.def.version} without --allow-downgrade`);
-    if (this.lu.strategy === 'none') throw errno('EINVAL', "quiescence strategy 'none' cannot detect quiescence: no live update");
+    const strategy = o.quiescence ?? this.lu.strategy;
+    if (o.quiescence && o.quiescence !== this.lu.strategy && o.quiescence !== 'stack-walk' && o.quiescence !== 'refcount') {
+      throw errno('EINVAL', `modules were instrumented for ${this.lu.strategy} at load; an update can only switch to stack-walk or refcount, not ${o.quiescence}`);
+    }
+    if (strategy === 'none') throw errno('EINVAL', "quiescence strategy 'none' cannot detect quiescence: no live update");
     const oldIns = instrumentationOf(old);
     if (!oldIns) throw errno('EINVAL', `${old.name} was not instrumented at load`);
     const oldHooks = old.body.update;
@@ -345,10 +355,11 @@ class UpdateRun {
     this.report.format = format;
     checkTablesCover(old, newMod);
     this.inject('check');
-    if (this.lu.strategy === 'refcount') {
+    if (strategy === 'refcount') {
       yield* this.replaceWhenUnused(old, newMod);
       return;
     }
+    const counter = strategy === oldIns.strategy ? oldIns.counter : makeUseCounter(strategy, m, oldIns.label);
     // Flush while calls still run, so the block window's export is short.
     if (oldHooks.prepare) yield* oldHooks.prepare();
     // ---- interpose ----------------------------------------------------
@@ -371,12 +382,12 @@ class UpdateRun {
       this.enter('quiesce');
       const deadline = this.now + timeout;
       // Quiescent: nothing counted inside, and no let-through caller still on its way in.
-      let inside = (yield* oldIns.counter.inFlight()) + med.passedPending;
+      let inside = (yield* counter.inFlight()) + med.passedPending;
       while (inside > 0 && this.now < deadline) {
         const dep = med.passLockHolders();
         if (dep.examined > 0) yield dep.examined * UPDATE_COSTS.lockCheckPerThread;
         if (dep.passed === 0) yield* sleep(Math.min(poll, deadline - this.now));
-        inside = (yield* oldIns.counter.inFlight()) + med.passedPending;
+        inside = (yield* counter.inFlight()) + med.passedPending;
       }
       this.inject('quiesce');
       if (inside === 0) break;
