@@ -8,7 +8,8 @@
  * the Linux path).
  *
  * Size stays bounded for long runs: every row is downsampled to one bin per
- * pixel column (bins.ts), at most MAX_THREADS thread rows and MAX_TRACKS
+ * pixel column (bins.ts), coarser where a row would exceed its share of
+ * MAX_RECTS rectangles, at most MAX_THREADS thread rows and MAX_TRACKS
  * phase rows are drawn (the rest are named in a note under the chart), and
  * the rest of the detail is in trace.json for Perfetto.
  */
@@ -18,6 +19,8 @@ import { esc, fmtUs, niceStep } from './format.ts';
 
 export const MAX_THREADS = 40;
 export const MAX_TRACKS = 10;
+/** Rectangles in the whole chart (shared among rows); bounds the SVG to about 1 MB. */
+export const MAX_RECTS = 6000;
 
 export const THREAD_COLORS = {
   running: '#3c78d8',
@@ -79,17 +82,29 @@ export function renderTimeline(m: TimelineModel): TimelineSvg {
   const notes: string[] = [];
   const body: string[] = [];
   let y = HEAD + 16;
+  const shown = chooseThreads(m.threads);
+  const rows = m.cpus.length + shown.length + Math.min(MAX_TRACKS, m.tracks.length);
+  const perRow = Math.max(50, Math.floor(MAX_RECTS / Math.max(1, rows)));
 
   const rowRuns = <S extends string>(spans: readonly Interval<S>[], color: (s: S) => string, weight?: Partial<Record<S, number>>, util = false): string => {
-    const runs = binIntervals(spans, { from: 0, to: end, bins: CHART, ...(weight ? { weight } : {}), ...(util ? { levels: true, minCover: 0.01 } : {}) });
-    const w = end / CHART;
+    // Halve the resolution until the row fits its share of the rectangle budget.
+    let bins = CHART;
+    let runs = binIntervals(spans, { from: 0, to: end, bins, ...(weight ? { weight } : {}), ...(util ? { levels: true, minCover: 0.01 } : {}) });
+    while (runs.length > perRow && bins > 50) {
+      bins = Math.floor(bins / 2);
+      runs = binIntervals(spans, { from: 0, to: end, bins, ...(weight ? { weight } : {}), ...(util ? { levels: true, minCover: 0.01 } : {}) });
+    }
+    const scale = CHART / bins;
+    const w = end / bins;
     return runs
       .map((r) => {
-        const x0 = LABEL + r.b0;
-        const busy = util ? ` (${r.level * 25}% busy)` : '';
-        const title = `${r.state}${busy} ${fmtUs(r.b0 * w)} – ${fmtUs(r.b1 * w)}`;
+        const x0 = px(LABEL + r.b0 * scale);
+        const wd = px((r.b1 - r.b0) * scale);
         const op = r.level < 4 ? ` fill-opacity="${r.level / 4}"` : '';
-        return `<rect class="s-${r.state}" x="${x0}" y="${y}" width="${r.b1 - r.b0}" height="${ROW}" fill="${color(r.state)}"${op}><title>${esc(title)}</title></rect>`;
+        // Tooltips only where a rectangle is wide enough to point at (they dominate the size).
+        const busy = util ? ` (${r.level * 25}% busy)` : '';
+        const title = (r.b1 - r.b0) * scale >= 4 ? `<title>${esc(`${r.state}${busy} ${fmtUs(r.b0 * w)} – ${fmtUs(r.b1 * w)}`)}</title>` : '';
+        return `<rect class="s-${r.state}" x="${x0}" y="${y}" width="${wd}" height="${ROW}" fill="${color(r.state)}"${op}>${title}</rect>`;
       })
       .join('');
   };
@@ -111,7 +126,6 @@ export function renderTimeline(m: TimelineModel): TimelineSvg {
     y += ROW + GAP;
   });
 
-  const shown = chooseThreads(m.threads);
   section(`Threads (${shown.length} of ${m.threads.length})`);
   if (shown.length < m.threads.length) {
     notes.push(

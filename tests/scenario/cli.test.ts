@@ -1,0 +1,104 @@
+/**
+ * `modswap run`: validation messages name the field, exit statuses (0 met,
+ * 1 failed, 2 invalid), --json, --report and --check.
+ */
+import { describe, it, expect } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.ts';
+import type { CliIO } from '../../src/cli/command.ts';
+import { parseScenario, ScenarioError } from '../../src/cli/scenario/schema.ts';
+import { checkExpectation } from '../../src/cli/scenario/expect.ts';
+import { createProgress } from '../../src/cli/progress.ts';
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const c: CliIO = { out: (t) => void out.push(t), err: (t) => void err.push(t), readStdin: async () => '', isTTY: false };
+  return { c, out, err };
+}
+
+function problems(text: string, file = 's.json'): string[] {
+  try {
+    parseScenario(text, file);
+    return [];
+  } catch (e) {
+    return (e as ScenarioError).problems;
+  }
+}
+
+const SMALL = { name: 'small', fs: { type: 'ramfs' }, machine: { cpus: 2 }, workload: { threads: 2, opsPerThread: 10 } };
+
+describe('scenario validation', () => {
+  it('names the wrong field and what was expected, one line each', () => {
+    expect(problems('{"name":"x","workload":{"threads":1.5}}')).toEqual(['workload.threads: expected an integer, received number']);
+    expect(problems('{"name":"x","machine":{"cpus":"4"}}')).toEqual(['machine.cpus: expected number, received string']);
+    expect(problems('{"name":"x","colour":1}')).toEqual(["(top level): unknown field 'colour'"]);
+    expect(problems('{"name":"x","probe":[{"do":"dance"}]}')[0]).toMatch(/^probe\[0\]\.do: expected "do" to be one of mkdir, rename/);
+    expect(problems('{"name":"x","path":"k42","fs":{"version":1},"update":{"to":3}}')).toEqual(['update.to: expected 2 (a K42 dynamic update goes to the next version)']);
+    expect(problems('{"name":"x","update":{"to":2,"at":"probe"}}')).toEqual(['update.at: "probe" needs a probe step {"do": "start-update"}']);
+    expect(problems('not json')[0]).toMatch(/^not valid JSON/);
+    expect(problems('{}', 's.yaml')[0]).toMatch(/YAML scenarios need the `yaml` package/);
+  });
+
+  it('checks expectations: equality, comparisons, unknown metrics', () => {
+    const m = { maxStallUs: 12.5, updateOk: true, updateError: 'EBUSY', e2fsckClean: null };
+    expect(checkExpectation('maxStallUs', '< 1000', m, []).ok).toBe(true);
+    expect(checkExpectation('maxStallUs', '>= 13', m, []).ok).toBe(false);
+    expect(checkExpectation('updateOk', true, m, []).ok).toBe(true);
+    expect(checkExpectation('updateError', 'EBUSY', m, []).ok).toBe(true);
+    expect(checkExpectation('updateError', '!= EBUSY', m, []).ok).toBe(false);
+    expect(checkExpectation('e2fsckClean', true, m, []).ok).toBe(false);
+    const typo = checkExpectation('maxStalUs', '< 1', m, ['maxStallUs']);
+    expect(typo.ok).toBe(false);
+    expect(typo.detail).toContain("no metric 'maxStalUs'");
+  });
+
+  it('the progress bar is silent when stderr is not a terminal', () => {
+    const w: string[] = [];
+    const p = createProgress(3, { isTTY: false, write: (t) => void w.push(t) });
+    p.update(1, 'x');
+    p.finish();
+    expect(w).toEqual([]);
+    const q = createProgress(3, { isTTY: true, write: (t) => void w.push(t), columns: 60 });
+    q.update(1, 'running a');
+    q.finish();
+    expect(w[0]).toContain('1/3 running a');
+  });
+});
+
+describe('modswap run', () => {
+  it('exit 2 on an invalid scenario, 0 when met, 1 when an expectation fails; --json and --report', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modswap-run-'));
+    try {
+      const bad = join(dir, 'bad.json');
+      writeFileSync(bad, JSON.stringify({ name: 'bad', workload: { threads: -1 } }));
+      let r = io();
+      expect(await main(['run', bad], r.c)).toBe(2);
+      expect(r.err.join('\n')).toContain('workload.threads');
+
+      const good = join(dir, 'good.json');
+      writeFileSync(good, JSON.stringify({ ...SMALL, expect: { allResultsMatchModel: true, totalOps: 20 } }));
+      r = io();
+      expect(await main(['run', good, '--json', '--report', join(dir, 'rep')], r.c)).toBe(0);
+      const j = JSON.parse(r.out[0]!);
+      expect(j.ok).toBe(true);
+      expect(j.metrics.totalOps).toBe(20);
+      expect(existsSync(join(dir, 'rep', 'index.html'))).toBe(true);
+      expect(JSON.parse(readFileSync(join(dir, 'rep', 'trace.json'), 'utf8')).traceEvents.length).toBeGreaterThan(0);
+
+      const failing = join(dir, 'failing.json');
+      writeFileSync(failing, JSON.stringify({ ...SMALL, name: 'failing', expect: { totalOps: '> 1000' } }));
+      r = io();
+      expect(await main(['run', failing], r.c)).toBe(1);
+      expect(r.out.join('\n')).toContain('FAILED totalOps > 1000');
+
+      r = io();
+      expect(await main(['run', good, failing, '--check'], r.c)).toBe(0);
+      expect(r.out).toEqual(['small: valid', 'failing: valid']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
