@@ -218,7 +218,7 @@ class UpdateRun {
     this.report = {
       ok: false,
       module: req.module,
-      from: '?',
+      from: lu.modules.get(req.module)?.version ?? '?',
       to: req.def.version,
       source: req.source,
       strategy: o.quiescence ?? lu.strategy,
