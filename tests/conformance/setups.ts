@@ -3,8 +3,8 @@
  * (`describe.each(SETUPS)`). Each boots a fresh system (ramfs root, procfs)
  * and mounts the file system under test at MNT; the suites work below MNT.
  * ext3 runs in each release on a memory-backed disk holding a fresh image
- * (the built-in mkfs, made once and copied per test). Later: both
- * live-update paths (a module replaced in the middle of each test).
+ * (the built-in mkfs, made once and copied per test); and ext3 reached by a
+ * live update on the Linux path (mounted at one release, updated in place).
  */
 import { beforeEach } from 'vitest';
 import { Engine, type Sim } from '../../src/sim/index.ts';
@@ -16,6 +16,10 @@ import { mkfs } from '../../src/ext2/index.ts';
 import { boot, init_module, withExt3Version, type System } from '../../src/modules/index.ts';
 import { EXT3_EPOCH } from '../../src/modules/ext3/index.ts';
 import { sys } from '../../src/vfs/index.ts';
+import { Machine } from '../../src/hw-ppc64/machine.ts';
+import { bootLiveSystem } from '../../src/modules/update/boot.ts';
+import { ext3Definition } from '../../src/modules/ext3/index.ts';
+import type { QuiescenceStrategy } from '../../src/modules/update/usecount.ts';
 
 export const MNT = '/mnt';
 
@@ -124,10 +128,43 @@ function ext3Setup(version: number, knownFailures?: Record<string, string>): FsS
 /** ext3 v1 ships the rename link-count bug (src/ext2/logic.ts); these cases observe it. */
 const EXT3_V1_BUG = 'v1 bug: a directory renamed to another parent leaves both parents\' link counts unchanged';
 
+/**
+ * ext3 at release `to`, reached by a live update from `from` after the file
+ * system was mounted: the suites then run on the module the update installed
+ * (re-pointed tables, converted inodes, moved references), the Linux update
+ * path's end state.
+ */
+function ext3LiveSetup(from: number, to: number, strategy: QuiescenceStrategy): FsSetup {
+  return {
+    name: `ext3 v${from}->v${to} live (${strategy})`,
+    fstype: 'ext3',
+    module: 'ext3',
+    create() {
+      const machine = new Machine({ cpus: 2, model: 'ppc970', seed: 1 });
+      const backend = new MemoryBackend(IMAGE_BYTES);
+      for (const [off, c] of ext3ImageChunks()) backend.write(off, c);
+      const disk = machine.addDisk({ name: 'sda', backend });
+      const { system: s, live } = bootLiveSystem({ machine, strategy, registry: withExt3Version(from), sysfs: false });
+      s.kernel.add_bdev(disk, 'none');
+      s.exec(function* (t) {
+        yield* init_module(t, 'ext3');
+        yield* sys.mkdir(t, MNT, 0o755);
+        yield* sys.mount(t, 'none', MNT, 'ext3');
+        yield* sys.rmdir(t, `${MNT}/lost+found`);
+        const r = yield* live.update(t, { module: 'ext3', def: ext3Definition(to), source: 'conformance' });
+        if (!r.ok) throw new Error(`live update ext3 ${from} -> ${to} failed: ${r.error?.message}`);
+      });
+      return s;
+    },
+  };
+}
+
 export const SETUPS: readonly FsSetup[] = [
   ramfs,
   ext3Setup(1, { 'moves a directory: parents relink and .. follows': EXT3_V1_BUG }),
   ext3Setup(2),
   ext3Setup(3),
+  ext3LiveSetup(1, 2, 'counter-shared'),
+  ext3LiveSetup(2, 3, 'counter-percpu'),
 ];
 
