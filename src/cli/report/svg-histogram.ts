@@ -57,7 +57,7 @@ export function renderHistogram(split: Record<Period, number[]>): { svg: string;
   const W = 1200;
   const PW = 380;
   const PH = 150;
-  const top = 28;
+  const top = 40;
   const parts: string[] = [];
   periods.forEach((p, k) => {
     const counts = new Array<number>(nb).fill(0);
@@ -66,11 +66,9 @@ export function renderHistogram(split: Record<Period, number[]>): { svg: string;
     const x0 = 10 + k * (PW + 15);
     const bw = (PW - 40) / nb;
     const s = summaries[k]!;
-    parts.push(
-      `<text class="sec" x="${x0}" y="16">${p} the update: ${s.count} calls` +
-        (s.count ? `, p50 ${esc(fmtUs(s.p50))}, p99 ${esc(fmtUs(s.p99))}, max ${esc(fmtUs(s.max))}` : '') +
-        `</text>`,
-    );
+    // Two lines: the panel is too narrow for the figures on the title line.
+    parts.push(`<text class="sec" x="${x0}" y="14">${p} the update: ${s.count} calls</text>`);
+    if (s.count) parts.push(`<text class="axis" x="${x0}" y="28">p50 ${esc(fmtUs(s.p50))}, p99 ${esc(fmtUs(s.p99))}, max ${esc(fmtUs(s.max))}</text>`);
     parts.push(`<line class="rule" x1="${x0 + 30}" x2="${x0 + PW - 10}" y1="${top + PH}" y2="${top + PH}"/>`);
     parts.push(`<text class="axis" x="${x0 + 26}" y="${top + 8}" text-anchor="end">${maxc}</text>`);
     counts.forEach((c, i) => {
