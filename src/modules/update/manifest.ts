@@ -58,7 +58,8 @@ export function parseManifest(text: string, source = 'manifest'): Manifest {
   if (!r.success) {
     const issue = r.error.issues[0]!;
     const where = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-    throw new Error(`${source}: field ${where}: ${issue.message}`);
+    // key names in zod's message come from the file and may hold newlines: keep one line
+    throw new Error(`${source}: field ${where}: ${issue.message}`.replace(/\r?\n|\r/g, '\\n'));
   }
   return r.data;
 }
