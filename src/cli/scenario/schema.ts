@@ -159,9 +159,11 @@ export function parseScenario(text: string, file: string): Scenario {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new ScenarioError(file, [`not valid JSON: ${e instanceof Error ? e.message : String(e)}`]);
+    // V8's message quotes the text around the error, raw newlines included: keep it one line
+    throw new ScenarioError(file, [`not valid JSON: ${(e instanceof Error ? e.message : String(e)).replace(/\r?\n|\r/g, '\\n')}`]);
   }
   const r = scenarioSchema.safeParse(raw);
-  if (!r.success) throw new ScenarioError(file, formatIssues(r.error));
+  // field names come from the file and may hold newlines: one problem, one line
+  if (!r.success) throw new ScenarioError(file, formatIssues(r.error).map((p) => p.replace(/\r?\n|\r/g, '\\n')));
   return r.data;
 }
