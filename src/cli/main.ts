@@ -33,6 +33,11 @@ export const nodeIO: CliIO = {
   isTTY: process.stdout.isTTY === true,
 };
 
+/** An error line echoes user input (argv, file text); raw newlines in it must not break the one-line rule. */
+function oneLine(text: string): string {
+  return text.replace(/\r?\n|\r/g, '\\n');
+}
+
 export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -47,7 +52,7 @@ export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> 
   }
   const cmd: Command | undefined = COMMANDS.find((c) => c.name === name);
   if (!cmd) {
-    io.err(`modswap: unknown command '${name}' (see modswap --help)`);
+    io.err(`modswap: unknown command '${oneLine(name)}' (see modswap --help)`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -58,11 +63,11 @@ export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> 
     return await cmd.run(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`modswap ${e.message}`);
+      io.err(`modswap ${oneLine(e.message)}`);
       return 2;
     }
     if (e instanceof ErrnoError) {
-      io.err(`modswap ${name}: ${e.message}`);
+      io.err(`modswap ${name}: ${oneLine(e.message)}`);
       return 1;
     }
     const msg = e instanceof Error ? e.message : String(e);
