@@ -1,0 +1,145 @@
+/**
+ * `modswap fuzz`: property-based differential testing of live update
+ * (src/reliability). Seeds S..S+N-1, each a random case on the Linux path
+ * (strategies counter-shared, counter-percpu, stack-walk) or the K42 path
+ * (eager, lazy), every result checked against PosixModel plus exactly-once,
+ * the quiescence oracle and e2fsck; a failure is shrunk and printed as its
+ * seed and a `modswap shell` script that replays it.
+ *
+ * --jobs N splits the range across N child processes (disjoint seed ranges,
+ * summaries merged: the result does not depend on N). --time-budget stops
+ * starting new seeds after that many wall-clock seconds and says how many
+ * ran (the only use of wall time, here in the CLI, never in a case).
+ * The progress bar goes to stderr only when it is a terminal.
+ * Exit: 0 no failure, 1 failures, 2 bad flags.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UsageError, flagHelp, parseFlags, type FlagSpecs } from './args.ts';
+import type { CliIO, Command } from './command.ts';
+import { createProgress } from './progress.ts';
+import type { FuzzPath } from '../reliability/case.ts';
+import { emptySummary, mergeSummaries, runSeed, type SweepSummary } from '../reliability/sweep.ts';
+import { reliabilityMarkdown } from '../reliability/report.ts';
+
+const FLAGS = {
+  seeds: { kind: 'int', help: 'number of seeds to run', default: 100, min: 1, max: 10_000_000, arg: 'N' },
+  start: { kind: 'int', help: 'first seed', default: 0, min: 0, max: 2 ** 31, arg: 'S' },
+  paths: { kind: 'string', help: 'paths to fuzz, comma-separated: linux, k42', default: 'linux,k42', arg: 'LIST' },
+  json: { kind: 'boolean', help: 'print the summary as one JSON object' },
+  report: { kind: 'string', help: 'write the summary as Markdown to FILE (RELIABILITY.md)', arg: 'FILE' },
+  jobs: { kind: 'int', help: 'split the seeds across N processes', default: 1, min: 1, max: 64, arg: 'N' },
+  'time-budget': { kind: 'int', help: 'stop starting seeds after this many seconds of wall time (0: none)', default: 0, min: 0, max: 10_000_000, arg: 'SEC' },
+} satisfies FlagSpecs;
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'modswap');
+
+function parsePaths(text: string): FuzzPath[] {
+  const ps = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (ps.length === 0 || ps.some((p) => p !== 'linux' && p !== 'k42')) throw new UsageError(`fuzz: --paths takes linux, k42 or both (comma-separated), not '${text.replace(/\n/g, '\\n')}'`);
+  return [...new Set(ps)] as FuzzPath[];
+}
+
+/** Run [start, start+n) in this process. */
+function sweepHere(start: number, n: number, paths: FuzzPath[], budgetS: number, onSeed: (done: number) => void): { s: SweepSummary; stoppedEarly: boolean } {
+  const s = emptySummary(start);
+  const t0 = Date.now();
+  for (let i = 0; i < n; i++) {
+    if (budgetS > 0 && (Date.now() - t0) / 1000 > budgetS) return { s, stoppedEarly: true };
+    runSeed(start + i, paths, s);
+    s.ranges = [[start, i + 1]];
+    onSeed(i + 1);
+  }
+  return { s, stoppedEarly: false };
+}
+
+/** Run [start, start+n) in `jobs` child processes on contiguous sub-ranges. */
+async function sweepInChildren(start: number, n: number, paths: string, jobs: number, budgetS: number, onSeed: (done: number) => void): Promise<SweepSummary> {
+  const per = Math.ceil(n / jobs);
+  const done = new Array<number>(jobs).fill(0);
+  const parts = await Promise.all(
+    Array.from({ length: jobs }, (_, j) => {
+      const from = start + j * per;
+      const count = Math.max(0, Math.min(per, start + n - from));
+      if (count === 0) return Promise.resolve(emptySummary(from));
+      return new Promise<SweepSummary>((resolve, reject) => {
+        const args = [BIN, 'fuzz', '--start', String(from), '--seeds', String(count), '--paths', paths, '--json', '--time-budget', String(budgetS), '--progress-lines'];
+        const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+        child.stderr.on('data', (d: Buffer) => {
+          const m = /(\d+)\s*$/.exec(d.toString('utf8').trim());
+          if (m) {
+            done[j] = Number(m[1]);
+            onSeed(done.reduce((a, b) => a + b, 0));
+          }
+        });
+        child.on('error', reject);
+        child.on('close', () => {
+          try {
+            resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as SweepSummary);
+          } catch {
+            reject(new Error(`fuzz: job ${j} (seeds ${from}..${from + count - 1}) printed no summary`));
+          }
+        });
+      });
+    }),
+  );
+  return mergeSummaries(parts);
+}
+
+export const fuzzCommand: Command = {
+  name: 'fuzz',
+  summary: 'property-based differential testing of live update (random workloads, schedules, update points, faults)',
+  help: () =>
+    [
+      'usage: modswap fuzz [--seeds N] [--start S] [--paths linux,k42] [--json] [--report FILE] [--jobs N]',
+      '',
+      'Runs one random case per seed: fsstress threads, schedule perturbation, an update of ext3',
+      'at a random point (Linux: counter-shared, counter-percpu or stack-walk, sometimes with a',
+      'second update racing it or a fault injected; K42: eager or lazy), every result checked',
+      'against the POSIX model, exactly-once calls, the quiescence oracle and e2fsck -fn after',
+      'unmount; plus hostile manifests, scenario files and corrupted images. A failure is shrunk',
+      'and printed with its seed and a `modswap shell` script that replays it.',
+      'Exit 0: no failure; 1: failures; 2: bad flags.',
+      '',
+      'flags:',
+      flagHelp(FLAGS),
+    ].join('\n'),
+  async run(argv, io: CliIO) {
+    // --progress-lines: internal, a child of --jobs reports progress as lines on stderr
+    const progressLines = argv.includes('--progress-lines');
+    const { flags, positional } = parseFlags('fuzz', argv.filter((a) => a !== '--progress-lines'), FLAGS);
+    if (positional.length > 0) throw new UsageError(`fuzz: unexpected argument '${positional[0]!.replace(/\n/g, '\\n')}'`);
+    const paths = parsePaths(flags.paths as string);
+    const seeds = flags.seeds as number;
+    const start = flags.start as number;
+    const jobs = Math.min(flags.jobs as number, seeds);
+    const budget = flags['time-budget'] as number;
+    const bar = createProgress(seeds);
+    const onSeed = (done: number): void => {
+      if (progressLines) process.stderr.write(`${done}\n`);
+      else bar.update(done, `seed ${start + done - 1}`);
+    };
+    const t0 = Date.now();
+    let s: SweepSummary;
+    if (jobs > 1) s = await sweepInChildren(start, seeds, paths.join(','), jobs, budget, onSeed);
+    else s = sweepHere(start, seeds, paths, budget, onSeed).s;
+    bar.finish();
+    const wall = (Date.now() - t0) / 1000;
+    if (flags.report !== undefined) {
+      const note = s.seeds < seeds ? `stopped by --time-budget ${budget} s: ${s.seeds} of ${seeds} seeds ran (${(s.seeds / wall).toFixed(2)} seeds/s)` : undefined;
+      writeFileSync(flags.report as string, reliabilityMarkdown(s, { jobs, wallSeconds: wall, requested: seeds, ...(note ? { note } : {}) }));
+    }
+    if (flags.json) io.out(JSON.stringify(s));
+    else {
+      io.out(`fuzz: ${s.seeds} seed(s) from ${start}, ${s.ops} operations checked, ${s.updatesOk} updates, ${s.rolledBack} rollbacks, ${s.failures.length} failure(s)`);
+      io.out(`hostile: ${s.hostile.manifests} manifests, ${s.hostile.scenarios} scenarios, ${s.hostile.images} images, ${s.hostile.violations.length} violation(s)`);
+      for (const v of s.hostile.violations) io.out(`  ${v}`);
+      for (const f of s.failures) io.out(`\nFAIL ${f.original}\n  ${f.failure}\n  shrunk: ${f.shrunkDescription}\n${f.replay}`);
+    }
+    return s.failures.length === 0 && s.hostile.violations.length === 0 ? 0 : 1;
+  },
+};
