@@ -16,6 +16,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrnoError } from '../sim/errno.ts';
+import { SimError } from '../sim/errors.ts';
 import { EXT3_VERSIONS } from '../modules/index.ts';
 import { Keyring } from '../modules/update/keyring.ts';
 import { loadPackage, type LoadedPackage } from '../modules/update/load.ts';
@@ -117,6 +118,8 @@ export const shellCommand: Command = {
     } catch (e) {
       if (e instanceof ErrnoError) throw new UsageError(`shell: cannot mount ${flags.image ?? 'the root file system'}: ${e.message}`);
       if (e instanceof Error && /HostFileBackend|EACCES|ENOENT|EISDIR/.test(e.message)) throw new UsageError(`shell: cannot open --image ${flags.image}: ${e.message.split('\n')[0]}`);
+      // A file that cannot be a disk (not a whole number of sectors).
+      if (e instanceof SimError && flags.image !== undefined) throw new UsageError(`shell: cannot use --image ${flags.image}: ${e.message.split('\n')[0]}`);
       throw e;
     }
     const task = b.system.newTask({ name: 'sh' });

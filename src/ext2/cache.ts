@@ -36,6 +36,8 @@ export class BufferHead {
   locked = false;
   /** References held through the VFS API (get/brelse); a referenced buffer is never evicted. */
   count = 0;
+  /** Used since it last moved to the young end of the LRU queue (CLOCK's reference bit). */
+  referenced = false;
   constructor(
     readonly blocknr: number,
     readonly data: Uint8Array,
@@ -76,6 +78,11 @@ const SPIN_WAIT: IoWait = {
   wake(): void {},
 };
 
+/** Evict in batches of up to this many buffers (a 64th of the capacity). */
+const EVICT_BATCH = 64;
+/** At most this many recently used buffers are protected from eviction (a 16th of the capacity, at least 1). */
+const RECENT_GUARD = 512;
+
 export interface BlockCacheStats {
   hits: number;
   misses: number;
@@ -84,9 +91,17 @@ export interface BlockCacheStats {
 }
 
 export class BlockCache {
-  /** Buffers by block number; Map order is the LRU order (oldest first). */
+  /**
+   * Buffers by block number. Map order is the LRU queue (oldest first),
+   * approximated CLOCK-style: a hit sets `referenced` instead of moving the
+   * buffer, and eviction moves referenced buffers to the young end.
+   */
   private readonly map = new Map<number, BufferHead>();
   readonly stats: BlockCacheStats = { hits: 0, misses: 0, reads: 0, writes: 0 };
+  /** Recently used buffers eviction skips, and the eviction batch (see evict). */
+  private readonly guard: number;
+  private readonly batch: number;
+  private evictAt: number;
 
   constructor(
     readonly dev: BlockDevice,
@@ -98,6 +113,9 @@ export class BlockCache {
     private readonly io: IoWait = SPIN_WAIT,
   ) {
     if (blockSize % dev.sectorSize !== 0) throw errno('EINVAL', `block size ${blockSize} not a multiple of the sector size`);
+    this.guard = Math.max(1, Math.min(RECENT_GUARD, capacity >> 4));
+    this.batch = Math.min(EVICT_BATCH, capacity >> 6);
+    this.evictAt = capacity + this.batch;
   }
 
   /** Count of device reads / writes issued (for tests and statistics). */
@@ -124,29 +142,46 @@ export class BlockCache {
     return this.map.get(blk);
   }
 
+  /** A hit: mark the buffer used (second chance at eviction; O(1), the map is not reordered). */
   private touch(bh: BufferHead): void {
-    // Map iteration order is insertion order: re-inserting makes it most recent.
-    this.map.delete(bh.blocknr);
-    this.map.set(bh.blocknr, bh);
+    bh.referenced = true;
   }
 
   private insert(bh: BufferHead): void {
     this.map.set(bh.blocknr, bh);
-    if (this.map.size > this.capacity) this.evict();
+    if (this.map.size > this.evictAt) this.evict();
   }
 
   private static evictable(bh: BufferHead): boolean {
     return !bh.dirty && !bh.jowned && !bh.locked && bh.count === 0;
   }
 
+  /**
+   * Evict clean, unowned buffers, oldest first, down to `capacity`. The
+   * `guard` most recently used buffers are never evicted: the engine
+   * holds no references, so a buffer it read a moment ago (or just created
+   * with getblk) and is about to modify and journal must stay the cached
+   * copy, or a later bread would read a stale one from disk. When nothing
+   * else is evictable the cache grows past its soft limit instead.
+   */
   private evict(): void {
     let excess = this.map.size - this.capacity;
+    let scan = this.map.size - this.guard;
     for (const [blk, bh] of this.map) {
-      if (excess <= 0) break;
+      if (excess <= 0 || scan-- <= 0) break;
+      if (bh.referenced) {
+        // Used since it was (re)queued: second chance, to the young end.
+        bh.referenced = false;
+        this.map.delete(blk);
+        this.map.set(blk, bh);
+        continue;
+      }
       if (!BlockCache.evictable(bh)) continue;
       this.map.delete(blk);
       excess--;
     }
+    // Next pass a batch later (one scan per batch of inserts even when nothing could go).
+    this.evictAt = Math.max(this.map.size, this.capacity) + this.batch;
   }
 
   /** The buffer for `blk`, created (not up to date, zero-filled) if absent. No I/O. */
@@ -253,7 +288,7 @@ export class BlockCache {
     for (const [blk, bh] of [...this.map]) if (BlockCache.evictable(bh)) this.map.delete(blk);
   }
 
-  /** Every cached buffer, in LRU order (oldest first). */
+  /** Every cached buffer, in queue order (oldest first). */
   buffers(): IterableIterator<BufferHead> {
     return this.map.values();
   }

@@ -70,6 +70,8 @@ export class Ext3SbInfo {
     readonly ctx: Ext3Ctx,
     /** Stable identity across live updates (the snapshot names superblocks by it). */
     readonly id: string,
+    /** Open files with write access per inode (Linux i_writecount); the last one's close drops the reservation window. */
+    readonly writers: Map<number, number> = new Map(),
   ) {}
 }
 

@@ -21,7 +21,8 @@ import type { OpenFile } from '../../vfs/file.ts';
 import type { Inode } from '../../vfs/inode.ts';
 import type { Dentry } from '../../vfs/dentry.ts';
 import type { DirContext, LoffT } from '../../vfs/ops.ts';
-import { DT_DIR, DT_LNK, DT_REG, DT_UNKNOWN, O_APPEND } from '../../vfs/types.ts';
+import { DT_DIR, DT_LNK, DT_REG, DT_UNKNOWN, FMODE_WRITE, O_APPEND } from '../../vfs/types.ts';
+import { discardWindow } from '../../ext2/file.ts';
 import { EXT3_SB, Ext3FileInfo, type Ext3Ctx } from './ext3.ts';
 import { ext3_sync_inode, ext3_touch } from './inode.ts';
 
@@ -29,12 +30,44 @@ import { ext3_sync_inode, ext3_touch } from './inode.ts';
 const DT_OF_FILETYPE: readonly number[] = [DT_UNKNOWN, DT_REG, DT_DIR, 2 /* DT_CHR */, 6 /* DT_BLK */, 1 /* DT_FIFO */, 12 /* DT_SOCK */, DT_LNK];
 
 export function ext3_file_ops(ctx: Ext3Ctx) {
-  function* ext3_file_open(_inode: Inode, file: OpenFile): Sim<void> {
+  function* ext3_file_open(inode: Inode, file: OpenFile): Sim<void> {
     ctx.mod.instances.allocFile(file, () => new Ext3FileInfo(ctx.logic.layout === 'rsv' ? 3 : 2));
+    if (file.f_mode & FMODE_WRITE) {
+      const w = EXT3_SB(inode.i_sb).writers;
+      w.set(inode.i_ino, (w.get(inode.i_ino) ?? 0) + 1);
+    }
   }
 
-  function* ext3_release_file(_inode: Inode, file: OpenFile): Sim<void> {
+  /**
+   * Last close of an open file. The last writer's close gives back the
+   * inode's block reservation window (ext3_release_file ->
+   * ext3_discard_reservation), so windows exist only for files being
+   * written; it takes the engine's lock as any engine operation does.
+   */
+  function* ext3_release_file(inode: Inode, file: OpenFile): Sim<void> {
     ctx.mod.instances.freeFile(file);
+    if (!(file.f_mode & FMODE_WRITE)) return;
+    const sbi = EXT3_SB(inode.i_sb);
+    const left = (sbi.writers.get(inode.i_ino) ?? 1) - 1;
+    if (left > 0) {
+      sbi.writers.set(inode.i_ino, left);
+      return;
+    }
+    sbi.writers.delete(inode.i_ino);
+    const fs = sbi.fs;
+    const info = fs.icache.get(inode.i_ino);
+    if (!info || info.alloc.layout !== 'rsv' || fs.retired) return;
+    const lock = fs.opLock;
+    if (!lock || lock.heldByCaller()) {
+      discardWindow(fs, info);
+      return;
+    }
+    yield* lock.acquire();
+    try {
+      discardWindow(fs, info);
+    } finally {
+      yield* lock.release();
+    }
   }
 
   /** Read at ppos (short at EOF). The engine does not update atime (mounted noatime). */

@@ -132,7 +132,7 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
         if (!sb) throw errno('ESTALE', `ext3: superblock ${s.id} (${s.dev}) is gone`);
         const old = EXT3_SB(sb);
         const fs = yield* importState(old.dev, s.engine, { now: ext3_clock(sb.s_kernel), logic: ctx.logic, cache: old.fs.cache, ...(old.fs.opLock ? { lock: old.fs.opLock } : {}) });
-        staged.push({ sb, old, sbi: new Ext3SbInfo(fs, old.dev, old.inodes, ctx, old.id) });
+        staged.push({ sb, old, sbi: new Ext3SbInfo(fs, old.dev, old.inodes, ctx, old.id, old.writers) });
       }
     } catch (e) {
       for (const st of staged) st.sbi.fs.retired = true;
