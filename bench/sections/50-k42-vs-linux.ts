@@ -1,0 +1,89 @@
+/**
+ * K42 vs Linux: the `modswap compare` runner (src/cli/cmd-compare.ts) over a
+ * grid of CPUs and threads. Each point runs the same fsstress workload with
+ * an ext3 v1 -> v2 update after a third of the operations on both paths
+ * (K42: every object hot-swapped, eager; Linux: the module replaced by the
+ * update manager with per-CPU counters), same machine and seed, and reports
+ * the figures side by side. All figures are modelled (deterministic).
+ */
+import { runCompare, type CompareResult } from '../../src/cli/cmd-compare.ts';
+import { fmt, table, type BenchSection } from '../lib.ts';
+
+/**
+ * 64 CPUs does not run on the K42 path: the file service's COSMgr takes 8,192
+ * OTT entries per CPU of processor-specific memory and 64 of them exceed the
+ * machine's default 256 MiB (K42FileServiceOptions has no memoryBytes).
+ */
+const CPUS = [1, 4, 16, 32];
+const THREADS = [1, 16, 64, 256];
+/** Operations per point (spread over the threads, at least 8 each) so a point takes seconds. */
+const OPS_PER_POINT = 1024;
+
+function point(cpus: number, threads: number): CompareResult {
+  return runCompare({
+    cpus,
+    threads,
+    opsPerThread: Math.max(8, Math.floor(OPS_PER_POINT / threads)),
+    seed: 1,
+    from: 1,
+    to: 2,
+    strategy: 'counter-percpu',
+    mode: 'eager',
+    model: 'ppc970',
+  });
+}
+
+export const section: BenchSection = {
+  id: 'k42',
+  order: 50,
+  title: 'K42 vs Linux',
+  run() {
+    const rows: (string | number)[][] = [];
+    const stalls: { k: number; l: number }[] = [];
+    let allSame = true;
+    let wall = 0;
+    for (const c of CPUS) {
+      for (const t of THREADS) {
+        const w0 = performance.now();
+        const r = point(c, t);
+        wall += performance.now() - w0;
+        const us = (x: number): string => fmt(x / r.cyclesPerUs, 0);
+        const pct = (x: number): string => `${fmt(100 * x, 1)}%`;
+        const both = (k: string, l: string): string => `${k} / ${l}`;
+        const fsck = (x: number | null): string => (x === null ? '-' : String(x));
+        allSame &&= r.resultsIdentical && r.contentsIdentical;
+        stalls.push({ k: r.k42.longestStallUs, l: r.linux.longestStallUs });
+        rows.push([
+          c,
+          t,
+          r.k42.totalOps,
+          both(fmt(r.k42.steadyStateCyclesPerCall / 1000, 0), fmt(r.linux.steadyStateCyclesPerCall / 1000, 0)),
+          both(String(r.k42.callsBlocked), String(r.linux.callsBlocked)),
+          both(us(r.k42.longestStallCycles), us(r.linux.longestStallCycles)),
+          both(us(r.k42.updateDurationCycles), us(r.linux.updateDurationCycles)),
+          both(pct(r.k42.shareOfCallsThatWaited), pct(r.linux.shareOfCallsThatWaited)),
+          both(String(r.k42.workDoneDuringUpdate), String(r.linux.workDoneDuringUpdate)),
+          r.resultsIdentical && r.contentsIdentical ? 'yes' : 'NO',
+          both(fsck(r.k42.e2fsck), fsck(r.linux.e2fsck)),
+        ]);
+      }
+    }
+    const kWins = stalls.filter((s) => s.k < s.l).length;
+    return [
+      `\`modswap compare\` over ${CPUS.length * THREADS.length} configurations: ext3 v1 -> v2 after a third of the operations, ${OPS_PER_POINT} operations per point (at least 8 per thread), seed 1, ppc970 at 2 GHz; K42 eager, Linux counter-percpu. Each cell is K42 / Linux. Steady state is the mean latency of operations wholly outside the update window, in thousands of cycles; stall and update time in simulated µs.`,
+      '',
+      table(
+        ['CPUs', 'threads', 'ops', 'steady state (kcycles/op)', 'calls blocked', 'longest stall (µs)', 'update (µs)', 'share waited', 'ops done during update', 'identical', 'e2fsck'],
+        rows,
+      ),
+      '',
+      `Results and final contents identical on every point: ${allSame ? 'yes' : 'NO'}. The K42 path's longest stall is shorter on ${kWins} of ${stalls.length} points. ` +
+        'Both paths\' longest stall is the same work: the superblock object\'s (K42) or the module\'s (Linux) state export commits and checkpoints the journal while the calls that need it wait; on K42 only calls needing the allocator/superblock object wait for it, inode objects swap in microseconds and the rest of the file system keeps serving (K42 completes far more operations during its longer, object-by-object update), while on Linux every call into the module waits for the whole block window. ' +
+        'Steady-state latency is dominated by the ext2 engine\'s per-mount lock and the disk, not by the mechanism (the OTT adds one load per call, the per-CPU counter about 55 cycles, see "Live update").',
+      '',
+      '64 CPUs is left out: the K42 file service runs out of modelled physical memory there (8,192 OTT entries per CPU in processor-specific memory against the default 256 MiB; `K42FileServiceOptions` does not pass `memoryBytes` to its Machine). The Linux path runs at 64 CPUs (see "Live update").',
+      '',
+      `_The grid took ${fmt(wall / 1000, 0)} s of wall time._`,
+    ].join('\n');
+  },
+};
