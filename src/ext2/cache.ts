@@ -78,6 +78,8 @@ const SPIN_WAIT: IoWait = {
   wake(): void {},
 };
 
+/** Longest run of consecutive dirty blocks written back as one request. */
+const WRITEBACK_RUN = 64;
 /** Evict in batches of up to this many buffers (a 64th of the capacity). */
 const EVICT_BATCH = 64;
 /** At most this many recently used buffers are protected from eviction (a 16th of the capacity, at least 1). */
@@ -268,12 +270,48 @@ export class BlockCache {
 
   /**
    * Write every dirty, cache-owned buffer home in block order, then flush
-   * the device (if anything was written, or always with `alwaysFlush`). May block.
+   * the device (if anything was written, or always with `alwaysFlush`).
+   * Runs of consecutive blocks go out as one request of up to
+   * `WRITEBACK_RUN` blocks (as the block layer merges adjacent bios). May block.
    */
   *writeback(alwaysFlush = false): Sim<void> {
     const dirty = [...this.map.values()].filter((b) => b.dirty && !b.jowned).sort((a, b) => a.blocknr - b.blocknr);
-    for (const bh of dirty) yield* this.writeBuffer(bh);
+    let i = 0;
+    while (i < dirty.length) {
+      let j = i + 1;
+      while (j < dirty.length && j - i < WRITEBACK_RUN && dirty[j]!.blocknr === dirty[j - 1]!.blocknr + 1) j++;
+      yield* this.writeRun(dirty.slice(i, j));
+      i = j;
+    }
     if (dirty.length > 0 || alwaysFlush) yield* this.dev.flush();
+  }
+
+  /** Write consecutive dirty buffers home in one request. */
+  private *writeRun(run: readonly BufferHead[]): Sim<void> {
+    if (run.length === 1) {
+      yield* this.writeBuffer(run[0]!);
+      return;
+    }
+    for (const bh of run) while (bh.locked) yield* this.io.wait();
+    const live = run.filter((bh) => bh.dirty && !bh.jowned);
+    if (live.length !== run.length) {
+      // Something changed while we waited: fall back to one request each.
+      for (const bh of live) yield* this.writeBuffer(bh);
+      return;
+    }
+    const bs = this.blockSize;
+    const buf = new Uint8Array(run.length * bs);
+    run.forEach((bh, k) => {
+      buf.set(bh.data, k * bs);
+      bh.dirty = false;
+    });
+    try {
+      yield* this.dev.write(run[0]!.blocknr * bs, buf);
+      this.stats.writes += run.length;
+    } catch (e) {
+      for (const bh of run) bh.dirty = true;
+      throw e;
+    }
   }
 
   /** Write a block image home directly (journal checkpoint, recovery). */
