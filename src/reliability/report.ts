@@ -13,15 +13,15 @@ export const FAULT_CATALOGUE: readonly [string, string][] = [
   ['import throws', 'same; the staged new state is thrown away'],
   ['new module init fails', 'same; the new module\'s registrations were staged, never visible'],
   ['quiescence timeout', 'a thread held inside ext3 by a stalled disk; ETIMEDOUT after the tries, the report names the thread and its function; rollback'],
-  ['disk EIO during the flush (export)', 'the write-back in export fails: EIO, rollback, the dirty data is written later, nothing lost'],
+  ['disk EIO during the flush (export)', 'a transient write error armed at export: the flush fails with EIO and rolls back, or a worker\'s fsync meets it and gets EIO (not acknowledged); the final tree equals the model, e2fsck clean'],
   ['disk full during transfer (ENOSPC)', 'the disk filled before the update: the update still succeeds; ENOSPC thrown in import: rollback with ENOSPC'],
   ['bad signature', 'a signed package with one manifest byte changed: EKEYREJECTED in check, nothing changed'],
   ['version mismatch', 'a 2->3 package applied to ext3 1: EINVAL in check, nothing changed'],
-  ['power cut in each update phase', 'power cut armed at check, interpose, quiesce, export, import, init, convert, redirect: remount replays the journal, e2fsck -fn clean, fsynced files intact, one version serves'],
+  ['power cut in each update phase (8 tests)', 'power cut armed at check, interpose, quiesce, export, import, init, convert, redirect: remount replays the journal, e2fsck -fn clean, fsynced files intact, one version serves'],
   ['thread killed while blocked', 'a call blocked in the mediator is killed: its call never runs (killedWhileBlocked 1), ranOld + ranNew = mediated - killed, the update succeeds'],
   ['interrupt during transfer', 'an interrupt-context call into ext3 during transfer passes the mediator (passedInterrupt), never blocks'],
   ['second update', 'a second update while one runs: EBUSY at once, the first completes'],
-  ['fault thrown at each manager point', 'check, interpose, quiesce, export, import, init, convert, redirect: rollback, one line, ranNew 0'],
+  ['fault thrown at each manager point (8 tests)', 'check, interpose, quiesce, export, import, init, convert, redirect: rollback, one line, ranNew 0'],
 ];
 
 /** Bugs this work found, each fixed in its own commit. */

@@ -1,0 +1,45 @@
+/**
+ * The bounded CI version of `modswap fuzz`: fast-check picks seeds (and
+ * shrinks a failing one to the smallest seed index), each seed one case on
+ * each path; plus the shrinker and the CLI contract.
+ */
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { caseForSeed, type LinuxCase } from '../../src/reliability/case.ts';
+import { runCase } from '../../src/reliability/sweep.ts';
+import { shrink } from '../../src/reliability/shrink.ts';
+import { linuxScript } from '../../src/reliability/linux-case.ts';
+import { main } from '../../src/cli/main.ts';
+
+describe('fuzz (bounded)', () => {
+  it.each(['linux', 'k42'] as const)('%s: random cases hold every oracle', (path) => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000 }), (seed) => {
+        const o = runCase(caseForSeed(seed, [path]));
+        expect(o.failure).toBeNull();
+      }),
+      { numRuns: 6, seed: 7 },
+    );
+  });
+
+  it('the shrinker reaches a minimal case of a synthetic failure', () => {
+    const c = caseForSeed(8, ['linux']) as LinuxCase;
+    const big: LinuxCase = { ...c, threads: 5, ops: 30, filler: 9, cpus: 4, perturb: true, second: true };
+    // "fails" whenever there are at least 2 threads and 3 ops
+    const s = shrink(big, 'synthetic', (x) => (x.threads >= 2 && x.ops >= 3 ? 'synthetic' : null));
+    expect(s.smallest).toMatchObject({ threads: 2, ops: 3, filler: 0, cpus: 1, perturb: false, second: false });
+    expect(linuxScript(s.smallest)).toContain('bg fsstress --threads 2 --ops 3 --dir /fz');
+  });
+
+  it('modswap fuzz: summary line, exit 0; bad flags exit 2 with one line', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t), readStdin: async () => '', isTTY: false };
+    expect(await main(['fuzz', '--seeds', '2', '--start', '40'], io)).toBe(0);
+    expect(out[0]).toMatch(/^fuzz: 2 seed\(s\) from 40, \d+ operations checked/);
+    expect(err).toEqual([]); // no progress bar off a terminal
+    err.length = 0;
+    expect(await main(['fuzz', '--paths', 'bsd'], io)).toBe(2);
+    expect(err).toHaveLength(1);
+  });
+});
