@@ -45,6 +45,13 @@ export interface JournalState {
   tail: number;
   tailSequence: number;
   used: number;
+  /**
+   * Committed blocks not yet written home (the checkpoint list), handed to
+   * the next engine instance instead of being checkpointed during a live
+   * update. Their images are the shared buffer cache's current contents
+   * (nothing is uncommitted when a state is exported).
+   */
+  checkpointBlocks?: number[];
 }
 
 export class Journal {
@@ -82,14 +89,36 @@ export class Journal {
     this.tailSequence = state?.tailSequence ?? jsb.s_sequence;
     this.used = state?.used ?? 0;
     this.running = { tid: state?.sequence ?? jsb.s_sequence, buffers: new Map(), revokes: new Set() };
+    for (const blk of state?.checkpointBlocks ?? []) {
+      const bh = cache.peek(blk);
+      if (!bh || !bh.jowned) throw errno('ESTALE', `journal hand-over: checkpoint block ${blk} is not in the buffer cache`);
+      this.checkpointList.set(blk, bh.data.slice());
+    }
   }
 
   get areaBlocks(): number {
     return this.jsb.s_maxlen - this.jsb.s_first;
   }
 
-  exportState(): JournalState {
-    return { sequence: this.running.tid, head: this.head, tail: this.tail, tailSequence: this.tailSequence, used: this.used };
+  /**
+   * The position of the log, and the checkpoint list when every block of it
+   * is still in the buffer cache (call after a commit: nothing is running).
+   * Without that list, the caller must checkpoint first.
+   */
+  exportState(handOver = false): JournalState {
+    const s: JournalState = { sequence: this.running.tid, head: this.head, tail: this.tail, tailSequence: this.tailSequence, used: this.used };
+    if (handOver && this.canHandOver()) s.checkpointBlocks = [...this.checkpointList.keys()].sort((a, b) => a - b);
+    return s;
+  }
+
+  /** The checkpoint list can move to another instance through the cache (see JournalState). */
+  canHandOver(): boolean {
+    if (!this.isEmpty()) return false;
+    for (const [blk, img] of this.checkpointList) {
+      const bh = this.cache.peek(blk);
+      if (!bh || !bh.jowned || !sameBytes(bh.data, img)) return false;
+    }
+    return true;
   }
 
   /** Add a metadata buffer to the running transaction; the journal now owns it. */
@@ -127,6 +156,27 @@ export class Journal {
 
   private *writeLog(lblk: number, data: Uint8Array): Sim<void> {
     yield* this.dev.write(this.map[lblk]! * this.cache.blockSize, data);
+  }
+
+  /**
+   * Write consecutive log blocks, one device request per physically
+   * contiguous run (the journal inode is mostly contiguous), as JBD2 submits
+   * a transaction's buffers together rather than one by one.
+   */
+  private *writeLogRun(writes: readonly { lblk: number; data: Uint8Array }[]): Sim<void> {
+    const bs = this.cache.blockSize;
+    let i = 0;
+    while (i < writes.length) {
+      let j = i + 1;
+      while (j < writes.length && this.map[writes[j]!.lblk]! === this.map[writes[j - 1]!.lblk]! + 1) j++;
+      if (j - i === 1) yield* this.writeLog(writes[i]!.lblk, writes[i]!.data);
+      else {
+        const buf = new Uint8Array((j - i) * bs);
+        for (let k = i; k < j; k++) buf.set(writes[k]!.data, (k - i) * bs);
+        yield* this.dev.write(this.map[writes[i]!.lblk]! * bs, buf);
+      }
+      i = j;
+    }
   }
 
   private *writeSuper(): Sim<void> {
@@ -171,10 +221,11 @@ export class Journal {
       yield* this.writeSuper();
     }
     const rcap = revokeCapacity(bs);
+    const pending: { lblk: number; data: Uint8Array }[] = [];
     for (let i = 0; i < revs.length; i += rcap) {
       const chunk = revs.slice(i, i + rcap);
       yield chunk.length * COST.journalTag;
-      yield* this.writeLog(this.head, encodeRevoke(bs, t.tid, chunk));
+      pending.push({ lblk: this.head, data: encodeRevoke(bs, t.tid, chunk) });
       this.revokesWritten += chunk.length;
       this.advance();
     }
@@ -193,13 +244,14 @@ export class Journal {
         bodies.push(esc.data);
       }
       yield chunk.length * COST.journalTag;
-      yield* this.writeLog(this.head, encodeDescriptor(bs, t.tid, tags, uuid));
+      pending.push({ lblk: this.head, data: encodeDescriptor(bs, t.tid, tags, uuid) });
       this.advance();
       for (const body of bodies) {
-        yield* this.writeLog(this.head, body);
+        pending.push({ lblk: this.head, data: body });
         this.advance();
       }
     }
+    yield* this.writeLogRun(pending);
     yield* this.dev.flush();
     yield* this.writeLog(this.head, encodeCommit(bs, t.tid, this.now()));
     this.advance();
@@ -247,4 +299,10 @@ export class Journal {
     this.jsb.s_sequence = this.running.tid;
     yield* this.writeSuper();
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -36,10 +36,19 @@ export interface Ext2StateSnapshot {
   mountCount: number;
 }
 
-/** Flush (commit + checkpoint) and describe the in-memory state. The engine stays usable. */
-export function* exportState(fs: Ext2Fs): Sim<Ext2StateSnapshot> {
+/**
+ * Flush (commit; checkpoint only if the checkpoint list cannot be handed
+ * over through the shared cache) and describe the in-memory state. The
+ * engine stays usable.
+ */
+export function* exportState(fs: Ext2Fs, opts: { sharedCache?: boolean } = {}): Sim<Ext2StateSnapshot> {
   fs.checkLive();
-  if (!fs.readOnly) yield* fs.syncCheckpoint();
+  if (!fs.readOnly) {
+    yield* fs.sync();
+    // Only an importer that takes over this engine's cache can inherit the
+    // checkpoint list; otherwise write it home now.
+    if (fs.journal && !(opts.sharedCache && fs.journal.canHandOver())) yield* fs.syncCheckpoint();
+  }
   const inodes = [...fs.icache.values()].sort((a, b) => a.ino - b.ino).map(inodeInfoToJSON);
   yield inodes.length * 100;
   return {
@@ -50,7 +59,7 @@ export function* exportState(fs: Ext2Fs): Sim<Ext2StateSnapshot> {
     inodes,
     orphans: [...fs.orphans].sort((a, b) => a - b),
     nextGeneration: fs.nextGeneration,
-    journal: fs.journal ? fs.journal.exportState() : null,
+    journal: fs.journal ? fs.journal.exportState(opts.sharedCache === true) : null,
     maxTransactionBlocks: fs.journal ? fs.journal.maxTransactionBlocks : null,
     mountCount: fs.sb.s_mnt_count,
   };

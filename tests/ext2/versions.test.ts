@@ -125,6 +125,34 @@ describe('module generations', () => {
     }
   });
 
+  it('a live update hands the journal checkpoint list over through a shared cache instead of writing it home', () => {
+    requireE2fsprogs();
+    const { dir, cleanup } = tmpDir();
+    try {
+      const dev = fresh(dir);
+      const v2 = run(Ext2Fs.mount(dev, { now, logic: EXT3_V2 }));
+      const sh = Shadow.fromFs(v2);
+      runWorkload(v2, sh, 91, { ops: 60 });
+      run(v2.sync());
+      const checkpointsBefore = v2.journal!.checkpoints;
+      const snap = run(exportState(v2, { sharedCache: true }));
+      // no checkpoint inside the export: the committed blocks stay in the log and in the cache
+      expect(v2.journal!.checkpoints).toBe(checkpointsBefore);
+      expect(snap.journal!.checkpointBlocks!.length).toBeGreaterThan(0);
+      const v3 = run(importState(dev, JSON.parse(JSON.stringify(snap)), { now, logic: EXT3_V3, cache: v2.cache }));
+      v2.retired = true;
+      runWorkload(v3, sh, 92, { ops: 60 });
+      verifyTree(v3, sh);
+      run(v3.unmount());
+      const img = join(dir, 'img');
+      dev.saveTo(img);
+      const r = fsck(img);
+      expect(r.status, r.out).toBe(0);
+    } finally {
+      cleanup();
+    }
+  });
+
   it('per-inode converters round-trip the allocation goal', () => {
     const { dir, cleanup } = tmpDir();
     try {

@@ -39,7 +39,8 @@ describe('scenario validation', () => {
     expect(problems('{"name":"x","path":"k42","fs":{"version":1},"update":{"to":3}}')).toEqual(['update.to: expected 2 (a K42 dynamic update goes to the next version)']);
     expect(problems('{"name":"x","update":{"to":2,"at":"probe"}}')).toEqual(['update.at: "probe" needs a probe step {"do": "start-update"}']);
     expect(problems('not json')[0]).toMatch(/^not valid JSON/);
-    expect(problems('{}', 's.yaml')[0]).toMatch(/YAML scenarios need the `yaml` package/);
+    expect(problems('name: [unclosed', 's.yaml')[0]).toMatch(/^not valid YAML/);
+    expect(problems('name: x\nworkload:\n  threads: 1.5\n', 's.yaml')).toEqual(['workload.threads: expected an integer, received number']);
   });
 
   it('checks expectations: equality, comparisons, unknown metrics', () => {

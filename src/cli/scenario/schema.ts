@@ -25,6 +25,7 @@
  *   expect    { METRIC: value | "< N" | "<= N" | "> N" | ">= N" | "!= X" }
  */
 import { z } from 'zod';
+import { parse as parseYaml } from 'yaml';
 
 export const FAULT_POINTS = ['check', 'interpose', 'quiesce', 'export', 'import', 'init', 'convert', 'redirect'] as const;
 export const STRATEGIES = ['counter-shared', 'counter-percpu', 'stack-walk', 'refcount'] as const;
@@ -150,17 +151,15 @@ export class ScenarioError extends Error {
   }
 }
 
-/** Parses and validates scenario text (JSON). Throws ScenarioError with one line per problem. */
+/** Parses and validates scenario text (JSON, or YAML for .yaml/.yml). Throws ScenarioError with one line per problem. */
 export function parseScenario(text: string, file: string): Scenario {
-  if (/\.ya?ml$/i.test(file)) {
-    throw new ScenarioError(file, ['YAML scenarios need the `yaml` package, which is not installed; write the scenario as JSON (same fields)']);
-  }
+  const yaml = /\.ya?ml$/i.test(file);
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = yaml ? parseYaml(text) : JSON.parse(text);
   } catch (e) {
-    // V8's message quotes the text around the error, raw newlines included: keep it one line
-    throw new ScenarioError(file, [`not valid JSON: ${(e instanceof Error ? e.message : String(e)).replace(/\r?\n|\r/g, '\\n')}`]);
+    // parsers quote the text around the error, raw newlines included: keep it one line
+    throw new ScenarioError(file, [`not valid ${yaml ? 'YAML' : 'JSON'}: ${(e instanceof Error ? e.message : String(e)).replace(/\r?\n|\r/g, '\\n')}`]);
   }
   const r = scenarioSchema.safeParse(raw);
   // field names come from the file and may hold newlines: one problem, one line

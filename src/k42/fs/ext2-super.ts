@@ -236,7 +236,8 @@ export class Ext2SuperRoot extends CObjRootSingleRep<Ext2SuperRep> {
   override *dataTransferExport(dtt: DTType, vp: number): Sim<DataTransferObject | null> {
     void vp;
     const fs = this.fs;
-    const snap = yield* exportState(fs);
+    // the importer takes over this cache: the journal's checkpoint list moves with it
+    const snap = yield* exportState(fs, { sharedCache: true });
     fs.retired = true;
     const dto: Ext2StateDTO = { dtt, snap, cache: fs.cache, infos: new Map(fs.icache) };
     return dto;

@@ -78,7 +78,7 @@ function stateSchema(format: string, layout: 'goal' | 'rsv', alloc: z.ZodType) {
     inodes: z.array(inode),
     orphans: z.array(int.positive()),
     nextGeneration: nat,
-    journal: z.object({ sequence: nat, head: nat, tail: nat, tailSequence: nat, used: nat }).nullable(),
+    journal: z.object({ sequence: nat, head: nat, tail: nat, tailSequence: nat, used: nat, checkpointBlocks: z.array(nat).optional() }).nullable(),
     maxTransactionBlocks: int.positive().nullable(),
     mountCount: nat,
   });
@@ -114,7 +114,8 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
     const sbs = [...ctx.supers].sort((a, b) => (EXT3_SB(a).id < EXT3_SB(b).id ? -1 : 1));
     for (const sb of sbs) {
       const sbi = EXT3_SB(sb);
-      const engine = yield* exportState(sbi.fs);
+      // the new engine takes over this cache, so the journal's checkpoint list moves with it
+      const engine = yield* exportState(sbi.fs, { sharedCache: true });
       supers.push({ id: sbi.id, dev: sb.s_id, engine: format === EXT3_STATE_V2 ? toGoalLayout(engine) : engine });
     }
     const snap: Ext3StateSnapshot = { format, supers };
