@@ -321,6 +321,17 @@ export class BlockCache {
     this.stats.writes++;
   }
 
+  /** Write images of the adjacent blocks first, first+1, ... home in one request. */
+  *writeHomeRun(images: readonly Uint8Array[], first: number): Sim<void> {
+    if (images.length === 1) return yield* this.writeHome(first, images[0]!);
+    this.check(first);
+    this.check(first + images.length - 1);
+    const buf = new Uint8Array(images.length * this.blockSize);
+    images.forEach((img, k) => buf.set(img, k * this.blockSize));
+    yield* this.dev.write(first * this.blockSize, buf);
+    this.stats.writes += images.length;
+  }
+
   /** Drop every clean, unowned, unreferenced buffer (after recovery rewrote blocks behind the cache). */
   invalidateClean(): void {
     for (const [blk, bh] of [...this.map]) if (BlockCache.evictable(bh)) this.map.delete(blk);

@@ -275,7 +275,13 @@ export class Journal {
   *checkpoint(): Sim<void> {
     if (this.checkpointList.size === 0 && this.used === 0) return;
     const blocks = [...this.checkpointList.keys()].sort((a, b) => a - b);
-    for (const blk of blocks) yield* this.cache.writeHome(blk, this.checkpointList.get(blk)!);
+    // home locations in block order, one request per run of adjacent blocks
+    for (let i = 0; i < blocks.length; ) {
+      let j = i + 1;
+      while (j < blocks.length && blocks[j] === blocks[j - 1]! + 1) j++;
+      yield* this.cache.writeHomeRun(blocks.slice(i, j).map((b) => this.checkpointList.get(b)!), blocks[i]!);
+      i = j;
+    }
     yield* this.dev.flush();
     for (const blk of blocks) {
       const bh = this.cache.peek(blk);

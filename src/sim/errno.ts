@@ -106,15 +106,24 @@ export function strerror(code: ErrnoCode): string {
 
 export class ErrnoError extends Error {
   readonly errno: number;
-  constructor(
-    readonly code: ErrnoCode,
-    public syscall?: string,
-    public path?: string,
-    /** Free-form cause shown after the standard message (e.g. what was corrupt). */
-    readonly detail?: string,
-  ) {
+  readonly code: ErrnoCode;
+  syscall: string | undefined;
+  path: string | undefined;
+  /** Free-form cause shown after the standard message (e.g. what was corrupt). */
+  readonly detail: string | undefined;
+
+  constructor(code: ErrnoCode, syscall?: string, path?: string, detail?: string) {
+    // An errno is an ordinary result (a negative lookup is ENOENT), thrown on
+    // hot paths and never shown to a user with a stack: don't capture one.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super('');
+    Error.stackTraceLimit = limit;
     this.name = 'ErrnoError';
+    this.code = code;
+    this.syscall = syscall;
+    this.path = path;
+    this.detail = detail;
     this.errno = ERRNO[code];
     this.message = this.describe();
   }
