@@ -77,9 +77,18 @@ export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> 
   }
 }
 
+/** `modswap ... | head`: a reader that went away is not an error. */
+export function quietOnEpipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 // Run when executed directly (tsx src/cli/main.ts ...), not when imported.
 const invoked = process.argv[1] ?? '';
 if (invoked.endsWith('/src/cli/main.ts') || invoked.endsWith('\\src\\cli\\main.ts')) {
+  quietOnEpipe();
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
