@@ -154,6 +154,23 @@ export class CpuOps {
     yield this.storeCost(cpu, pa);
   }
 
+  /**
+   * `ld; add; std` on a doubleword with preemption and interrupts disabled
+   * around it (Linux's this_cpu_add on ppc64): a plain load and store, not an
+   * atomic, that nothing on this CPU can interleave with. Only correct for
+   * data no other CPU writes (per-CPU counters). Charged as the load, one
+   * ALU op and the store, through the coherence directory. Returns the old value.
+   */
+  *addLocal64(ea: number, delta: number): Sim<number> {
+    const cpu = this.cpuNow('ld/add/std');
+    const pa = this.pa(ea, 8, cpu);
+    const v = this.mem.read64(pa);
+    const cost = this.loadCost(cpu, pa) + this.costs.alu;
+    this.mem.write64(pa, v + delta);
+    yield cost + this.storeCost(cpu, pa);
+    return v;
+  }
+
   // ---- reservations --------------------------------------------------------
 
   /** lwarx: load word and reserve its line. */

@@ -96,6 +96,8 @@ export class K42FileService {
       seed: opts.seed,
       trace: opts.trace ? { calls: false } : false,
       perturb: opts.perturb ? { preemptProbability: 0.02, maxDelayCycles: 300 } : null,
+      // the OTT's per-CPU partitions grow with the CPU count (8,192 entries each, local and global)
+      memoryBytes: Math.min(2 ** 30, Math.max(256 * 2 ** 20, opts.cpus * 16 * 2 ** 20)),
     });
     // every inode object takes an entry, and each swap a fresh one for the old root
     this.cos = new COSMgr(this.m, { partitionEntries: 8192 });

@@ -142,6 +142,8 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
     const bySb = new Map(staged.map((st) => [st.sb, st]));
     const fileFormat = v3 ? 3 : 2;
     return {
+      // same per-inode layout (v1 -> v2): the cached inodes are adopted as they are
+      convertsInstances: snap.supers.some((s) => s.engine.layout !== ctx.logic.layout),
       convertInode(inode: Inode): Ext2InodeInfo {
         const st = bySb.get(inode.i_sb);
         if (!st) throw new Error(`ext3: inode ${inode.i_ino} of an unknown superblock`);

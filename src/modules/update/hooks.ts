@@ -40,6 +40,12 @@ export interface StagedTakeover {
   convertInode(inode: Inode): unknown;
   /** The new private structure for `file` (its current `private_data` is the old one's). */
   convertFile(file: OpenFile): unknown;
+  /**
+   * Whether instances' private structures change shape (a conversion per
+   * instance); false when the new code keeps them as they are and only the
+   * re-pointing remains. Default true.
+   */
+  readonly convertsInstances?: boolean;
   /** Install the staged state. Never blocks, never throws. */
   commit(): void;
   /** Throw the staged state away (rollback). */

@@ -417,7 +417,8 @@ class UpdateRun {
     const convFiles = new Map<OpenFile, unknown>();
     for (const i of inodes) convInodes.set(i, this.staged.convertInode(i));
     for (const f of files) convFiles.set(f, this.staged.convertFile(f));
-    yield (inodes.length + files.length) * UPDATE_COSTS.convertInstance;
+    // a conversion costs only where the structure changes; re-pointing is charged at redirect
+    if (this.staged.convertsInstances !== false) yield (inodes.length + files.length) * UPDATE_COSTS.convertInstance;
     this.inject('redirect');
     // ---- redirect: one step, nothing after this point can fail ----------
     this.enter('redirect');

@@ -12,10 +12,9 @@
  *                   writes the same 128-byte line, so under load each call
  *                   pays a cache-to-cache transfer.
  *   counter-percpu  one word per CPU, each on its own line, updated only by
- *                   its own CPU (percpu_ref's this_cpu_add). The update is a
- *                   lwarx/stwcx. pair on a line that stays in this CPU's
- *                   cache: a preemption between a plain load and store would
- *                   lose a count, and the model has no preempt-disable.
+ *                   its own CPU with a plain load, add and store under
+ *                   preempt-disable (percpu_ref's this_cpu_add; hw-ppc64's
+ *                   addLocal64), on a line that stays in this CPU's cache.
  *                   Checking sums the lines of every CPU, paying the
  *                   transfers only then.
  *   stack-walk      no counters; at quiesce time stop and walk every thread's
@@ -97,10 +96,10 @@ class PerCpuCounter implements UseCounter {
     return this.base + this.m.engine.currentCpu * this.m.lineSize;
   }
   *enter(): Sim<void> {
-    yield* fetchAdd(this.m, this.slot(), 1);
+    yield* this.m.addLocal64(this.slot(), 1);
   }
   *exit(): Sim<void> {
-    yield* fetchAdd(this.m, this.slot(), -1);
+    yield* this.m.addLocal64(this.slot(), -1);
   }
   *inFlight(): Sim<number> {
     // percpu_ref_kill switches to atomic mode after a grace period; here the
