@@ -28,11 +28,7 @@
 import { block, sleep, type Sim } from '../sim/effects.ts';
 import { Prng } from '../sim/prng.ts';
 import { toChromeTrace } from '../sim/export-chrome.ts';
-import type { Task } from '../vfs/task.ts';
-import * as sys from '../vfs/syscalls.ts';
-import { runFsOp } from '../vfs/fsop.ts';
-import { O_DIRECTORY, O_RDONLY, S_IFDIR, S_IFLNK, S_IFMT } from '../vfs/types.ts';
-import { digest } from '../workload/model.ts';
+import { runFsOp, walkTreeSyscalls } from '../vfs/fsop.ts';
 import { FsStress } from '../workload/fsstress.ts';
 import {
   defaultUpdateAt, derivedFigures, generatorSeed, workloadSetupOps, WORKLOAD_DEFAULTS,
@@ -236,52 +232,3 @@ function updateSummary(r: UpdateReport, opts: LinuxWorkloadOptions, startedAt: n
   };
 }
 
-/**
- * The tree under `root` through syscalls, in the format of the K42 path's
- * `walkTree` (src/k42/fs/run-op.ts): sorted lines of path, type, links,
- * size and content digest, or symlink target. Directories on another device
- * (procfs on /proc) are not descended into or listed.
- */
-export function* walkTreeSyscalls(t: Task, root = '/'): Sim<string[]> {
-  const rootDev = (yield* sys.stat(t, root)).dev;
-  const out: string[] = [];
-  const list = function* (path: string): Sim<string[]> {
-    const fd = yield* sys.open(t, path, O_RDONLY | O_DIRECTORY);
-    try {
-      const names: string[] = [];
-      for (;;) {
-        const batch = yield* sys.getdents(t, fd);
-        if (batch.length === 0) break;
-        for (const d of batch) if (d.d_name !== '.' && d.d_name !== '..') names.push(d.d_name);
-      }
-      return names.sort();
-    } finally {
-      yield* sys.close(t, fd);
-    }
-  };
-  const visit = function* (path: string): Sim<void> {
-    for (const name of yield* list(path)) {
-      const p = path === '/' ? `/${name}` : `${path}/${name}`;
-      const st = yield* sys.lstat(t, p);
-      const type = st.mode & S_IFMT;
-      if (type === S_IFDIR) {
-        if (st.dev !== rootDev) continue;
-        out.push(`${p} dir ${st.nlink}`);
-        yield* visit(p);
-      } else if (type === S_IFLNK) {
-        out.push(`${p} symlink -> ${yield* sys.readlink(t, p)}`);
-      } else {
-        const fd = yield* sys.open(t, p, O_RDONLY);
-        try {
-          const buf = new Uint8Array(st.size);
-          const n = st.size > 0 ? yield* sys.pread(t, fd, buf, 0) : 0;
-          out.push(`${p} file ${st.size} ${st.nlink} ${digest(buf.subarray(0, n))}`);
-        } finally {
-          yield* sys.close(t, fd);
-        }
-      }
-    }
-  };
-  yield* visit(root);
-  return out;
-}

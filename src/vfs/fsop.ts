@@ -10,7 +10,7 @@ import { patternBytes, type FsOp, type OpResult } from '../workload/fsstress.ts'
 import { digest } from '../workload/model.ts';
 import * as sys from './syscalls.ts';
 import type { Task } from './task.ts';
-import { O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_WRONLY, S_IFMT, S_IFDIR, S_IFREG } from './types.ts';
+import { O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_WRONLY, S_IFMT, S_IFDIR, S_IFLNK, S_IFREG } from './types.ts';
 
 export function* runFsOp(t: Task, op: FsOp): Sim<OpResult> {
   try {
@@ -86,4 +86,54 @@ function* exec(t: Task, op: FsOp): Sim<string | number | null> {
       yield* withFd(t, op.path, O_RDONLY, 0, (fd) => sys.fsync(t, fd));
       return null;
   }
+}
+
+/**
+ * The tree under `root` through syscalls, in the format of the K42 path's
+ * `walkTree` (src/k42/fs/run-op.ts): sorted lines of path, type, links,
+ * size and content digest, or symlink target. Directories on another device
+ * (procfs on /proc) are not descended into or listed.
+ */
+export function* walkTreeSyscalls(t: Task, root = '/'): Sim<string[]> {
+  const rootDev = (yield* sys.stat(t, root)).dev;
+  const out: string[] = [];
+  const list = function* (path: string): Sim<string[]> {
+    const fd = yield* sys.open(t, path, O_RDONLY | O_DIRECTORY);
+    try {
+      const names: string[] = [];
+      for (;;) {
+        const batch = yield* sys.getdents(t, fd);
+        if (batch.length === 0) break;
+        for (const d of batch) if (d.d_name !== '.' && d.d_name !== '..') names.push(d.d_name);
+      }
+      return names.sort();
+    } finally {
+      yield* sys.close(t, fd);
+    }
+  };
+  const visit = function* (path: string): Sim<void> {
+    for (const name of yield* list(path)) {
+      const p = path === '/' ? `/${name}` : `${path}/${name}`;
+      const st = yield* sys.lstat(t, p);
+      const type = st.mode & S_IFMT;
+      if (type === S_IFDIR) {
+        if (st.dev !== rootDev) continue;
+        out.push(`${p} dir ${st.nlink}`);
+        yield* visit(p);
+      } else if (type === S_IFLNK) {
+        out.push(`${p} symlink -> ${yield* sys.readlink(t, p)}`);
+      } else {
+        const fd = yield* sys.open(t, p, O_RDONLY);
+        try {
+          const buf = new Uint8Array(st.size);
+          const n = st.size > 0 ? yield* sys.pread(t, fd, buf, 0) : 0;
+          out.push(`${p} file ${st.size} ${st.nlink} ${digest(buf.subarray(0, n))}`);
+        } finally {
+          yield* sys.close(t, fd);
+        }
+      }
+    }
+  };
+  yield* visit(root);
+  return out;
 }

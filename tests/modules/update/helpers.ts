@@ -149,36 +149,3 @@ export function* asRoot(task: Task): Sim<Task> {
   return task;
 }
 
-/** The whole tree under `root` as sorted lines "path type size nlink [digest|target]". */
-export function* walkTree(task: Task, root = '/'): Sim<string[]> {
-  const out: string[] = [];
-  function* visit(path: string): Sim<void> {
-    const st = yield* sys.lstat(task, path);
-    const type = st.mode & 0o170000;
-    if (type === 0o040000) {
-      out.push(`${path} dir - ${st.nlink}`);
-      const fd = yield* sys.open(task, path, 0o40000, 0);
-      const names: string[] = [];
-      try {
-        for (;;) {
-          const batch = yield* sys.getdents(task, fd);
-          if (batch.length === 0) break;
-          for (const d of batch) if (d.d_name !== '.' && d.d_name !== '..') names.push(d.d_name);
-        }
-      } finally {
-        yield* sys.close(task, fd);
-      }
-      for (const n of names.sort()) {
-        if (path === '/' && (n === 'proc' || n === 'sys' || n === 'lost+found')) continue;
-        yield* visit(path === '/' ? `/${n}` : `${path}/${n}`);
-      }
-    } else if (type === 0o120000) {
-      out.push(`${path} symlink ${st.size} ${st.nlink} ${yield* sys.readlink(task, path)}`);
-    } else {
-      const r = yield* runFsOp(task, { kind: 'read', path, offset: 0, length: st.size + 1 });
-      out.push(`${path} file ${st.size} ${st.nlink} ${r.ok ? r.value : r.errno}`);
-    }
-  }
-  yield* visit(root);
-  return out;
-}

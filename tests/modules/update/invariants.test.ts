@@ -19,7 +19,8 @@ import { runThread } from '../../../src/modules/core/boot.ts';
 import * as sys from '../../../src/vfs/syscalls.ts';
 import { runFsOp } from '../../../src/vfs/fsop.ts';
 import { FsStress, type FsOp, type OpResult } from '../../../src/workload/fsstress.ts';
-import { liveRamfs, walkTree } from './helpers.ts';
+import { liveRamfs } from './helpers.ts';
+import { walkTreeSyscalls } from '../../../src/vfs/fsop.ts';
 import { Machine } from '../../../src/hw-ppc64/machine.ts';
 import { bootLiveSystem } from '../../../src/modules/update/boot.ts';
 
@@ -81,7 +82,7 @@ function run(o: {
     });
   }
   e.run();
-  const tree = runThread(e, 'walk', () => walkTree(b.system.init, '/'));
+  const tree = runThread(e, 'walk', () => walkTreeSyscalls(b.system.init, '/'));
   const version = b.system.modules.get(module)!.version;
   b.shutdown();
   const fsck = b.disk ? (e2fsck(b.disk.readSync(0, b.disk.sizeBytes))?.status ?? null) : null;
