@@ -25,13 +25,11 @@
  *
  * Deterministic: a function of the options (machine seed included).
  */
-import { block, sleep, type Sim } from '../sim/effects.ts';
-import { Prng } from '../sim/prng.ts';
+import { sleep, type Sim } from '../sim/effects.ts';
 import { toChromeTrace } from '../sim/export-chrome.ts';
 import { runFsOp, walkTreeSyscalls } from '../vfs/fsop.ts';
-import { FsStress } from '../workload/fsstress.ts';
 import {
-  defaultUpdateAt, derivedFigures, generatorSeed, workloadSetupOps, WORKLOAD_DEFAULTS,
+  defaultUpdateAt, derivedFigures, waitForTrigger, workloadGenerator, workloadSetupOps, WORKLOAD_DEFAULTS,
   type FsOpRecord, type FsWorkloadOptions, type FsWorkloadResult, type SwapRecord, type WorkloadUpdateSummary,
 } from '../workload/run.ts';
 import { runThread } from '../modules/core/boot.ts';
@@ -105,12 +103,7 @@ export function runLinuxWorkload(opts: LinuxWorkloadOptions): LinuxWorkloadResul
   const think = opts.thinkCycles ?? WORKLOAD_DEFAULTS.thinkCycles;
   const clientTids: number[] = [];
   for (let i = 0; i < opts.threads; i++) {
-    const gen = new FsStress(new Prng(generatorSeed(opts.seed, i)), {
-      root: `/w${i}`,
-      mix: opts.mix,
-      maxFileSize: opts.maxFileSize ?? WORKLOAD_DEFAULTS.maxFileSize,
-      maxWrite: opts.maxWrite ?? WORKLOAD_DEFAULTS.maxWrite,
-    });
+    const gen = workloadGenerator(opts, i);
     const task = system.newTask({ name: `client${i}` });
     const t = e.spawn(`client${i}`, function* (): Sim<void> {
       for (let k = 0; k < opts.opsPerThread; k++) {
@@ -135,11 +128,7 @@ export function runLinuxWorkload(opts: LinuxWorkloadOptions): LinuxWorkloadResul
     const at = opts.updateAt ?? defaultUpdateAt(opts);
     const updater = system.newTask({ name: 'updater' });
     e.spawn('linux-updater', function* (): Sim<void> {
-      if ('cycle' in at) {
-        if (at.cycle > e.now) yield* sleep(at.cycle - e.now);
-      } else {
-        while (completed < at.ops) yield* block(progress);
-      }
+      yield* waitForTrigger(e, at, progress, () => completed);
       updateStart = e.now;
       report = yield* live.update(updater, { module: 'ext3', def: ext3Definition(to), source: 'built-in' }, opts.updateOptions ?? {});
     }, { cpu: 0 });

@@ -21,7 +21,11 @@
  * Pure: no simulated time, no wall clock, no randomness of its own.
  */
 import type { ChromeTrace } from '../sim/export-chrome.ts';
-import type { FsOp, FsOpKind, OpResult } from './fsstress.ts';
+import { block, sleep, type Sim } from '../sim/effects.ts';
+import type { Engine } from '../sim/engine.ts';
+import { Prng } from '../sim/prng.ts';
+import type { WaitQueue } from '../sim/waitqueue.ts';
+import { FsStress, type FsOp, type FsOpKind, type OpResult } from './fsstress.ts';
 
 /** File-system logic versions both paths serve (ext2 logic.ts: 1 bug, 2 fix, 3 reservation windows). */
 export type FsVersion = 1 | 2 | 3;
@@ -162,6 +166,25 @@ export function workloadSetupOps(threads: number): FsOp[] {
 }
 
 /** Seed of thread `i`'s generator (independent of the CPU count). */
+/** Thread `i`'s fsstress generator, the same on both paths. */
+export function workloadGenerator(opts: FsWorkloadOptions, i: number): FsStress {
+  return new FsStress(new Prng(generatorSeed(opts.seed, i)), {
+    root: `/w${i}`,
+    mix: opts.mix,
+    maxFileSize: opts.maxFileSize ?? WORKLOAD_DEFAULTS.maxFileSize,
+    maxWrite: opts.maxWrite ?? WORKLOAD_DEFAULTS.maxWrite,
+  });
+}
+
+/** Wait for the update trigger: a cycle, or a count of completed operations (`progress` is woken at each). */
+export function* waitForTrigger(e: Engine, at: UpdateTrigger, progress: WaitQueue, completed: () => number): Sim<void> {
+  if ('cycle' in at) {
+    if (at.cycle > e.now) yield* sleep(at.cycle - e.now);
+  } else {
+    while (completed() < at.ops) yield* block(progress);
+  }
+}
+
 export function generatorSeed(seed: number, i: number): number {
   return (Math.imul(seed, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b)) >>> 0;
 }

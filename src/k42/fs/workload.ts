@@ -25,12 +25,10 @@
  *   callsBlocked / longestStallCycles  summed / maximal over every switch
  *   shareOfCallsThatWaited    requests that waited at a mediator / requests
  */
-import { block, sleep, type Sim } from '../../sim/effects.ts';
-import { Prng } from '../../sim/prng.ts';
+import { sleep, type Sim } from '../../sim/effects.ts';
 import { toChromeTrace } from '../../sim/export-chrome.ts';
-import { FsStress } from '../../workload/fsstress.ts';
 import {
-  derivedFigures, defaultUpdateAt, generatorSeed, latencyStats, workloadSetupOps, WORKLOAD_DEFAULTS,
+  derivedFigures, defaultUpdateAt, generatorSeed, latencyStats, waitForTrigger, workloadGenerator, workloadSetupOps, WORKLOAD_DEFAULTS,
   type FsOpRecord, type FsWorkloadOptions, type FsWorkloadResult, type LatencyStats, type SwapRecord, type UpdateTrigger,
 } from '../../workload/run.ts';
 import { FileInodeRoot } from './file-inode.ts';
@@ -76,12 +74,7 @@ export function runK42Workload(opts: FsWorkloadOptions): K42WorkloadResult {
   const think = opts.thinkCycles ?? WORKLOAD_DEFAULTS.thinkCycles;
   const tidOfOp = new Map<FsOpRecord, number>();
   for (let i = 0; i < opts.threads; i++) {
-    const gen = new FsStress(new Prng(generatorSeed(opts.seed, i)), {
-      root: `/w${i}`,
-      mix: opts.mix,
-      maxFileSize: opts.maxFileSize ?? WORKLOAD_DEFAULTS.maxFileSize,
-      maxWrite: opts.maxWrite ?? WORKLOAD_DEFAULTS.maxWrite,
-    });
+    const gen = workloadGenerator(opts, i);
     e.spawn(`client${i}`, function* (): Sim<void> {
       for (let k = 0; k < opts.opsPerThread; k++) {
         const op = gen.next();
@@ -107,11 +100,7 @@ export function runK42Workload(opts: FsWorkloadOptions): K42WorkloadResult {
   if (to !== null) {
     const at = opts.updateAt ?? defaultUpdateAt(opts);
     e.spawn('k42fs-update-trigger', function* (): Sim<void> {
-      if ('cycle' in at) {
-        if (at.cycle > e.now) yield* sleep(at.cycle - e.now);
-      } else {
-        while (completed < at.ops) yield* block(progress);
-      }
+      yield* waitForTrigger(e, at, progress, () => completed);
       const t = cos.spawnRequest('k42fs-updater', function* () {
         upd = yield* updateK42FileService(svc, to, opts.mode ?? 'eager');
       }, { cpu: 0 });
