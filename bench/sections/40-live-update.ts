@@ -214,10 +214,8 @@ export const section: BenchSection = {
       ext3.md,
       '',
       `Aim: per-CPU counters cost at most 2% per syscall at 64 CPUs. Measured: ${fmt(100 * ramfs.at64.percpu, 1)}% on ramfs (the shared counter: ${fmt(100 * ramfs.at64.shared, 0)}%), ${fmt(100 * ext3.at64.percpu, 1)}% on ext3. ` +
-        'The per-CPU cost does not grow with CPUs (the line never leaves its CPU), but at 55 cycles per call it is above 2% of a 1,194-cycle ramfs pread: ' +
-        'entry and exit are each a lwarx/stwcx. pair (25 cycles) because the model has no preempt-disable and a plain load/store could lose a count to a preemption, plus 5 cycles for the per-thread depth. ' +
-        'Linux\'s percpu_ref does `this_cpu_add` with preemption off: a load and a store, about 5 cycles each on this model, so about 15 cycles per call, 1.3% of a ramfs pread. ' +
-        'Proposal (src/modules/update/usecount.ts, not changed here): model preempt-disabled per-CPU adds.',
+        'The per-CPU cost does not grow with CPUs (the line never leaves its CPU): entry and exit are each a load, add and store of this CPU\'s line with preemption off ' +
+        '(Linux\'s `this_cpu_add`, hw-ppc64 `addLocal64`), about 6 cycles each, plus about 5 cycles for the per-thread depth. The shared counter pays a cache-to-cache transfer per entry and exit once several CPUs call.',
       '',
       '### Update cost against threads',
       '',
@@ -242,11 +240,11 @@ export const section: BenchSection = {
       '',
       `Aim: a v1 -> v2 update with 64 threads and 10k cached inodes stalls no call longer than 1 ms (Ksplice: 0.7 ms). Measured: ${fmt(stallMs, 2)} ms${stallMs > 1 ? `, missed by ${fmt(stallMs - 1, 2)} ms` : ', met'}. ` +
         'The update\'s duration is mostly `check`, which now includes the module\'s `prepare` hook (a flush with calls still flowing, before `block`). ' +
-        'Nearly all of the block window is the transfer phase: the old module\'s `exportState` commits the journal and checkpoints it (every dirty metadata block written to the journal, then to its home location, through the modelled disk) while every new call waits. ' +
-        `The transfer also grows with cached inodes (${transferMs.join(', ')} ms for 1k, 10k and 50k at 16 threads): ` +
-        'every tracked instance is converted inside the window at 400 modelled cycles each (UPDATE_COSTS.convertInstance), 2 ms alone for 10k, although v1 -> v2 leaves the per-inode structure unchanged. ' +
-        `Running sync(2) just before the update leaves less dirty state for the quiescent export: ${fmt(stallSyncMs, 2)} ms. ` +
-        'Proposal (ext3 `prepare` / `exportState`, not changed here): make `prepare` flush everything (a full sync(2) as above, rather than skipping a busy engine), and let the export inside the window commit only: the checkpoint can run after `release`, the journal makes it safe; and in the manager, skip (or do lazily, at an instance\'s next call, as K42\'s lazy mode does) the conversion of instances whose format does not change.',
+        'Nearly all of the block window is the transfer phase. The quiescent export commits the journal (its checkpoint list is handed to the new engine through the shared buffer cache, not written home inside the window), ' +
+        'then describes every cached inode (100 modelled cycles each, src/ext2/state.ts); the import rebuilds the engine from the on-disk superblock and adopts every inode (100 cycles each); redirect re-points every instance (40 cycles each). ' +
+        `So the transfer grows with cached inodes (${transferMs.join(', ')} ms for 1k, 10k and 50k at 16 threads); v1 -> v2 keeps the per-inode structure, so no instance is converted. ` +
+        `Running sync(2) just before the update changes little now that the module's \`prepare\` already flushes outside the window: ${fmt(stallSyncMs, 2)} ms. ` +
+        'What is left to move out of the window is per-inode work: an incremental snapshot (describe every cached inode in `prepare`, then only those changed since), as pre-copy live migration does, would leave the window with the commit and the inodes touched during the update.',
     ].join('\n');
   },
 };
