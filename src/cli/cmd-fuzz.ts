@@ -6,8 +6,9 @@
  * the quiescence oracle and e2fsck; a failure is shrunk and printed as its
  * seed and a `modswap shell` script that replays it.
  *
- * --jobs N splits the range across N child processes (disjoint seed ranges,
- * summaries merged: the result does not depend on N). --time-budget stops
+ * --jobs N splits the range across N workers (disjoint seed ranges, one
+ * child process per 100 seeds, summaries merged: the result does not
+ * depend on N). --time-budget stops
  * starting new seeds after that many wall-clock seconds and says how many
  * ran (the only use of wall time, here in the CLI, never in a case).
  * The progress bar goes to stderr only when it is a terminal.
@@ -55,39 +56,60 @@ function sweepHere(start: number, n: number, paths: FuzzPath[], budgetS: number,
   return { s, stoppedEarly: false };
 }
 
-/** Run [start, start+n) in `jobs` child processes on contiguous sub-ranges. */
+/** Seeds per child process: a fresh process per chunk bounds the memory a long sweep holds. */
+const CHUNK = 100;
+
+/** Run [from, from+count) in one child process; resolves its summary. */
+function runChild(from: number, count: number, paths: string, onProgress: (done: number) => void): Promise<SweepSummary> {
+  return new Promise<SweepSummary>((resolve, reject) => {
+    const args = [BIN, 'fuzz', '--start', String(from), '--seeds', String(count), '--paths', paths, '--json', '--progress-lines'];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let lastErr = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => {
+      const text = d.toString('utf8').trim();
+      if (!/^[\d\s]+$/.test(text)) lastErr = text.split('\n').find((l) => /error/i.test(l)) ?? text.split('\n')[0] ?? '';
+      const m = /(\d+)\s*$/.exec(text);
+      if (m) onProgress(Number(m[1]));
+    });
+    child.on('error', reject);
+    child.on('close', () => {
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as SweepSummary);
+      } catch {
+        reject(new Error(`fuzz: the process for seeds ${from}..${from + count - 1} printed no summary${lastErr ? `: ${lastErr}` : ''}`));
+      }
+    });
+  });
+}
+
+/**
+ * Run [start, start+n) on `jobs` workers, each taking its contiguous
+ * sub-range in chunks of CHUNK seeds, one child process per chunk, until the
+ * range or the wall-clock budget is used up.
+ */
 async function sweepInChildren(start: number, n: number, paths: string, jobs: number, budgetS: number, onSeed: (done: number) => void): Promise<SweepSummary> {
   const per = Math.ceil(n / jobs);
-  const done = new Array<number>(jobs).fill(0);
-  const parts = await Promise.all(
-    Array.from({ length: jobs }, (_, j) => {
-      const from = start + j * per;
-      const count = Math.max(0, Math.min(per, start + n - from));
-      if (count === 0) return Promise.resolve(emptySummary(from));
-      return new Promise<SweepSummary>((resolve, reject) => {
-        const args = [BIN, 'fuzz', '--start', String(from), '--seeds', String(count), '--paths', paths, '--json', '--time-budget', String(budgetS), '--progress-lines'];
-        const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
-        child.stderr.on('data', (d: Buffer) => {
-          const m = /(\d+)\s*$/.exec(d.toString('utf8').trim());
-          if (m) {
-            done[j] = Number(m[1]);
-            onSeed(done.reduce((a, b) => a + b, 0));
-          }
-        });
-        child.on('error', reject);
-        child.on('close', () => {
-          try {
-            resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as SweepSummary);
-          } catch {
-            reject(new Error(`fuzz: job ${j} (seeds ${from}..${from + count - 1}) printed no summary`));
-          }
-        });
-      });
+  const t0 = Date.now();
+  const finished = new Array<number>(jobs).fill(0);
+  const current = new Array<number>(jobs).fill(0);
+  const report = (): void => onSeed(finished.reduce((a, b) => a + b, 0) + current.reduce((a, b) => a + b, 0));
+  const parts: SweepSummary[] = [];
+  await Promise.all(
+    Array.from({ length: jobs }, async (_, j) => {
+      const lo = start + j * per;
+      const hi = Math.min(start + n, lo + per);
+      for (let from = lo; from < hi; from += CHUNK) {
+        if (budgetS > 0 && (Date.now() - t0) / 1000 > budgetS) return;
+        const count = Math.min(CHUNK, hi - from);
+        parts.push(await runChild(from, count, paths, (d) => ((current[j] = d), report())));
+        finished[j] = (finished[j] ?? 0) + count;
+        current[j] = 0;
+      }
     }),
   );
-  return mergeSummaries(parts);
+  return mergeSummaries(parts.length ? parts : [emptySummary(start)]);
 }
 
 export const fuzzCommand: Command = {

@@ -49,7 +49,13 @@ const add = (m: Record<string, number>, k: string, n = 1): void => {
 };
 
 export function runCase(c: FuzzCase): CaseOutcome {
-  return c.path === 'linux' ? runLinuxCase(c) : runK42Case(c);
+  try {
+    return c.path === 'linux' ? runLinuxCase(c) : runK42Case(c);
+  } catch (e) {
+    // anything escaping a case (an exception out of the simulation, an unmount) is a finding, not a crash of the sweep
+    const m = e instanceof Error ? e.message : String(e);
+    return { ok: false, failure: `uncaught: ${m.split('\n')[0]}`, update: 'unknown', faultInjected: null, secondUpdate: null, ops: 0, fsck: null };
+  }
 }
 
 /** A label for the case's configuration (the report counts cases per label). */
@@ -94,7 +100,12 @@ export function runSeed(seed: number, paths: readonly FuzzPath[], into: SweepSum
   }
   if (seed % 25 === 0) {
     const region = IMAGE_REGIONS[(seed / 25) % IMAGE_REGIONS.length]!;
-    const t = imageTrial(seed, region, 1 + (seed % 16));
+    let t;
+    try {
+      t = imageTrial(seed, region, 1 + (seed % 16));
+    } catch (e) {
+      t = { outcome: 'mounted-errors', violation: `uncaught: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` };
+    }
     into.hostile.images++;
     add(into.hostile.imageOutcomes, `${region} ${t.outcome}`);
     if (t.violation) into.hostile.violations.push(`image seed ${seed} ${region}: ${t.violation}`);
