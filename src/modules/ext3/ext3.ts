@@ -103,9 +103,24 @@ export function ext3_vfs_time(engine: Engine, seconds: number): number {
 /**
  * Superblocks served by any loaded ext3 code, by id: the kernel's
  * super_blocks list, as the importing side of a live update finds the
- * superblocks a snapshot names (it has no other handle on them).
+ * superblocks a snapshot names (it has no other handle on them). Held
+ * weakly: a system that is dropped without unmounting (a test, a fuzz case)
+ * must not stay alive through this table.
  */
-export const ext3_super_blocks = new Map<string, SuperBlock>();
+class SuperBlockTable {
+  private readonly refs = new Map<string, WeakRef<SuperBlock>>();
+  set(id: string, sb: SuperBlock): void {
+    if (this.refs.size >= 64) for (const [k, r] of this.refs) if (!r.deref()) this.refs.delete(k);
+    this.refs.set(id, new WeakRef(sb));
+  }
+  get(id: string): SuperBlock | undefined {
+    return this.refs.get(id)?.deref();
+  }
+  delete(id: string): void {
+    this.refs.delete(id);
+  }
+}
+export const ext3_super_blocks = new SuperBlockTable();
 let nextSuperId = 1;
 export function ext3_new_super_id(devName: string): string {
   return `${devName}#${nextSuperId++}`;
