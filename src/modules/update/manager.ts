@@ -30,119 +30,24 @@
  * Every phase is traced on the track "update NAME" with simulated times.
  */
 import { sleep, type Sim } from '../../sim/effects.ts';
-import { ErrnoError, errno, type ErrnoCode } from '../../sim/errno.ts';
+import { ErrnoError, errno } from '../../sim/errno.ts';
 import type { Machine } from '../../hw-ppc64/machine.ts';
 import type { Task } from '../../vfs/task.ts';
 import type { Inode } from '../../vfs/inode.ts';
 import type { OpenFile } from '../../vfs/file.ts';
 import type { FileSystemType } from '../../vfs/ops.ts';
 import { CAP_SYS_MODULE } from '../../vfs/types.ts';
-import { Module, type ModuleDefinition, type OpsTable } from '../core/module.ts';
+import { Module, type OpsTable } from '../core/module.ts';
 import type { ModuleSubsystem } from '../core/loader.ts';
 import type { LiveUpdateHooks, StagedTakeover } from './hooks.ts';
 import { instrumentModule, instrumentationOf, type Instrumentation } from './instrument.ts';
-import { Mediator, type MediatorStats, type UpdatePhase } from './mediator.ts';
+import { Mediator, type UpdatePhase } from './mediator.ts';
 import { negotiateFormat } from './negotiate.ts';
 import { sealSnapshot, stateFormatSchema } from './snapshot.ts';
-import { updateId, type Manifest } from './manifest.ts';
+import { checkTablesCover, compareVersions, majorOf } from './check.ts';
+import { UPDATE_COSTS, type FaultPoint, type ModuleUpdateStatus, type UpdateOptions, type UpdateReport, type UpdateRequest } from './types.ts';
+
 import { makeUseCounter, type QuiescenceStrategy } from './usecount.ts';
-
-/** Named points where tests and `modswap fuzz` inject faults (the hook may throw). */
-export type FaultPoint = 'check' | 'interpose' | 'quiesce' | 'export' | 'import' | 'init' | 'convert' | 'redirect';
-
-export interface UpdateOptions {
-  /** Quiescence timeout per try, in microseconds of simulated time (default 5 s). */
-  timeoutUs?: number;
-  /** Tries before giving up (default 1). */
-  tries?: number;
-  /** How often the quiesce phase polls the counter, in µs (default 10). */
-  pollUs?: number;
-  /** Pause between tries, with calls released, in µs (default 1000). */
-  backoffUs?: number;
-  /** Permit installing a lower version. */
-  allowDowngrade?: boolean;
-  /** Called at each fault point; throwing there simulates that fault. */
-  inject?: (point: FaultPoint) => void;
-  /**
-   * Detect quiescence differently from the strategy the module was
-   * instrumented with at load: only 'stack-walk' (needs no counters) or
-   * 'refcount' (plain rmmod + insmod) can be chosen per update.
-   */
-  quiescence?: QuiescenceStrategy;
-}
-
-export interface UpdateRequest {
-  module: string;
-  def: ModuleDefinition;
-  /** Where the code came from (a package path or "built-in"). */
-  source: string;
-  /** The verified manifest, for a package. */
-  manifest?: Manifest;
-  /** Package verification failure from the host step (reported in `check`). */
-  packageError?: ErrnoError;
-}
-
-export interface PhaseSpan {
-  name: UpdatePhase;
-  start: number;
-  end: number;
-}
-
-export interface StuckThread {
-  tid: number;
-  name: string;
-  fn: string;
-}
-
-export interface UpdateReport {
-  ok: boolean;
-  module: string;
-  from: string;
-  to: string;
-  source: string;
-  strategy: QuiescenceStrategy;
-  /** Last phase entered. */
-  phase: UpdatePhase;
-  error?: { code: ErrnoCode; phase: UpdatePhase; message: string };
-  format?: string;
-  phases: PhaseSpan[];
-  stats: Omit<MediatorStats, 'stalls'>;
-  /** Waits of blocked calls, in cycles. */
-  stalls: number[];
-  longestStallCycles: number;
-  /** From the start of `block` to `release`. */
-  blockWindowCycles: number;
-  durationCycles: number;
-  triesUsed: number;
-  instances: { inodes: number; files: number };
-  /** Threads inside the old module when quiescence timed out. */
-  stuck: StuckThread[];
-  /** Ground-truth oracle: no thread had an old-module frame when transfer began (null if not reached). */
-  quiescenceVerified: boolean | null;
-}
-
-/** Per-module status, as /sys/module/NAME/update shows it. */
-export interface ModuleUpdateStatus {
-  state: 'idle' | 'in-progress' | 'done' | 'failed';
-  phase: UpdatePhase;
-  /** 1 while an update is in progress (livepatch's `transition`). */
-  transition: 0 | 1;
-  last?: UpdateReport;
-}
-
-/** Modelled costs of the manager's own work (assumptions; see README). */
-export const UPDATE_COSTS = {
-  /** Signature and manifest checks in `check`. */
-  check: 150_000,
-  /** Patching one slot: a store, a dcbst/icbi pair, and a sync. */
-  patchSlot: 250,
-  /** Converting and re-pointing one instance. */
-  convertInstance: 400,
-  /** Redirect bookkeeping per instance (re-pointing). */
-  repointInstance: 40,
-  /** Looking at one lock waiter while searching for lock holders to let through. */
-  lockCheckPerThread: 30,
-};
 
 const DEFAULTS = { timeoutUs: 5_000_000, tries: 1, pollUs: 10, backoffUs: 1000, allowDowngrade: false };
 
@@ -540,39 +445,10 @@ class UpdateRun {
   }
 }
 
-/** The new code must export every table the old one did, with every slot the old one had. */
-function checkTablesCover(old: Module, neu: Module): void {
-  for (const t of old.tables) {
-    const nt = neu.tables.find((x) => x.name === t.name);
-    if (!nt) throw errno('EINVAL', `${neu.name} ${neu.version} does not export table ${t.name}`);
-    if (nt.kind !== t.kind) throw errno('EINVAL', `table ${t.name} changes kind from ${t.kind} to ${nt.kind}`);
-    const oldRec = t.table as unknown as Record<string, unknown>;
-    const newRec = nt.table as unknown as Record<string, unknown>;
-    for (const k of Object.keys(oldRec)) {
-      if (typeof oldRec[k] === 'function' && typeof newRec[k] !== 'function') {
-        throw errno('EINVAL', `${neu.name} ${neu.version} drops ${t.name}.${k}`);
-      }
-    }
-  }
-}
-
-export type { LiveUpdateHooks };
-
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** Compare dotted numeric versions ("2" < "10", "1.0.0" < "2.0.0"). */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return Math.sign(d);
-  }
-  return 0;
-}
-
-function majorOf(v: string): number {
-  return Number(v.split('.')[0]);
-}
+export type { LiveUpdateHooks };
+export * from './types.ts';
+export { compareVersions } from './check.ts';

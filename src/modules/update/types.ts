@@ -1,0 +1,107 @@
+/**
+ * The update manager's vocabulary: options and requests, the report of an
+ * update, the per-module status sysfs shows, the named fault points, and the
+ * modelled costs of the manager's own work.
+ */
+import type { ErrnoCode, ErrnoError } from '../../sim/errno.ts';
+import type { ModuleDefinition } from '../core/module.ts';
+import type { MediatorStats, UpdatePhase } from './mediator.ts';
+import type { Manifest } from './manifest.ts';
+import type { QuiescenceStrategy } from './usecount.ts';
+
+/** Named points where tests and `modswap fuzz` inject faults (the hook may throw). */
+export type FaultPoint = 'check' | 'interpose' | 'quiesce' | 'export' | 'import' | 'init' | 'convert' | 'redirect';
+
+export interface UpdateOptions {
+  /** Quiescence timeout per try, in microseconds of simulated time (default 5 s). */
+  timeoutUs?: number;
+  /** Tries before giving up (default 1). */
+  tries?: number;
+  /** How often the quiesce phase polls the counter, in µs (default 10). */
+  pollUs?: number;
+  /** Pause between tries, with calls released, in µs (default 1000). */
+  backoffUs?: number;
+  /** Permit installing a lower version. */
+  allowDowngrade?: boolean;
+  /** Called at each fault point; throwing there simulates that fault. */
+  inject?: (point: FaultPoint) => void;
+  /**
+   * Detect quiescence differently from the strategy the module was
+   * instrumented with at load: only 'stack-walk' (needs no counters) or
+   * 'refcount' (plain rmmod + insmod) can be chosen per update.
+   */
+  quiescence?: QuiescenceStrategy;
+}
+
+export interface UpdateRequest {
+  module: string;
+  def: ModuleDefinition;
+  /** Where the code came from (a package path or "built-in"). */
+  source: string;
+  /** The verified manifest, for a package. */
+  manifest?: Manifest;
+  /** Package verification failure from the host step (reported in `check`). */
+  packageError?: ErrnoError;
+}
+
+export interface PhaseSpan {
+  name: UpdatePhase;
+  start: number;
+  end: number;
+}
+
+export interface StuckThread {
+  tid: number;
+  name: string;
+  fn: string;
+}
+
+export interface UpdateReport {
+  ok: boolean;
+  module: string;
+  from: string;
+  to: string;
+  source: string;
+  strategy: QuiescenceStrategy;
+  /** Last phase entered. */
+  phase: UpdatePhase;
+  error?: { code: ErrnoCode; phase: UpdatePhase; message: string };
+  format?: string;
+  phases: PhaseSpan[];
+  stats: Omit<MediatorStats, 'stalls'>;
+  /** Waits of blocked calls, in cycles. */
+  stalls: number[];
+  longestStallCycles: number;
+  /** From the start of `block` to `release`. */
+  blockWindowCycles: number;
+  durationCycles: number;
+  triesUsed: number;
+  instances: { inodes: number; files: number };
+  /** Threads inside the old module when quiescence timed out. */
+  stuck: StuckThread[];
+  /** Ground-truth oracle: no thread had an old-module frame when transfer began (null if not reached). */
+  quiescenceVerified: boolean | null;
+}
+
+/** Per-module status, as /sys/module/NAME/update shows it. */
+export interface ModuleUpdateStatus {
+  state: 'idle' | 'in-progress' | 'done' | 'failed';
+  phase: UpdatePhase;
+  /** 1 while an update is in progress (livepatch's `transition`). */
+  transition: 0 | 1;
+  last?: UpdateReport;
+}
+
+/** Modelled costs of the manager's own work (assumptions; see README). */
+export const UPDATE_COSTS = {
+  /** Signature and manifest checks in `check`. */
+  check: 150_000,
+  /** Patching one slot: a store, a dcbst/icbi pair, and a sync. */
+  patchSlot: 250,
+  /** Converting and re-pointing one instance. */
+  convertInstance: 400,
+  /** Redirect bookkeeping per instance (re-pointing). */
+  repointInstance: 40,
+  /** Looking at one lock waiter while searching for lock holders to let through. */
+  lockCheckPerThread: 30,
+};
