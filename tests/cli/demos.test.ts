@@ -52,6 +52,14 @@ describe('the Linux-path demos do what they say', () => {
     expect(r.summary['attempts']).toEqual([expect.stringMatching(/EBUSY/), expect.stringMatching(/EBUSY/)]);
   });
 
+  it('invariant 7: a live update under load replays to the same trace bytes, and another seed differs', async () => {
+    const a = JSON.stringify((await demo('ext3-struct-change', 5)).trace);
+    const b = JSON.stringify((await demo('ext3-struct-change', 5)).trace);
+    const c = JSON.stringify((await demo('ext3-struct-change', 6)).trace);
+    expect(a).toBe(b);
+    expect(c).not.toBe(a);
+  });
+
   it('sim-contention: the counter is exact', async () => {
     expect((await demo('sim-contention')).ok).toBe(true);
   });
