@@ -76,7 +76,7 @@ export class Journal {
     private readonly cache: BlockCache,
     readonly jsb: JournalSuperBlock,
     /** Physical block of each log block. */
-    private readonly map: number[],
+    readonly map: readonly number[],
     private readonly now: () => number,
     /** Commit once the running transaction holds this many blocks. */
     readonly maxTransactionBlocks: number,

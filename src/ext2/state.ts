@@ -41,7 +41,7 @@ export interface Ext2StateSnapshot {
  * over through the shared cache) and describe the in-memory state. The
  * engine stays usable.
  */
-export function* exportState(fs: Ext2Fs, opts: { sharedCache?: boolean } = {}): Sim<Ext2StateSnapshot> {
+export function* exportState(fs: Ext2Fs, opts: { sharedCache?: boolean; inodes?: boolean } = {}): Sim<Ext2StateSnapshot> {
   fs.checkLive();
   if (!fs.readOnly) {
     yield* fs.sync();
@@ -49,7 +49,9 @@ export function* exportState(fs: Ext2Fs, opts: { sharedCache?: boolean } = {}): 
     // checkpoint list; otherwise write it home now.
     if (fs.journal && !(opts.sharedCache && fs.journal.canHandOver())) yield* fs.syncCheckpoint();
   }
-  const inodes = [...fs.icache.values()].sort((a, b) => a.ino - b.ino).map(inodeInfoToJSON);
+  // `inodes: false`: the caller hands cached inodes over itself (a live
+  // update's instance handover); the new engine re-reads any other from disk.
+  const inodes = opts.inodes === false ? [] : [...fs.icache.values()].sort((a, b) => a.ino - b.ino).map(inodeInfoToJSON);
   yield inodes.length * 100;
   return {
     format: EXT2_STATE_FORMAT,
@@ -76,7 +78,7 @@ export function* importState(dev: BlockDevice, snap: Ext2StateSnapshot, opts: Ex
   if (fs.sb.s_mnt_count !== snap.mountCount) throw errno('ESTALE', 'superblock changed since the state was exported');
   if (snap.journal) {
     if (!fs.hasJournalFeature) throw errno('EINVAL', 'snapshot has a journal, the file system does not');
-    const j = yield* fs.loadJournal();
+    const j = yield* fs.loadJournal(opts.journalMap);
     fs.journal = new Journal(dev, fs.cache, j.jsb, j.map, opts.now, snap.maxTransactionBlocks ?? 64, snap.journal);
   }
   const layout = fs.logic.layout;

@@ -46,6 +46,8 @@ export interface Ext2StateDTO extends DataTransferObject {
   readonly cache: BlockCache;
   /** The old engine's in-memory inodes (their identity is kept). */
   readonly infos: ReadonlyMap<number, Ext2InodeInfo>;
+  /** The journal inode's block map (it never changes; the importer need not walk it again). */
+  readonly journalMap: readonly number[] | undefined;
 }
 
 /** Result of an unlink: the inode, and whether its last name went (it was freed). */
@@ -239,7 +241,7 @@ export class Ext2SuperRoot extends CObjRootSingleRep<Ext2SuperRep> {
     // the importer takes over this cache: the journal's checkpoint list moves with it
     const snap = yield* exportState(fs, { sharedCache: true });
     fs.retired = true;
-    const dto: Ext2StateDTO = { dtt, snap, cache: fs.cache, infos: new Map(fs.icache) };
+    const dto: Ext2StateDTO = { dtt, snap, cache: fs.cache, infos: new Map(fs.icache), journalMap: fs.journal?.map };
     return dto;
   }
 
@@ -248,7 +250,7 @@ export class Ext2SuperRoot extends CObjRootSingleRep<Ext2SuperRep> {
     void dtt;
     void vp;
     const d = dto as Ext2StateDTO;
-    const fs = yield* importState(this.dev, d.snap, { now: this.now, logic: logicForVersion(this.version), cache: d.cache });
+    const fs = yield* importState(this.dev, d.snap, { now: this.now, logic: logicForVersion(this.version), cache: d.cache, ...(d.journalMap ? { journalMap: d.journalMap } : {}) });
     // keep the identity of the in-memory inodes the inode objects hold
     for (const [ino, fresh] of [...fs.icache]) {
       const held = d.infos.get(ino);

@@ -114,8 +114,13 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
     const sbs = [...ctx.supers].sort((a, b) => (EXT3_SB(a).id < EXT3_SB(b).id ? -1 : 1));
     for (const sb of sbs) {
       const sbi = EXT3_SB(sb);
-      // the new engine takes over this cache, so the journal's checkpoint list moves with it
-      const engine = yield* exportState(sbi.fs, { sharedCache: true });
+      // The new engine takes over this cache, so the journal's checkpoint list
+      // moves with it; and every cached inode a VFS inode holds moves with the
+      // instance handover (convertInode), not in the snapshot: the snapshot is
+      // the engine's state, per-inode work stays out of the block window
+      // unless the structure changes. Cached inodes no VFS inode holds are
+      // clean on disk after the commit and are read again when needed.
+      const engine = yield* exportState(sbi.fs, { sharedCache: true, inodes: false });
       supers.push({ id: sbi.id, dev: sb.s_id, engine: format === EXT3_STATE_V2 ? toGoalLayout(engine) : engine });
     }
     const snap: Ext3StateSnapshot = { format, supers };
@@ -132,7 +137,7 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
         const sb = ext3_super_blocks.get(s.id);
         if (!sb) throw errno('ESTALE', `ext3: superblock ${s.id} (${s.dev}) is gone`);
         const old = EXT3_SB(sb);
-        const fs = yield* importState(old.dev, s.engine, { now: ext3_clock(sb.s_kernel), logic: ctx.logic, cache: old.fs.cache, ...(old.fs.opLock ? { lock: old.fs.opLock } : {}) });
+        const fs = yield* importState(old.dev, s.engine, { now: ext3_clock(sb.s_kernel), logic: ctx.logic, cache: old.fs.cache, ...(old.fs.opLock ? { lock: old.fs.opLock } : {}), ...(old.fs.journal ? { journalMap: old.fs.journal.map } : {}) });
         staged.push({ sb, old, sbi: new Ext3SbInfo(fs, old.dev, old.inodes, ctx, old.id, old.writers) });
       }
     } catch (e) {
@@ -147,11 +152,14 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
       convertInode(inode: Inode): Ext2InodeInfo {
         const st = bySb.get(inode.i_sb);
         if (!st) throw new Error(`ext3: inode ${inode.i_ino} of an unknown superblock`);
-        const cached = st.sbi.fs.icache.get(inode.i_ino);
+        const fs = st.sbi.fs;
+        const cached = fs.icache.get(inode.i_ino);
         if (cached) return cached;
-        // Not in the snapshot (the old engine had forgotten it): convert the old structure.
-        const info = convertInodeInfo(inode.i_private as Ext2InodeInfo, ctx.logic.layout);
-        st.sbi.fs.adopt(info);
+        // The instance's own structure, converted if the layout changes (the same object otherwise).
+        const old = inode.i_private as Ext2InodeInfo;
+        const info = old.alloc.layout === ctx.logic.layout ? old : convertInodeInfo(old, ctx.logic.layout);
+        fs.adopt(info);
+        if (info.alloc.layout === 'rsv' && info.alloc.i_rsv_window) fs.rsvWindows.set(info.ino, info.alloc.i_rsv_window);
         return info;
       },
       convertFile(_file: OpenFile): Ext3FileInfo {
