@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError, flagHelp, parseFlags, type FlagSpecs } from './args.ts';
 import type { CliIO, Command } from './command.ts';
 import { createProgress } from './progress.ts';
-import type { FuzzPath } from '../reliability/case.ts';
+import { caseForSeed, type FuzzPath } from '../reliability/case.ts';
 import { emptySummary, mergeSummaries, runSeed, type SweepSummary } from '../reliability/sweep.ts';
 import { reliabilityMarkdown } from '../reliability/report.ts';
 
@@ -57,13 +57,15 @@ function sweepHere(start: number, n: number, paths: FuzzPath[], budgetS: number,
 }
 
 /** Seeds per child process: a fresh process per chunk bounds the memory a long sweep holds. */
-const CHUNK = 100;
+const CHUNK = 20;
+/** Wall-clock limit for one chunk's process (a healthy chunk takes ~15 s). */
+const CHUNK_TIMEOUT_S = 150;
 
 /** Run [from, from+count) in one child process; resolves its summary. */
 function runChild(from: number, count: number, paths: string, onProgress: (done: number) => void): Promise<SweepSummary> {
   return new Promise<SweepSummary>((resolve, reject) => {
     const args = [BIN, 'fuzz', '--start', String(from), '--seeds', String(count), '--paths', paths, '--json', '--progress-lines'];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--max-old-space-size=4096', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let lastErr = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
@@ -73,12 +75,23 @@ function runChild(from: number, count: number, paths: string, onProgress: (done:
       const m = /(\d+)\s*$/.exec(text);
       if (m) onProgress(Number(m[1]));
     });
+    // a case that hangs outside the event budget (the K42 driver runs unbounded) or exhausts the
+    // heap must not sink the sweep: kill the chunk's process after a wall-clock limit, record the chunk
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, CHUNK_TIMEOUT_S * 1000);
     child.on('error', reject);
     child.on('close', () => {
+      clearTimeout(timer);
       try {
         resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as SweepSummary);
       } catch {
-        reject(new Error(`fuzz: the process for seeds ${from}..${from + count - 1} printed no summary${lastErr ? `: ${lastErr}` : ''}`));
+        const why = timedOut ? `no result within ${CHUNK_TIMEOUT_S} s (a hang)` : `the process died${lastErr ? `: ${lastErr}` : ''}`;
+        const failed = emptySummary(from);
+        failed.failures.push({ seed: from, original: `seeds ${from}..${from + count - 1} (one process)`, failure: why, shrunk: caseForSeed(from), shrunkDescription: `run the seeds one at a time to find it: modswap fuzz --start S --seeds 1`, shrinkRuns: 0, replay: `modswap fuzz --paths ${paths} --start ${from} --seeds ${count}` });
+        resolve(failed);
       }
     });
   });
