@@ -37,6 +37,10 @@ import { registerStateFormat } from '../update/snapshot.ts';
 import { EXT3_SB, Ext3FileInfo, Ext3SbInfo, ext3_super_blocks, type Ext3Ctx } from './ext3.ts';
 import { ext3_clock } from './super.ts';
 
+/** Handing a cached inode to the new engine (a hash insert), and converting one to another layout. */
+const HANDOVER_CYCLES = 10;
+const CONVERT_CYCLES = 100;
+
 /** prepare() waits at most this long for a busy engine's lock. */
 const PREPARE_WAIT_US = 5000;
 
@@ -115,11 +119,10 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
     for (const sb of sbs) {
       const sbi = EXT3_SB(sb);
       // The new engine takes over this cache, so the journal's checkpoint list
-      // moves with it; and every cached inode a VFS inode holds moves with the
-      // instance handover (convertInode), not in the snapshot: the snapshot is
-      // the engine's state, per-inode work stays out of the block window
-      // unless the structure changes. Cached inodes no VFS inode holds are
-      // clean on disk after the commit and are read again when needed.
+      // moves with it; and the cached inodes move by reference in the import
+      // (the instance handover), not in the snapshot: the snapshot is the
+      // engine's state, and per-inode work stays a pointer unless the
+      // structure changes.
       const engine = yield* exportState(sbi.fs, { sharedCache: true, inodes: false });
       supers.push({ id: sbi.id, dev: sb.s_id, engine: format === EXT3_STATE_V2 ? toGoalLayout(engine) : engine });
     }
@@ -138,6 +141,16 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
         if (!sb) throw errno('ESTALE', `ext3: superblock ${s.id} (${s.dev}) is gone`);
         const old = EXT3_SB(sb);
         const fs = yield* importState(old.dev, s.engine, { now: ext3_clock(sb.s_kernel), logic: ctx.logic, cache: old.fs.cache, ...(old.fs.opLock ? { lock: old.fs.opLock } : {}), ...(old.fs.journal ? { journalMap: old.fs.journal.map } : {}) });
+        // The old engine's cached inodes are authoritative: handed over by
+        // reference when the per-inode layout stays (a pointer each), else converted.
+        let converted = 0;
+        for (const info of old.fs.icache.values()) {
+          const mine = info.alloc.layout === ctx.logic.layout ? info : convertInodeInfo(info, ctx.logic.layout);
+          if (mine !== info) converted++;
+          fs.adopt(mine);
+          if (mine.alloc.layout === 'rsv' && mine.alloc.i_rsv_window) fs.rsvWindows.set(mine.ino, mine.alloc.i_rsv_window);
+        }
+        yield old.fs.icache.size * HANDOVER_CYCLES + converted * CONVERT_CYCLES;
         staged.push({ sb, old, sbi: new Ext3SbInfo(fs, old.dev, old.inodes, ctx, old.id, old.writers) });
       }
     } catch (e) {
@@ -155,7 +168,7 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
         const fs = st.sbi.fs;
         const cached = fs.icache.get(inode.i_ino);
         if (cached) return cached;
-        // The instance's own structure, converted if the layout changes (the same object otherwise).
+        // Not cached by the old engine: the instance's own structure, converted if the layout changes.
         const old = inode.i_private as Ext2InodeInfo;
         const info = old.alloc.layout === ctx.logic.layout ? old : convertInodeInfo(old, ctx.logic.layout);
         fs.adopt(info);
