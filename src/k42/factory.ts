@@ -130,6 +130,17 @@ export abstract class Factory extends CObjRootMultiRep<FactoryRep> {
   /** Build this class's root on `ref` to replace `oldRoot` (K42 skipInstall). */
   abstract createReplacement(ref: CORef, oldRoot: CObjRoot): CObjRoot;
 
+  /**
+   * Lazy mode: whether an instance may be converted at this call. While it
+   * returns false the call goes to the old object and the conversion waits
+   * for a later call (an instance whose transfer needs another object that
+   * is itself being swapped would otherwise wait on that swap while its
+   * blocked callers hold that swap's generation open: a cross-swap deadlock).
+   */
+  lazyMayConvert(): boolean {
+    return true;
+  }
+
   protected override *createRep(vp: number): Sim<FactoryRep> {
     return new FactoryRep(this, vp);
   }

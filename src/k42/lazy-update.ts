@@ -129,6 +129,11 @@ export class CObjRootLazyUpdate extends CObjRoot {
     const cos = this.cos;
     const ott = cos.ott;
     const ref = this.myRef;
+    if (!this.converting && !this.factory.lazyMayConvert()) {
+      // not now: serve this call from the old object, convert at a later one
+      const old = this.rep?.oldRep as Record<string, Method> | undefined;
+      if (old) return yield* old[method]!.apply(old, args);
+    }
     if (!this.converting) {
       this.converting = true;
       const gte = ott.localToGlobal(ref);

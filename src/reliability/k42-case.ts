@@ -37,6 +37,8 @@ export function runK42Case(c: K42Case): CaseOutcome {
       updateAt: { ops: c.atOps },
       mode: c.mode,
       perturb: c.perturb,
+      // a hang is a failure of this case, found in-process (same budget as a Linux case)
+      maxEvents: 20_000_000,
       ...(c.from === 1 ? { mix: { rename: 0 } } : {}),
     });
   } catch (err) {

@@ -60,6 +60,8 @@ export interface FsWorkloadOptions {
   /** Export a Chrome trace in the result (default false). */
   trace?: boolean;
   perturb?: boolean;
+  /** Give up (throw) after this many engine events: a hang is a failure, not a wait forever. */
+  maxEvents?: number;
 }
 
 /** Defaults both drivers apply (one place, so they cannot drift apart). */

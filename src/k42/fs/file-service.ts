@@ -86,6 +86,8 @@ export class K42FileService {
   superRef!: CORef<Ext2SuperRep>;
   factoryRef!: CORef<FactoryRep>;
   serverRef!: CORef<FileSystemServerRep>;
+  /** The inode factory the last update installed (its lazy conversions pause during a superblock swap). */
+  updatedFactory: FileInodeFactory | null = null;
   server!: FileSystemServerRoot;
   mounted = false;
 

@@ -24,6 +24,13 @@ import { FileInodeRoot, type InodeState } from './file-inode.ts';
 import type { InodeKind, K42FsVersion } from './types.ts';
 
 export class FileInodeFactory extends Factory {
+  /** Set while the superblock object is being swapped: no lazy inode conversion may start then (see Factory.lazyMayConvert). */
+  superSwapping = false;
+
+  override lazyMayConvert(): boolean {
+    return !this.superSwapping;
+  }
+
   constructor(
     cos: COSMgr,
     readonly version: K42FsVersion,

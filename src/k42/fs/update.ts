@@ -59,6 +59,7 @@ export interface K42FsUpdateResult {
 /** Step 2: the inode factory and its instances. */
 function* updateInodes(svc: K42FileService, toVersion: K42FsVersion, mode: UpdateMode, res: K42FsUpdateResult): Sim<boolean> {
   const fac = new FileInodeFactory(svc.cos, toVersion, svc.superRef, svc.factoryRef);
+  svc.updatedFactory = fac;
   res.inodes = yield* fac.update(svc.factoryRef, { mode });
   if (!res.inodes.ok) res.error = `inode factory update failed: ${res.inodes.error}`;
   return res.inodes.ok;
@@ -88,7 +89,14 @@ export function* updateK42FileService(svc: K42FileService, toVersion: K42FsVersi
   const inodesFirst = logicForVersion(from).layout !== logicForVersion(toVersion).layout;
   if (inodesFirst && !(yield* updateInodes(svc, toVersion, mode, res))) return res;
   const sb = new Ext2SuperRoot(cos, toVersion, svc.disk, svc.now, null, { ref: svc.superRef });
-  res.superSwitch = yield* cos.switchCObj(svc.superRef, sb, 'destroyWhenDone');
+  // lazily converted inodes call the superblock object in their transfer: none may start during its swap
+  const fac = svc.updatedFactory;
+  if (fac) fac.superSwapping = true;
+  try {
+    res.superSwitch = yield* cos.switchCObj(svc.superRef, sb, 'destroyWhenDone');
+  } finally {
+    if (fac) fac.superSwapping = false;
+  }
   if (!res.superSwitch.ok) {
     res.error = `superblock switch failed: ${res.superSwitch.error}`;
     return res;

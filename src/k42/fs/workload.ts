@@ -107,7 +107,7 @@ export function runK42Workload(opts: FsWorkloadOptions): K42WorkloadResult {
       yield* e.join(t);
     }, { cpu: 0 });
   }
-  m.run();
+  bounded(m.run({ maxEvents: opts.maxEvents ?? Infinity }));
   if (completed !== total) throw new Error(`k42fs workload: ${completed} of ${total} operations completed`);
 
   // after the load: walk the tree, unmount
@@ -168,4 +168,9 @@ export function runK42Workload(opts: FsWorkloadOptions): K42WorkloadResult {
     trace: opts.trace ? toChromeTrace(e.trace!, { cyclesPerUs: e.cyclesPerUs, cpus: opts.cpus, endTime: e.makespan, meta: { workload: 'k42-fs' } }) : null,
     detail: { path: 'k42', k42Update: u, objectsAtEnd, objectVersions, superVersion, cyclesPerUs: e.cyclesPerUs },
   };
+}
+
+/** The engine stopped at its event budget: the workload hung (or livelocked). */
+function bounded(r: { reason: string; events: number }): void {
+  if (r.reason === 'event-limit') throw new Error(`k42fs workload: no progress after ${r.events} events (hang)`);
 }
