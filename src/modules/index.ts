@@ -8,6 +8,7 @@
  */
 import { bootSystem, runThread, type BootOptions, type System } from './core/boot.ts';
 import type { Sim } from '../sim/effects.ts';
+import { ErrnoError } from '../sim/errno.ts';
 import { deactivate_super } from '../vfs/namespace.ts';
 import type { ModuleRegistry } from './core/loader.ts';
 import type { ModuleDefinition } from './core/module.ts';
@@ -63,12 +64,21 @@ export function bootFromDisk(opts: DiskBootOptions): System {
  */
 export function shutdownSystem(system: System): void {
   const kernel = system.kernel;
+  let first: unknown = null;
   runThread(system.engine, 'shutdown', function* (): Sim<void> {
     for (const m of [...kernel.mounts.list].reverse()) {
       kernel.mounts.detach(m);
-      if (kernel.mounts.ofSuper(m.mnt_sb).length === 0) yield* deactivate_super(kernel, m.mnt_sb);
+      if (kernel.mounts.ofSuper(m.mnt_sb).length > 0) continue;
+      try {
+        yield* deactivate_super(kernel, m.mnt_sb);
+      } catch (e) {
+        // a failing file system (a disk error while writing back) does not stop
+        // the others from unmounting; the first failure is reported, as umount's
+        first ??= e instanceof ErrnoError ? e.withContext('umount', m.mnt_devname) : e;
+      }
     }
   });
+  if (first) throw first;
 }
 
 /** `registry` with `ext3` at release `version` ('1', '2', '3'). */
