@@ -78,7 +78,7 @@ export const section: BenchSection = {
       ),
       '',
       `Results and final contents identical on every point: ${allSame ? 'yes' : 'NO'}. The K42 path's longest stall is shorter on ${kWins} of ${stalls.length} points. ` +
-        'Both paths\' longest stall is the same work: the superblock object\'s (K42) or the module\'s (Linux) state export commits the journal and describes every cached inode while the calls that need it wait; on K42 only calls needing the allocator/superblock object wait for it, inode objects swap in microseconds and the rest of the file system keeps serving (K42 completes far more operations during its longer, object-by-object update), while on Linux every call into the module waits for the whole block window. ' +
+        'Both paths\' longest stall is the same work: the superblock object\'s (K42) or the module\'s (Linux) state export commits the journal while the calls that need it wait; on K42 only calls needing the allocator/superblock object wait for it, inode objects swap in microseconds and the rest of the file system keeps serving (K42 completes far more operations during its longer, object-by-object update), while on Linux every call into the module waits for the whole block window. ' +
         'Steady-state latency is dominated by the ext2 engine\'s per-mount lock and the disk, not by the mechanism (the OTT adds one load per call, the per-CPU counter about 17 cycles, see "Live update").',
       '',
       `_The grid took ${fmt(wall / 1000, 0)} s of wall time._`,
