@@ -8,9 +8,8 @@
  * (src/k42/fs/run-op.ts), so both paths compare against the same text.
  */
 import type { Sim } from '../sim/effects.ts';
-import * as sys from '../vfs/syscalls.ts';
 import type { Task } from '../vfs/task.ts';
-import { O_DIRECTORY, O_RDONLY, S_IFDIR, S_IFLNK, S_IFMT } from '../vfs/types.ts';
+import { walkTreeSyscalls } from '../vfs/fsop.ts';
 import { digest, type PosixModel } from '../workload/model.ts';
 
 type ModelNode = PosixModel['root'] | { type: 'file'; data: Uint8Array; size: number; nlink: number } | { type: 'symlink'; target: string };
@@ -42,47 +41,9 @@ export function modelTree(model: PosixModel, root: string): string[] {
   return out.sort();
 }
 
-/** The kernel's tree below `root`, through system calls (same format). */
+/** The kernel's tree below `root`, through system calls (the same format: src/vfs/fsop.ts). */
 export function* kernelTree(t: Task, root: string): Sim<string[]> {
-  const out: string[] = [];
-  const list = function* (path: string): Sim<string[]> {
-    const fd = yield* sys.open(t, path, O_RDONLY | O_DIRECTORY);
-    try {
-      const names: string[] = [];
-      for (;;) {
-        const batch = yield* sys.getdents(t, fd);
-        if (batch.length === 0) break;
-        for (const d of batch) if (d.d_name !== '.' && d.d_name !== '..') names.push(d.d_name);
-      }
-      return names.sort();
-    } finally {
-      yield* sys.close(t, fd);
-    }
-  };
-  const visit = function* (path: string): Sim<void> {
-    for (const name of yield* list(path)) {
-      const p = `${path}/${name}`;
-      const st = yield* sys.lstat(t, p);
-      const type = st.mode & S_IFMT;
-      if (type === S_IFDIR) {
-        out.push(`${p} dir ${st.nlink}`);
-        yield* visit(p);
-      } else if (type === S_IFLNK) {
-        out.push(`${p} symlink -> ${yield* sys.readlink(t, p)}`);
-      } else {
-        const fd = yield* sys.open(t, p, O_RDONLY);
-        try {
-          const buf = new Uint8Array(st.size);
-          const n = st.size > 0 ? yield* sys.pread(t, fd, buf, 0) : 0;
-          out.push(`${p} file ${st.size} ${st.nlink} ${digest(buf.subarray(0, n))}`);
-        } finally {
-          yield* sys.close(t, fd);
-        }
-      }
-    }
-  };
-  yield* visit(root.replace(/\/+$/, ''));
-  return out.sort();
+  return (yield* walkTreeSyscalls(t, root.replace(/\/+$/, '') || '/')).sort();
 }
 
 /** The first difference between two listings, or null. */
