@@ -96,7 +96,16 @@ export class ActiveThrdCnt {
     const slotNext = this.ea + 8 + 8 * next;
     const v = yield* hw.load(slotNext);
     if (v !== 0) {
-      if ((v & 1) === 0) yield* hw.compareAndStore(slotNext, v, v + 1);
+      if (v === 1) {
+        // Only the interest bit is left: no thread of that generation remains
+        // (it was set while the slot was transiently negative: a thread that
+        // activated during a fold deactivates before the next fold brings its
+        // +2 in, so no deactivation ever sees 3). Clear it; advance next time.
+        yield* hw.compareAndStore(slotNext, 1, 0);
+      } else if (v > 0 && (v & 1) === 0) {
+        // threads of that generation are still active: register interest
+        yield* hw.compareAndStore(slotNext, v, v + 1);
+      }
       this.advanceFailures++;
       return false;
     }
