@@ -34,6 +34,7 @@
  * factory methods `create`/`registerInstance` take a spin lock and do not
  * block.
  */
+import type { WaitQueue } from '../sim/waitqueue.ts';
 import { block, type Sim } from '../sim/effects.ts';
 import { CObjRep, type CObjRoot, type CObjRootOptions } from './cobj.ts';
 import { CObjRootMultiRep } from './cobj-root-multi-rep.ts';
@@ -139,6 +140,22 @@ export abstract class Factory extends CObjRootMultiRep<FactoryRep> {
    */
   lazyMayConvert(): boolean {
     return true;
+  }
+
+  /** Lazy conversions started and not yet completed (a swap that must not overlap them waits for zero). */
+  lazyInFlight = 0;
+  private lazyIdleWQ: WaitQueue | null = null;
+
+  /** @internal a lazy conversion started / ended. */
+  noteLazy(delta: 1 | -1): void {
+    this.lazyInFlight += delta;
+    if (this.lazyInFlight === 0) this.lazyIdleWQ?.wakeAll();
+  }
+
+  /** Wait until no lazy conversion is in flight (call deactivated: it can block long). */
+  *waitLazyIdle(): Sim<void> {
+    this.lazyIdleWQ ??= this.cos.hw.engine.waitQueue(`factory ${this.name} lazy idle`);
+    while (this.lazyInFlight > 0) yield* block(this.lazyIdleWQ);
   }
 
   protected override *createRep(vp: number): Sim<FactoryRep> {

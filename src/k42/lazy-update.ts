@@ -146,15 +146,20 @@ export class CObjRootLazyUpdate extends CObjRoot {
       const factory = this.factory;
       const result = this.result;
       const listedOn = this.listedOn;
+      factory.noteLazy(1);
       const r = yield* cos.switchCObj(ref, factory.createReplacement(ref, this.oldRoot), 'destroyWhenDone', {
         wait: false,
         callback: (sw) => {
+          factory.noteLazy(-1);
           result.converted++;
           result.instanceSwitches.push(sw);
           cos.hw.engine.spawn(`k42-lazy-adopt`, () => factory.adoptConverted(ref, listedOn), { cpu: cos.hw.vp });
         },
       });
-      if (!r.ok) throw new Error(`lazy update of ${this.oldRoot.name} failed: ${r.error}`);
+      if (!r.ok) {
+        factory.noteLazy(-1);
+        throw new Error(`lazy update of ${this.oldRoot.name} failed: ${r.error}`);
+      }
     } else {
       // another VP is converting: wait until the entry has moved on
       while (ott.missHandlerOf(ref) === this) {

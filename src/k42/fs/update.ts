@@ -91,7 +91,11 @@ export function* updateK42FileService(svc: K42FileService, toVersion: K42FsVersi
   const sb = new Ext2SuperRoot(cos, toVersion, svc.disk, svc.now, null, { ref: svc.superRef });
   // lazily converted inodes call the superblock object in their transfer: none may start during its swap
   const fac = svc.updatedFactory;
-  if (fac) fac.superSwapping = true;
+  if (fac) {
+    fac.superSwapping = true;
+    // and none may still be running when it starts (deactivated: the wait can be long)
+    yield* cos.atc.deactivated(() => fac.waitLazyIdle());
+  }
   try {
     res.superSwitch = yield* cos.switchCObj(svc.superRef, sb, 'destroyWhenDone');
   } finally {
