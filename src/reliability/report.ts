@@ -30,13 +30,13 @@ export const BUGS_FIXED: readonly [string, string][] = [
   ['scenario errors broke the one-line rule', "V8's JSON.parse message quotes the text around the error, raw newlines included; field names likewise — parseScenario escapes them"],
   ['`modswap` error line broke the one-line rule', 'an argv word holding a newline was echoed raw — main escapes it'],
   ['K42 lazy update hung (fuzz seed 75)', 'a lazily converted inode object\'s transfer called the superblock object while that was being swapped; the inode swap waited on the superblock swap, whose generation marker waited on the inode\'s blocked callers: lazy conversions now wait while the superblock swaps (Factory.lazyMayConvert), and a K42 case has an event budget so a hang fails in-process'],
+  ['K42 updates that never finished (21 of 4,620 seeds in a 26-minute sweep)', 'two causes: (1) ActiveThrdCnt set the interest bit on a generation slot that was transiently negative (a thread activated during a fold and deactivated before the next), so the slot ended at 1 with no thread left and the VP could never advance; a slot holding only the interest bit is now cleared; (2) lazy inode conversions already running when the superblock swap started deadlocked with it; the superblock swap now waits (deactivated) until none is in flight'],
   ['a disk write error at unmount escaped as a bare exception', 'shutdown now unmounts every other file system and reports the first failure as umount\'s errno (ErrnoError with syscall and device)'],
   ['every ext3 boot from a fresh image took ~0.8 s', "memoryBackendWith scanned 32 MiB through a closure per byte; now a plain loop, cached per image (~0.08 s): the sweep's budget depended on it"],
 ];
 
 /** Found by this work and not fixed here (outside this layer's remit or time). */
 export const OPEN_ISSUES: readonly [string, string][] = [
-  ['K42 path: some updates never finish (21 of 4,620 seeds in the last sweep; the Linux path had none)', 'mostly lazy ext3 2->3, some eager with perturbation on 1-2 CPUs (e.g. `modswap fuzz --paths k42 --start 263 --seeds 1`: 1 CPU, eager 2->3): an inode object\'s switch worker waits in FORWARD for its generation marker, which never elapses although no thread holds an activation (a leaked per-generation count, or a marker/advance race in ActiveThrdCnt). Each such case fails in-process on its event budget; 4 chunks of 20 seeds also failed as processes for the same reason'],
 ];
 
 export function reliabilityMarkdown(s: SweepSummary, meta: { jobs: number; wallSeconds: number; requested: number; note?: string }): string {
