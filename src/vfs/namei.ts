@@ -79,8 +79,12 @@ function lastType(path: string, i: number, j: number): number {
   return LAST_NORM;
 }
 
-/** Walk all but the last component of `path`, starting at nd (or the root if absolute). */
-export function* link_path_walk(nd: NameiData, path: string): Sim<void> {
+/**
+ * The common start of both walks: an absolute path starts at the task's root
+ * (leading slashes skipped); `last` is reset. Returns the index of the first
+ * component.
+ */
+function walk_start(nd: NameiData, path: string): number {
   const n = path.length;
   let i = 0;
   if (n > 0 && path.charCodeAt(0) === SLASH) {
@@ -91,6 +95,13 @@ export function* link_path_walk(nd: NameiData, path: string): Sim<void> {
   nd.last = '';
   nd.last_type = LAST_ROOT;
   nd.trailing = false;
+  return i;
+}
+
+/** Walk all but the last component of `path`, starting at nd (or the root if absolute). */
+export function* link_path_walk(nd: NameiData, path: string): Sim<void> {
+  const n = path.length;
+  let i = walk_start(nd, path);
   if (i >= n) return;
   const cred = nd.task.cred;
   for (;;) {
@@ -256,15 +267,7 @@ export function* lookup_hash(parent: Dentry, name: string): Sim<Dentry> {
 
 function link_path_walk_fast(nd: NameiData, path: string): boolean {
   const n = path.length;
-  let i = 0;
-  if (n > 0 && path.charCodeAt(0) === SLASH) {
-    nd.mnt = nd.task.root_mnt;
-    nd.dentry = nd.task.root_dentry;
-    while (i < n && path.charCodeAt(i) === SLASH) i++;
-  }
-  nd.last = '';
-  nd.last_type = LAST_ROOT;
-  nd.trailing = false;
+  let i = walk_start(nd, path);
   if (i >= n) return true;
   const cred = nd.task.cred;
   for (;;) {
