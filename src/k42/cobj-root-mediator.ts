@@ -120,24 +120,7 @@ export class CObjRootMediator extends CObjRootMultiRep<CObjRepMediator> {
     this.barrierWQ = e.waitQueue(`${this.trackName} barrier`);
     this.doneWQ = e.waitQueue(`${this.trackName} done`);
     this.data = Array.from({ length: cos.hw.cpus }, (_, vp) => new MediatorData(this, vp, 'forward'));
-    this.result = {
-      ok: true,
-      dtt,
-      oldRoot: oldRoot.name,
-      newRoot: newRoot.name,
-      disposition,
-      startedAt: e.now,
-      completedAt: -1,
-      duration: -1,
-      phases: [],
-      workers: 0,
-      forwarded: 0,
-      recursionForwarded: 0,
-      blocked: 0,
-      resumed: 0,
-      longestStall: 0,
-      totalStall: 0,
-    };
+    this.result = newSwitchResult(true, oldRoot, newRoot, disposition, dtt, e.now);
   }
 
   /** Mediator reps wrap the old root's rep on the missing VP. */
@@ -320,9 +303,13 @@ export class CObjRootMediator extends CObjRootMultiRep<CObjRepMediator> {
 }
 
 function failed(oldRoot: CObjRoot | undefined, newRoot: CObjRoot, disposition: SwitchDisposition, dtt: DTType, error: string, now: number): SwitchResult {
+  return { ...newSwitchResult(false, oldRoot, newRoot, disposition, dtt, now), error };
+}
+
+/** A switch's result record before anything has happened. */
+function newSwitchResult(ok: boolean, oldRoot: CObjRoot | undefined, newRoot: CObjRoot, disposition: SwitchDisposition, dtt: DTType, now: number): SwitchResult {
   return {
-    ok: false,
-    error,
+    ok,
     dtt,
     oldRoot: oldRoot?.name ?? '?',
     newRoot: newRoot.name,
