@@ -58,8 +58,8 @@ export interface Ext2MountOptions {
   cacheBlocks?: number;
   /** Reuse this cache (live update: the new engine takes over the old one's buffers). */
   cache?: BlockCache;
-  /** The journal inode's block map, when a live update's new engine takes over from an old one. */
-  journalMap?: readonly number[];
+  /** A live update's hand-over (importState only): the old engine's journal, running transaction and all. */
+  journal?: Journal;
   /** Serialise operations under this lock (callers with several threads must pass one; lock.ts). */
   lock?: Ext2OpLock;
 }
@@ -188,27 +188,19 @@ export class Ext2Fs {
   }
 
   /** Read inode 8, map the journal and decode its superblock. */
-  *loadJournal(known?: readonly number[]): Sim<{ jsb: ReturnType<typeof decodeJournalSuperBlock>; map: number[] }> {
+  *loadJournal(): Sim<{ jsb: ReturnType<typeof decodeJournalSuperBlock>; map: number[] }> {
     const jino = this.sb.s_journal_inum || EXT3_JOURNAL_INO;
     if (jino !== EXT3_JOURNAL_INO) throw errno('EINVAL', `external or non-standard journal inode ${jino} not supported`);
     const bs = this.blockSize;
-    let map: number[];
-    let nblocks: number;
-    if (known) {
-      // a live update's new engine: the journal inode's block map is the old engine's (it never changes)
-      map = [...known];
-      nblocks = map.length;
-    } else {
-      const info = yield* this.readInodeRaw(jino);
-      nblocks = Math.floor(info.disk.i_size / bs);
-      if (nblocks < 16 || nblocks > this.sb.s_blocks_count) throw errno('EUCLEAN', `journal inode size ${info.disk.i_size}`);
-      const host = this.blockMapHost(info);
-      map = [];
-      for (let l = 0; l < nblocks; l++) {
-        const p = yield* bmapLookup(host, info.disk, l);
-        if (p === 0) throw errno('EUCLEAN', `journal has a hole at block ${l}`);
-        map.push(p);
-      }
+    const info = yield* this.readInodeRaw(jino);
+    const nblocks = Math.floor(info.disk.i_size / bs);
+    if (nblocks < 16 || nblocks > this.sb.s_blocks_count) throw errno('EUCLEAN', `journal inode size ${info.disk.i_size}`);
+    const host = this.blockMapHost(info);
+    const map: number[] = [];
+    for (let l = 0; l < nblocks; l++) {
+      const p = yield* bmapLookup(host, info.disk, l);
+      if (p === 0) throw errno('EUCLEAN', `journal has a hole at block ${l}`);
+      map.push(p);
     }
     const raw = yield* this.dev.read(map[0]! * bs, bs);
     const jsb = decodeJournalSuperBlock(raw);

@@ -38,20 +38,19 @@ export interface Transaction {
   revokes: Set<number>;
 }
 
-/** The position of the log, exported across a live update. */
+/**
+ * The position of the log. A live update hands the Journal object itself to
+ * the new engine (JBD2 is its own module: its journal_t, running transaction
+ * and checkpoint list outlive a code change of the file system on top); the
+ * snapshot carries the position so the importer can check it was given the
+ * journal the snapshot describes.
+ */
 export interface JournalState {
   sequence: number;
   head: number;
   tail: number;
   tailSequence: number;
   used: number;
-  /**
-   * Committed blocks not yet written home (the checkpoint list), handed to
-   * the next engine instance instead of being checkpointed during a live
-   * update. Their images are the shared buffer cache's current contents
-   * (nothing is uncommitted when a state is exported).
-   */
-  checkpointBlocks?: number[];
 }
 
 export class Journal {
@@ -89,36 +88,26 @@ export class Journal {
     this.tailSequence = state?.tailSequence ?? jsb.s_sequence;
     this.used = state?.used ?? 0;
     this.running = { tid: state?.sequence ?? jsb.s_sequence, buffers: new Map(), revokes: new Set() };
-    for (const blk of state?.checkpointBlocks ?? []) {
-      const bh = cache.peek(blk);
-      if (!bh || !bh.jowned) throw errno('ESTALE', `journal hand-over: checkpoint block ${blk} is not in the buffer cache`);
-      this.checkpointList.set(blk, bh.data.slice());
-    }
   }
 
   get areaBlocks(): number {
     return this.jsb.s_maxlen - this.jsb.s_first;
   }
 
-  /**
-   * The position of the log, and the checkpoint list when every block of it
-   * is still in the buffer cache (call after a commit: nothing is running).
-   * Without that list, the caller must checkpoint first.
-   */
-  exportState(handOver = false): JournalState {
-    const s: JournalState = { sequence: this.running.tid, head: this.head, tail: this.tail, tailSequence: this.tailSequence, used: this.used };
-    if (handOver && this.canHandOver()) s.checkpointBlocks = [...this.checkpointList.keys()].sort((a, b) => a - b);
-    return s;
+  /** The position of the log (see JournalState). */
+  position(): JournalState {
+    return { sequence: this.running.tid, head: this.head, tail: this.tail, tailSequence: this.tailSequence, used: this.used };
   }
 
-  /** The checkpoint list can move to another instance through the cache (see JournalState). */
-  canHandOver(): boolean {
-    if (!this.isEmpty()) return false;
-    for (const [blk, img] of this.checkpointList) {
-      const bh = this.cache.peek(blk);
-      if (!bh || !bh.jowned || !sameBytes(bh.data, img)) return false;
-    }
-    return true;
+  /** Whether this journal is at `s` (an importer checking it was handed the journal its snapshot describes). */
+  isAt(s: JournalState): boolean {
+    const p = this.position();
+    return p.sequence === s.sequence && p.head === s.head && p.tail === s.tail && p.tailSequence === s.tailSequence && p.used === s.used;
+  }
+
+  /** Uses this buffer cache (a hand-over must keep journal and engine on one cache). */
+  usesCache(cache: BlockCache): boolean {
+    return this.cache === cache;
   }
 
   /** Add a metadata buffer to the running transaction; the journal now owns it. */
@@ -305,10 +294,4 @@ export class Journal {
     this.jsb.s_sequence = this.running.tid;
     yield* this.writeSuper();
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

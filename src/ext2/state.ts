@@ -3,14 +3,24 @@
  * instance exports a plain JSON-able snapshot, a new instance (possibly of
  * another module generation) imports it and continues without unmount.
  *
- * Export first makes the disk (and the shared BlockCache) authoritative:
- * the running transaction commits and the log is checkpointed, so the only
- * state not on disk is in-memory state: the cached inodes with their
- * per-inode private data (allocation goals or reservation windows), the
+ * Two ways to move the journal:
+ *   - hand-over (a live update inside one kernel): the new engine takes the
+ *     old one's buffer cache and its Journal object as they are, running
+ *     transaction, checkpoint list and all. Nothing is written. This is how
+ *     Linux is built: JBD2 is a module of its own under ext3/ext4, so its
+ *     journal_t and transactions do not belong to the code being replaced.
+ *     The blocks freed in the running transaction (`pendingFree`) travel in
+ *     the snapshot, since they stay unusable until that transaction commits.
+ *   - otherwise the export makes the disk authoritative (commit, then
+ *     checkpoint) and the importer opens the journal afresh at the exported
+ *     position.
+ * Either way the snapshot holds the rest of the in-memory state: the cached
+ * inodes with their per-inode private data (allocation goals or reservation
+ * windows; a caller that hands inodes over itself leaves them out), the
  * orphan set (unlinked but still open), the generation counter and the
- * journal position. Import rebuilds the engine from the on-disk superblock
- * and group descriptors plus that snapshot, converting every cached inode to
- * the new generation's layout.
+ * journal position. Import rebuilds the engine from the superblock and group
+ * descriptors plus that snapshot, converting every cached inode to the new
+ * generation's layout.
  */
 import type { Sim } from '../sim/effects.ts';
 import { errno } from '../sim/errno.ts';
@@ -31,24 +41,27 @@ export interface Ext2StateSnapshot {
   orphans: number[];
   nextGeneration: number;
   journal: JournalState | null;
+  /** Blocks freed in the running transaction (non-empty only with a journal hand-over). */
+  pendingFree: number[];
   maxTransactionBlocks: number | null;
   /** s_mnt_count / s_mtime of this mount, so the superblock is not bumped again. */
   mountCount: number;
 }
 
-/**
- * Flush (commit; checkpoint only if the checkpoint list cannot be handed
- * over through the shared cache) and describe the in-memory state. The
- * engine stays usable.
- */
-export function* exportState(fs: Ext2Fs, opts: { sharedCache?: boolean; inodes?: boolean } = {}): Sim<Ext2StateSnapshot> {
+export interface Ext2ExportOptions {
+  /**
+   * The importer takes over this engine's buffer cache and journal (pass
+   * them as `cache` and `journal` to importState): nothing is flushed.
+   */
+  handOver?: boolean;
+  /** false: leave cached inodes out (the caller hands them over itself). */
+  inodes?: boolean;
+}
+
+/** Describe the in-memory state (flushing it first unless handed over). The engine stays usable. */
+export function* exportState(fs: Ext2Fs, opts: Ext2ExportOptions = {}): Sim<Ext2StateSnapshot> {
   fs.checkLive();
-  if (!fs.readOnly) {
-    yield* fs.sync();
-    // Only an importer that takes over this engine's cache can inherit the
-    // checkpoint list; otherwise write it home now.
-    if (fs.journal && !(opts.sharedCache && fs.journal.canHandOver())) yield* fs.syncCheckpoint();
-  }
+  if (!fs.readOnly && !opts.handOver) yield* fs.syncCheckpoint();
   // `inodes: false`: the caller hands cached inodes over itself (a live
   // update's instance handover); the new engine re-reads any other from disk.
   const inodes = opts.inodes === false ? [] : [...fs.icache.values()].sort((a, b) => a.ino - b.ino).map(inodeInfoToJSON);
@@ -61,7 +74,8 @@ export function* exportState(fs: Ext2Fs, opts: { sharedCache?: boolean; inodes?:
     inodes,
     orphans: [...fs.orphans].sort((a, b) => a - b),
     nextGeneration: fs.nextGeneration,
-    journal: fs.journal ? fs.journal.exportState(opts.sharedCache === true) : null,
+    journal: fs.journal ? fs.journal.position() : null,
+    pendingFree: [...fs.pendingFree].sort((a, b) => a - b),
     maxTransactionBlocks: fs.journal ? fs.journal.maxTransactionBlocks : null,
     mountCount: fs.sb.s_mnt_count,
   };
@@ -78,9 +92,20 @@ export function* importState(dev: BlockDevice, snap: Ext2StateSnapshot, opts: Ex
   if (fs.sb.s_mnt_count !== snap.mountCount) throw errno('ESTALE', 'superblock changed since the state was exported');
   if (snap.journal) {
     if (!fs.hasJournalFeature) throw errno('EINVAL', 'snapshot has a journal, the file system does not');
-    const j = yield* fs.loadJournal(opts.journalMap);
-    fs.journal = new Journal(dev, fs.cache, j.jsb, j.map, opts.now, snap.maxTransactionBlocks ?? 64, snap.journal);
+    if (opts.journal) {
+      // hand-over: the old engine's journal, running transaction included
+      if (!opts.journal.usesCache(fs.cache)) throw errno('EINVAL', 'a handed-over journal needs its buffer cache handed over too');
+      if (!opts.journal.isAt(snap.journal)) throw errno('ESTALE', 'the handed-over journal moved since the state was exported');
+      fs.journal = opts.journal;
+    } else {
+      const j = yield* fs.loadJournal();
+      fs.journal = new Journal(dev, fs.cache, j.jsb, j.map, opts.now, snap.maxTransactionBlocks ?? 64, snap.journal);
+    }
+  } else if (opts.journal) {
+    throw errno('EINVAL', 'a journal was handed over for a snapshot without one');
   }
+  if (snap.pendingFree.length > 0 && !opts.journal) throw errno('EINVAL', 'snapshot has an uncommitted transaction but its journal was not handed over');
+  for (const blk of snap.pendingFree) fs.pendingFree.add(blk);
   const layout = fs.logic.layout;
   for (const ij of snap.inodes) {
     fs.checkIno(ij.ino);

@@ -13,7 +13,7 @@ export const FAULT_CATALOGUE: readonly [string, string][] = [
   ['import throws', 'same; the staged new state is thrown away'],
   ['new module init fails', 'same; the new module\'s registrations were staged, never visible'],
   ['quiescence timeout', 'a thread held inside ext3 by a stalled disk; ETIMEDOUT after the tries, the report names the thread and its function; rollback'],
-  ['disk EIO during the flush (export)', 'a transient write error armed at export: the flush fails with EIO and rolls back, or a worker\'s fsync meets it and gets EIO (not acknowledged); the final tree equals the model, e2fsck clean'],
+  ['disk EIO during the flush (prepare)', 'a transient write error armed after the checks: the update\'s commit before the block window fails with EIO and the update stops before blocking anybody (old version serves); the final tree equals the model, e2fsck clean'],
   ['disk full during transfer (ENOSPC)', 'the disk filled before the update: the update still succeeds; ENOSPC thrown in import: rollback with ENOSPC'],
   ['bad signature', 'a signed package with one manifest byte changed: EKEYREJECTED in check, nothing changed'],
   ['version mismatch', 'a 2->3 package applied to ext3 1: EINVAL in check, nothing changed'],

@@ -125,7 +125,7 @@ describe('module generations', () => {
     }
   });
 
-  it('a live update hands the journal checkpoint list over through a shared cache instead of writing it home', () => {
+  it('a live update hands the running journal over: nothing is written, the open transaction commits later in the new engine', () => {
     requireE2fsprogs();
     const { dir, cleanup } = tmpDir();
     try {
@@ -134,20 +134,53 @@ describe('module generations', () => {
       const sh = Shadow.fromFs(v2);
       runWorkload(v2, sh, 91, { ops: 60 });
       run(v2.sync());
-      const checkpointsBefore = v2.journal!.checkpoints;
-      const snap = run(exportState(v2, { sharedCache: true }));
-      // no checkpoint inside the export: the committed blocks stay in the log and in the cache
-      expect(v2.journal!.checkpoints).toBe(checkpointsBefore);
-      expect(snap.journal!.checkpointBlocks!.length).toBeGreaterThan(0);
-      const v3 = run(importState(dev, JSON.parse(JSON.stringify(snap)), { now, logic: EXT3_V3, cache: v2.cache }));
+      // an uncommitted transaction that frees blocks (not reusable until it commits)
+      const doomed = run(v2.create(EXT2_ROOT_INO, 'doomed', 0o644, 0, 0));
+      run(v2.write(doomed.ino, 0, new Uint8Array(20 * 1024).fill(7)));
+      run(v2.sync());
+      run(v2.unlink(EXT2_ROOT_INO, 'doomed'));
+      run(v2.drop(doomed.ino));
+      runWorkload(v2, sh, 93, { ops: 20 });
+      expect(v2.journal!.isEmpty()).toBe(false);
+      expect(v2.pendingFree.size).toBeGreaterThan(0);
+      const writes = dev.writes;
+      const commits = v2.journal!.commits;
+      const snap = run(exportState(v2, { handOver: true }));
+      expect(dev.writes).toBe(writes);
+      expect(v2.journal!.commits).toBe(commits);
+      expect(snap.pendingFree).toEqual([...v2.pendingFree].sort((a, b) => a - b));
+      const json = JSON.parse(JSON.stringify(snap));
+      // the snapshot alone cannot stand in for the journal it describes
+      expect(() => run(importState(dev, json, { now, logic: EXT3_V3, cache: v2.cache }))).toThrow(/uncommitted transaction/);
+      const v3 = run(importState(dev, json, { now, logic: EXT3_V3, cache: v2.cache, journal: v2.journal! }));
       v2.retired = true;
+      expect(v3.journal).toBe(v2.journal);
+      expect([...v3.pendingFree].sort((a, b) => a - b)).toEqual(snap.pendingFree);
       runWorkload(v3, sh, 92, { ops: 60 });
       verifyTree(v3, sh);
+      run(v3.sync());
+      expect(v3.journal!.commits).toBe(commits + 1);
+      expect(v3.pendingFree.size).toBe(0);
       run(v3.unmount());
       const img = join(dir, 'img');
       dev.saveTo(img);
       const r = fsck(img);
       expect(r.status, r.out).toBe(0);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('a journal hand-over is refused when the journal moved since the export, or when its cache was not handed over', () => {
+    const { dir, cleanup } = tmpDir();
+    try {
+      const dev = fresh(dir);
+      const v2 = run(Ext2Fs.mount(dev, { now, logic: EXT3_V2 }));
+      run(v2.mkdir(EXT2_ROOT_INO, 'd', 0o755, 0, 0));
+      const snap = JSON.parse(JSON.stringify(run(exportState(v2, { handOver: true }))));
+      expect(() => run(importState(dev, snap, { now, logic: EXT3_V2, journal: v2.journal! }))).toThrow(/buffer cache/);
+      run(v2.sync());
+      expect(() => run(importState(dev, snap, { now, logic: EXT3_V2, cache: v2.cache, journal: v2.journal! }))).toThrow(/moved since/);
     } finally {
       cleanup();
     }

@@ -44,7 +44,7 @@ function rolledBack(r: FaultRun, code: string): UpdateReport {
 
 /**
  * A transient disk write error meets whoever writes next: the update's flush
- * (EIO, rolled back) or a worker's fsync (EIO to that caller: not
+ * (EIO, the update stops) or a worker's fsync (EIO to that caller: not
  * acknowledged, so not a loss). Nothing else may differ from the model.
  */
 function diskErrorHandled(r: FaultRun): void {
@@ -94,15 +94,19 @@ describe('faults from the machine', () => {
     expect(rep.error!.message).toMatch(/quiescence timed out after 2 tries.*probe/);
   });
 
-  it('disk EIO during the flush in export: rollback, the dirty data still reaches the disk', () => {
+  it('disk EIO during the update\'s flush (prepare, before anything blocks): the update stops, the dirty data still reaches the disk', () => {
     const r = runFaultPlan({
       opts: (b) => ({
         inject(p) {
-          if (p === 'export') b.disk!.failNextWrites(2);
+          if (p === 'check') b.disk!.failNextWrites(2);
         },
       }),
     });
     diskErrorHandled(r);
+    // the commit right after the check is the first writer: it meets the error
+    expect(r.report!.ok).toBe(false);
+    expect(r.report!.error!.phase).toBe('check');
+    expect(r.report!.stats.blocked).toBe(0);
   });
 
   it('disk full before the update: the update succeeds, ENOSPC stays the workload\'s', () => {

@@ -9,9 +9,9 @@
  * `logicForVersion(N)`: v1 has the rename link-count bug, v2 fixes it, v3
  * allocates with per-inode reservation windows. A dynamic update hot-swaps
  * the object to the next version's root; the engine state moves with
- * `DTT_EXT2_STATE`: the old root runs ext2's `exportState` (commit and
- * checkpoint, then a snapshot of the in-memory state) and the new root
- * `importState` on the same device and buffer cache. The in-memory inodes
+ * `DTT_EXT2_STATE`: the old root runs ext2's `exportState` (a snapshot of
+ * the in-memory state; nothing is written) and the new root `importState`
+ * on the same device, buffer cache and journal (handed over as they are). The in-memory inodes
  * keep their identity across the swap (inode objects hold them): the new
  * engine's converted fields are copied into the objects the old engine
  * cached, so an inode object never holds a stale inode.
@@ -31,7 +31,7 @@ import { Mutex } from '../../sim/locks.ts';
 import type { BlockDevice } from '../../hw-ppc64/blockdev.ts';
 import {
   Ext2Fs, exportState, importState, logicForVersion, S_IFLNK, S_IFMT, S_IFDIR, S_IFREG,
-  type BlockCache, type Ext2InodeInfo, type Ext2ReaddirEntry, type Ext2StateSnapshot, type Ext2StatFs,
+  type BlockCache, type Ext2InodeInfo, type Journal, type Ext2ReaddirEntry, type Ext2StateSnapshot, type Ext2StatFs,
 } from '../../ext2/index.ts';
 import { CObjRep } from '../cobj.ts';
 import { CObjRootSingleRep } from '../cobj-root-single-rep.ts';
@@ -46,8 +46,8 @@ export interface Ext2StateDTO extends DataTransferObject {
   readonly cache: BlockCache;
   /** The old engine's in-memory inodes (their identity is kept). */
   readonly infos: ReadonlyMap<number, Ext2InodeInfo>;
-  /** The journal inode's block map (it never changes; the importer need not walk it again). */
-  readonly journalMap: readonly number[] | undefined;
+  /** The running journal, handed over as it is (JBD2's journal is not the file system's code). */
+  readonly journal: Journal | undefined;
 }
 
 /** Result of an unlink: the inode, and whether its last name went (it was freed). */
@@ -234,14 +234,14 @@ export class Ext2SuperRoot extends CObjRootSingleRep<Ext2SuperRep> {
     return dtTypeSet(DTT_EXT2_STATE);
   }
 
-  /** Quiescent: no call is inside, nobody holds the lock. Commit, checkpoint, snapshot, retire. */
+  /** Quiescent: no call is inside, nobody holds the lock. Snapshot (nothing written) and retire. */
   override *dataTransferExport(dtt: DTType, vp: number): Sim<DataTransferObject | null> {
     void vp;
     const fs = this.fs;
-    // the importer takes over this cache: the journal's checkpoint list moves with it
-    const snap = yield* exportState(fs, { sharedCache: true });
+    // the importer takes over this cache and journal as they are: nothing is written
+    const snap = yield* exportState(fs, { handOver: true });
     fs.retired = true;
-    const dto: Ext2StateDTO = { dtt, snap, cache: fs.cache, infos: new Map(fs.icache), journalMap: fs.journal?.map };
+    const dto: Ext2StateDTO = { dtt, snap, cache: fs.cache, infos: new Map(fs.icache), journal: fs.journal };
     return dto;
   }
 
@@ -250,7 +250,7 @@ export class Ext2SuperRoot extends CObjRootSingleRep<Ext2SuperRep> {
     void dtt;
     void vp;
     const d = dto as Ext2StateDTO;
-    const fs = yield* importState(this.dev, d.snap, { now: this.now, logic: logicForVersion(this.version), cache: d.cache, ...(d.journalMap ? { journalMap: d.journalMap } : {}) });
+    const fs = yield* importState(this.dev, d.snap, { now: this.now, logic: logicForVersion(this.version), cache: d.cache, ...(d.journal ? { journal: d.journal } : {}) });
     // keep the identity of the in-memory inodes the inode objects hold
     for (const [ino, fresh] of [...fs.icache]) {
       const held = d.infos.get(ino);

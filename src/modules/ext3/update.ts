@@ -14,14 +14,18 @@
  * v2 -> v3 on import), v3 -> v3 over @3, and a v3 -> v2 rollback over @2
  * (v3 converts its inodes v3 -> v2 on export).
  *
+ * prepare (old code, calls still flowing, before the block window): commit
+ * the running transaction, so the update starts from a recent durable
+ * point; a disk error there stops the update before anything is blocked.
  * exportState (old code, quiescent): for each superblock it serves, the
- * engine commits and checkpoints (the disk and the shared buffer cache
- * become authoritative) and describes its in-memory state. The old engine
- * stays usable, so a rollback needs nothing undone.
+ * engine describes its in-memory state and writes nothing: the buffer
+ * cache and the journal (JBD2 is its own module in Linux; its journal_t and
+ * running transaction are not ext3's code) are handed to the new engine as
+ * they are. The old engine stays usable, so a rollback needs nothing undone.
  * importState (new code): builds a new engine per superblock on the same
- * device and buffer cache, adopting the cached inodes; nothing VFS-visible
- * changes until commit, which re-points each superblock's s_fs_info and
- * retires the old engine (any late call into it fails with EIO).
+ * device, buffer cache and journal, adopting the cached inodes; nothing
+ * VFS-visible changes until commit, which re-points each superblock's
+ * s_fs_info and retires the old engine (any late call into it fails with EIO).
  */
 import { z } from 'zod';
 import type { Sim } from '../../sim/effects.ts';
@@ -82,7 +86,8 @@ function stateSchema(format: string, layout: 'goal' | 'rsv', alloc: z.ZodType) {
     inodes: z.array(inode),
     orphans: z.array(int.positive()),
     nextGeneration: nat,
-    journal: z.object({ sequence: nat, head: nat, tail: nat, tailSequence: nat, used: nat, checkpointBlocks: z.array(nat).optional() }).nullable(),
+    journal: z.object({ sequence: nat, head: nat, tail: nat, tailSequence: nat, used: nat }).nullable(),
+    pendingFree: z.array(nat),
     maxTransactionBlocks: int.positive().nullable(),
     mountCount: nat,
   });
@@ -118,12 +123,11 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
     const sbs = [...ctx.supers].sort((a, b) => (EXT3_SB(a).id < EXT3_SB(b).id ? -1 : 1));
     for (const sb of sbs) {
       const sbi = EXT3_SB(sb);
-      // The new engine takes over this cache, so the journal's checkpoint list
-      // moves with it; and the cached inodes move by reference in the import
-      // (the instance handover), not in the snapshot: the snapshot is the
-      // engine's state, and per-inode work stays a pointer unless the
-      // structure changes.
-      const engine = yield* exportState(sbi.fs, { sharedCache: true, inodes: false });
+      // The new engine takes over this cache and journal as they are (nothing
+      // is written inside the block window), and the cached inodes move by
+      // reference in the import (the instance handover), not in the
+      // snapshot: per-inode work stays a pointer unless the structure changes.
+      const engine = yield* exportState(sbi.fs, { handOver: true, inodes: false });
       supers.push({ id: sbi.id, dev: sb.s_id, engine: format === EXT3_STATE_V2 ? toGoalLayout(engine) : engine });
     }
     const snap: Ext3StateSnapshot = { format, supers };
@@ -140,7 +144,7 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
         const sb = ext3_super_blocks.get(s.id);
         if (!sb) throw errno('ESTALE', `ext3: superblock ${s.id} (${s.dev}) is gone`);
         const old = EXT3_SB(sb);
-        const fs = yield* importState(old.dev, s.engine, { now: ext3_clock(sb.s_kernel), logic: ctx.logic, cache: old.fs.cache, ...(old.fs.opLock ? { lock: old.fs.opLock } : {}), ...(old.fs.journal ? { journalMap: old.fs.journal.map } : {}) });
+        const fs = yield* importState(old.dev, s.engine, { now: ext3_clock(sb.s_kernel), logic: ctx.logic, cache: old.fs.cache, ...(old.fs.opLock ? { lock: old.fs.opLock } : {}), ...(old.fs.journal ? { journal: old.fs.journal } : {}) });
         // The old engine's cached inodes are authoritative: handed over by
         // reference when the per-inode layout stays (a pointer each), else converted.
         let converted = 0;
@@ -193,12 +197,13 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
   }
 
   /**
-   * Before the block window, while calls still run: commit and checkpoint
-   * every mounted engine, so the quiescent export has only the last few
-   * operations' metadata left to write (the flush is the bulk of the stall).
-   * Best effort: it waits its turn for the engine's lock, but an engine
-   * held longer than PREPARE_WAIT_US (a long operation on a stalled disk)
-   * is skipped rather than waited for; the export flushes it anyway.
+   * Before the block window, while calls still run: commit every mounted
+   * engine's running transaction, so what the update hands over is a few
+   * operations beyond a durable point (a crash during the update loses no
+   * more than it would have without one), and a failing disk stops the
+   * update before it blocks anybody. Best effort about waiting: an engine
+   * whose lock is held longer than PREPARE_WAIT_US (a long operation on a
+   * stalled disk) is skipped; its transaction is handed over uncommitted.
    */
   function* ext3_prepare(): Sim<void> {
     for (const sb of [...ctx.supers]) {
@@ -206,12 +211,12 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
       if (fs.readOnly || fs.retired) continue;
       const lock = fs.opLock;
       if (!lock) {
-        yield* fs.syncCheckpoint();
+        yield* fs.sync();
         continue;
       }
       if (!(yield* lock.acquireWithin(Math.round(PREPARE_WAIT_US * sb.s_kernel.engine.cyclesPerUs)))) continue;
       try {
-        yield* fs.syncCheckpoint();
+        yield* fs.sync();
       } finally {
         yield* lock.release();
       }

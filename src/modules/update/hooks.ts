@@ -9,9 +9,11 @@
  *     `importFormats` (best first); the chosen format's zod schema must be
  *     registered (snapshot.ts `registerStateFormat`).
  *  2. `transfer`, with the old module quiescent (no thread inside it):
- *     - `old.exportState(format)` flushes dirty state (to the buffer cache
- *       or the disk) and returns a plain JSON-able snapshot. It may block
- *       (I/O). It must leave the old module able to go on serving: if the
+ *     - `old.exportState(format)` returns a plain JSON-able snapshot of the
+ *       module's state. It may flush dirty state first, or leave live
+ *       objects that are not the module's code to the importer as they are
+ *       (ext3 hands over its buffer cache and JBD2 journal and writes
+ *       nothing). It may block (I/O). It must leave the old module able to go on serving: if the
  *       update rolls back, the old module keeps running as if nothing
  *       happened.
  *     - the manager validates and freezes the snapshot;
@@ -59,9 +61,9 @@ export interface LiveUpdateHooks {
   readonly importFormats: readonly string[];
   /**
    * Optional, called at the end of `check` while the module still serves
-   * calls: flush what can be flushed now, so that `exportState` inside the
-   * block window has little left to write. May block; must not change
-   * behaviour (a failure here aborts the update with nothing to undo).
+   * calls: work that must precede the update but need not stall anybody
+   * (ext3 commits its journal: a recent durable point). May block; must not
+   * change behaviour (a failure here aborts the update with nothing to undo).
    */
   prepare?(): Sim<void>;
   exportState(format: string): Sim<unknown>;

@@ -265,7 +265,7 @@ class UpdateRun {
       return;
     }
     const counter = strategy === oldIns.strategy ? oldIns.counter : makeUseCounter(strategy, m, oldIns.label);
-    // Flush while calls still run, so the block window's export is short.
+    // the module's own preparation, while calls still run (hooks.ts)
     if (oldHooks.prepare) yield* oldHooks.prepare();
     // ---- interpose ----------------------------------------------------
     this.enter('interpose');
