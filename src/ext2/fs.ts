@@ -58,8 +58,6 @@ export interface Ext2MountOptions {
   cacheBlocks?: number;
   /** Reuse this cache (live update: the new engine takes over the old one's buffers). */
   cache?: BlockCache;
-  /** A live update's hand-over (importState only): the old engine's journal, running transaction and all. */
-  journal?: Journal;
   /** Serialise operations under this lock (callers with several threads must pass one; lock.ts). */
   lock?: Ext2OpLock;
 }
@@ -134,6 +132,25 @@ export class Ext2Fs {
     if (opts.lock) {
       fs.opLock = opts.lock;
       serialise(fs, opts.lock);
+    }
+    return fs;
+  }
+
+  /**
+   * A live update's new engine on `old`'s mount, built from its in-memory
+   * state rather than the disk (the superblock and group descriptors are
+   * copied: the old engine stays intact for a rollback; the buffer cache
+   * and op lock are shared). No I/O. The caller adopts the journal and the
+   * rest of the state (state.ts importState).
+   */
+  static *takeOver(old: Ext2Fs, opts: Ext2MountOptions): Sim<Ext2Fs> {
+    // (`old` may already be retired: its state is what is handed over, not its calls)
+    if (!old.mounted) throw errno('EIO', 'file system is unmounted');
+    const fs = new Ext2Fs(old.dev, old.cache, structuredClone(old.sb), old.geo, old.gds.map((g) => ({ ...g })), opts.logic ?? EXT3_V2, opts.now, old.readOnly);
+    yield COST.codec + old.gds.length * COST.dirent;
+    if (old.opLock) {
+      fs.opLock = old.opLock;
+      serialise(fs, old.opLock);
     }
     return fs;
   }

@@ -6,8 +6,7 @@
 export { Ext2Fs, type Ext2MountOptions, type Ext2StatFs } from './fs.ts';
 export { Ext2InodeInfo, convertInodeInfo, convertInodeV2toV3, convertInodeV3toV2, type RsvWindow, type InodeAllocState } from './inode-info.ts';
 export { EXT3_V1, EXT3_V2, EXT3_V3, logicForVersion, type Ext2Logic, type InodeLayout } from './logic.ts';
-export { exportState, importState, type Ext2ExportOptions, type Ext2StateSnapshot } from './state.ts';
-export type { Journal } from './journal.ts';
+export { exportState, importState, type Ext2ExportOptions, type Ext2ImportOptions, type Ext2StateSnapshot } from './state.ts';
 export { mkfs, type MkfsOptions } from './mkfs.ts';
 export { BlockCache, BufferHead } from './cache.ts';
 export type { Ext2ReaddirEntry } from './dir.ts';

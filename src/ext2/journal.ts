@@ -105,11 +105,6 @@ export class Journal {
     return p.sequence === s.sequence && p.head === s.head && p.tail === s.tail && p.tailSequence === s.tailSequence && p.used === s.used;
   }
 
-  /** Uses this buffer cache (a hand-over must keep journal and engine on one cache). */
-  usesCache(cache: BlockCache): boolean {
-    return this.cache === cache;
-  }
-
   /** Add a metadata buffer to the running transaction; the journal now owns it. */
   dirtyMetadata(bh: BufferHead): void {
     bh.jowned = true;

@@ -50,8 +50,8 @@ export interface Ext2StateSnapshot {
 
 export interface Ext2ExportOptions {
   /**
-   * The importer takes over this engine's buffer cache and journal (pass
-   * them as `cache` and `journal` to importState): nothing is flushed.
+   * The importer takes this engine over (importState's `from`): its buffer
+   * cache and journal as they are. Nothing is flushed.
    */
   handOver?: boolean;
   /** false: leave cached inodes out (the caller hands them over itself). */
@@ -81,30 +81,40 @@ export function* exportState(fs: Ext2Fs, opts: Ext2ExportOptions = {}): Sim<Ext2
   };
 }
 
+export interface Ext2ImportOptions extends Ext2MountOptions {
+  /**
+   * Hand-over: the engine the snapshot was exported from with `handOver`.
+   * The new engine starts from its in-memory superblock and group
+   * descriptors (copied), shares its buffer cache and op lock, and adopts
+   * its journal, running transaction included. No I/O.
+   */
+  from?: Ext2Fs;
+}
+
 /**
  * Take over the file system on `dev` described by `snap` (from exportState
  * on the same device, with nothing written in between). `opts.logic` picks
- * the new generation; each cached inode is converted to its layout.
+ * the new generation; each cached inode in the snapshot is converted to its
+ * layout.
  */
-export function* importState(dev: BlockDevice, snap: Ext2StateSnapshot, opts: Ext2MountOptions): Sim<Ext2Fs> {
+export function* importState(dev: BlockDevice, snap: Ext2StateSnapshot, opts: Ext2ImportOptions): Sim<Ext2Fs> {
   if (snap.format !== EXT2_STATE_FORMAT) throw errno('EINVAL', `unknown state format ${String(snap.format)}`);
-  const fs = yield* Ext2Fs.open(dev, { ...opts, readOnly: snap.readOnly });
+  const from = opts.from;
+  if (from && from.dev !== dev) throw errno('EINVAL', 'a handed-over engine must be on the same device');
+  const fs = from ? yield* Ext2Fs.takeOver(from, opts) : yield* Ext2Fs.open(dev, { ...opts, readOnly: snap.readOnly });
   if (fs.sb.s_mnt_count !== snap.mountCount) throw errno('ESTALE', 'superblock changed since the state was exported');
   if (snap.journal) {
     if (!fs.hasJournalFeature) throw errno('EINVAL', 'snapshot has a journal, the file system does not');
-    if (opts.journal) {
-      // hand-over: the old engine's journal, running transaction included
-      if (!opts.journal.usesCache(fs.cache)) throw errno('EINVAL', 'a handed-over journal needs its buffer cache handed over too');
-      if (!opts.journal.isAt(snap.journal)) throw errno('ESTALE', 'the handed-over journal moved since the state was exported');
-      fs.journal = opts.journal;
+    if (from) {
+      // JBD2's journal, running transaction and checkpoint list as they are
+      if (!from.journal || !from.journal.isAt(snap.journal)) throw errno('ESTALE', 'the handed-over journal moved since the state was exported');
+      fs.journal = from.journal;
     } else {
       const j = yield* fs.loadJournal();
       fs.journal = new Journal(dev, fs.cache, j.jsb, j.map, opts.now, snap.maxTransactionBlocks ?? 64, snap.journal);
     }
-  } else if (opts.journal) {
-    throw errno('EINVAL', 'a journal was handed over for a snapshot without one');
   }
-  if (snap.pendingFree.length > 0 && !opts.journal) throw errno('EINVAL', 'snapshot has an uncommitted transaction but its journal was not handed over');
+  if (snap.pendingFree.length > 0 && !from) throw errno('EINVAL', 'snapshot has an uncommitted transaction but its engine was not handed over');
   for (const blk of snap.pendingFree) fs.pendingFree.add(blk);
   const layout = fs.logic.layout;
   for (const ij of snap.inodes) {

@@ -44,6 +44,7 @@ export class MemDevice implements BlockDevice {
   readonly sectorSize = 512;
   readonly readOnly: boolean;
   readonly name: string;
+  reads = 0;
   writes = 0;
   constructor(
     readonly bytes: Uint8Array,
@@ -67,6 +68,7 @@ export class MemDevice implements BlockDevice {
   *read(off: number, len: number): Sim<Uint8Array> {
     checkIo(this, off, len);
     yield 10;
+    this.reads++;
     return this.bytes.slice(off, off + len);
   }
   *write(off: number, data: Uint8Array): Sim<void> {

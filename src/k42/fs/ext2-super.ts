@@ -11,7 +11,8 @@
  * the object to the next version's root; the engine state moves with
  * `DTT_EXT2_STATE`: the old root runs ext2's `exportState` (a snapshot of
  * the in-memory state; nothing is written) and the new root `importState`
- * on the same device, buffer cache and journal (handed over as they are). The in-memory inodes
+ * takes the old engine over: its superblock and group descriptors (copied),
+ * buffer cache and journal (as they are). The in-memory inodes
  * keep their identity across the swap (inode objects hold them): the new
  * engine's converted fields are copied into the objects the old engine
  * cached, so an inode object never holds a stale inode.
@@ -31,7 +32,7 @@ import { Mutex } from '../../sim/locks.ts';
 import type { BlockDevice } from '../../hw-ppc64/blockdev.ts';
 import {
   Ext2Fs, exportState, importState, logicForVersion, S_IFLNK, S_IFMT, S_IFDIR, S_IFREG,
-  type BlockCache, type Ext2InodeInfo, type Journal, type Ext2ReaddirEntry, type Ext2StateSnapshot, type Ext2StatFs,
+  type Ext2InodeInfo, type Ext2ReaddirEntry, type Ext2StateSnapshot, type Ext2StatFs,
 } from '../../ext2/index.ts';
 import { CObjRep } from '../cobj.ts';
 import { CObjRootSingleRep } from '../cobj-root-single-rep.ts';
@@ -43,11 +44,10 @@ import { DTT_EXT2_STATE, type InodeKind, type K42FsVersion } from './types.ts';
 /** What the superblock object hands over in a swap. */
 export interface Ext2StateDTO extends DataTransferObject {
   readonly snap: Ext2StateSnapshot;
-  readonly cache: BlockCache;
+  /** The old engine (retired): its buffer cache, journal and in-memory superblock are taken over. */
+  readonly engine: Ext2Fs;
   /** The old engine's in-memory inodes (their identity is kept). */
   readonly infos: ReadonlyMap<number, Ext2InodeInfo>;
-  /** The running journal, handed over as it is (JBD2's journal is not the file system's code). */
-  readonly journal: Journal | undefined;
 }
 
 /** Result of an unlink: the inode, and whether its last name went (it was freed). */
@@ -241,7 +241,7 @@ export class Ext2SuperRoot extends CObjRootSingleRep<Ext2SuperRep> {
     // the importer takes over this cache and journal as they are: nothing is written
     const snap = yield* exportState(fs, { handOver: true });
     fs.retired = true;
-    const dto: Ext2StateDTO = { dtt, snap, cache: fs.cache, infos: new Map(fs.icache), journal: fs.journal };
+    const dto: Ext2StateDTO = { dtt, snap, engine: fs, infos: new Map(fs.icache) };
     return dto;
   }
 
@@ -250,7 +250,7 @@ export class Ext2SuperRoot extends CObjRootSingleRep<Ext2SuperRep> {
     void dtt;
     void vp;
     const d = dto as Ext2StateDTO;
-    const fs = yield* importState(this.dev, d.snap, { now: this.now, logic: logicForVersion(this.version), cache: d.cache, ...(d.journal ? { journal: d.journal } : {}) });
+    const fs = yield* importState(this.dev, d.snap, { now: this.now, logic: logicForVersion(this.version), from: d.engine });
     // keep the identity of the in-memory inodes the inode objects hold
     for (const [ino, fresh] of [...fs.icache]) {
       const held = d.infos.get(ino);

@@ -22,8 +22,9 @@
  * cache and the journal (JBD2 is its own module in Linux; its journal_t and
  * running transaction are not ext3's code) are handed to the new engine as
  * they are. The old engine stays usable, so a rollback needs nothing undone.
- * importState (new code): builds a new engine per superblock on the same
- * device, buffer cache and journal, adopting the cached inodes; nothing
+ * importState (new code): builds a new engine per superblock from the old
+ * one's in-memory superblock and group descriptors, on the same buffer
+ * cache and journal, adopting the cached inodes (no I/O); nothing
  * VFS-visible changes until commit, which re-points each superblock's
  * s_fs_info and retires the old engine (any late call into it fails with EIO).
  */
@@ -144,7 +145,7 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
         const sb = ext3_super_blocks.get(s.id);
         if (!sb) throw errno('ESTALE', `ext3: superblock ${s.id} (${s.dev}) is gone`);
         const old = EXT3_SB(sb);
-        const fs = yield* importState(old.dev, s.engine, { now: ext3_clock(sb.s_kernel), logic: ctx.logic, cache: old.fs.cache, ...(old.fs.opLock ? { lock: old.fs.opLock } : {}), ...(old.fs.journal ? { journal: old.fs.journal } : {}) });
+        const fs = yield* importState(old.dev, s.engine, { now: ext3_clock(sb.s_kernel), logic: ctx.logic, from: old.fs });
         // The old engine's cached inodes are authoritative: handed over by
         // reference when the per-inode layout stays (a pointer each), else converted.
         let converted = 0;
