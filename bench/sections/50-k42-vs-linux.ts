@@ -78,7 +78,10 @@ export const section: BenchSection = {
       ),
       '',
       `Results and final contents identical on every point: ${allSame ? 'yes' : 'NO'}. The K42 path's longest stall is shorter on ${kWins} of ${stalls.length} points. ` +
-        'Both paths\' longest stall is the same work: the superblock object\'s (K42) or the module\'s (Linux) state export commits the journal while the calls that need it wait; on K42 only calls needing the allocator/superblock object wait for it, inode objects swap in microseconds and the rest of the file system keeps serving (K42 completes far more operations during its longer, object-by-object update), while on Linux every call into the module waits for the whole block window. ' +
+        'Neither path writes inside its transfer (both hand the buffer cache and the journal to the new engine), so the stalls come from quiescence. ' +
+        'On K42 each object\'s swap waits for two generations to elapse on every VP, that is for every request active when it began to finish, whatever object that request is in; a VP whose generation has elapsed blocks new calls to the object until the slowest VP catches up, and a request holding the engine lock across disk I/O (a journal commit) makes that wait long. ' +
+        'Only calls to the object being swapped wait, so the rest of the file system keeps serving (K42 completes far more operations during its longer, object-by-object update). ' +
+        'On Linux the counters track calls inside ext3 alone, and every call into the module waits for the whole block window (quiesce, transfer, redirect), which is short. ' +
         'Steady-state latency is dominated by the ext2 engine\'s per-mount lock and the disk, not by the mechanism (the OTT adds one load per call, the per-CPU counter about 17 cycles, see "Live update").',
       '',
       `_The grid took ${fmt(wall / 1000, 0)} s of wall time._`,
