@@ -134,6 +134,17 @@ export function mergeSummaries(parts: readonly SweepSummary[]): SweepSummary {
     m.failures.push(...p.failures);
   }
   m.failures.sort((a, b) => a.seed - b.seed);
-  m.ranges.sort((a, b) => a[0] - b[0]);
+  m.ranges = coalesceRanges(m.ranges);
   return m;
+}
+
+/** Sorted, with adjacent [first, count] ranges joined (a sweep's chunks read as one range). */
+export function coalesceRanges(ranges: readonly [number, number][]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [a, n] of [...ranges].sort((x, y) => x[0] - y[0])) {
+    const last = out[out.length - 1];
+    if (last && last[0] + last[1] === a) last[1] += n;
+    else out.push([a, n]);
+  }
+  return out;
 }

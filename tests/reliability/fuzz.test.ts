@@ -6,7 +6,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { caseForSeed, type LinuxCase } from '../../src/reliability/case.ts';
-import { runCase } from '../../src/reliability/sweep.ts';
+import { coalesceRanges, emptySummary, mergeSummaries, runCase } from '../../src/reliability/sweep.ts';
 import { shrink } from '../../src/reliability/shrink.ts';
 import { linuxScript } from '../../src/reliability/linux-case.ts';
 import { main } from '../../src/cli/main.ts';
@@ -28,6 +28,14 @@ describe('fuzz (bounded)', () => {
       }),
       { numRuns: 6, seed: 7 },
     );
+  });
+
+  it('merged summaries report a chunked sweep as whole seed ranges', () => {
+    expect(coalesceRanges([[40, 20], [0, 20], [20, 20], [5000, 20], [5020, 10], [100, 5]])).toEqual([[0, 60], [100, 5], [5000, 30]]);
+    const part = (a: number, n: number) => ({ ...emptySummary(a), seeds: n, ranges: [[a, n]] as [number, number][] });
+    const m = mergeSummaries([part(20, 20), part(0, 20), part(60, 20)]);
+    expect(m.ranges).toEqual([[0, 40], [60, 20]]);
+    expect(m.seeds).toBe(60);
   });
 
   it('the shrinker reaches a minimal case of a synthetic failure', () => {
