@@ -28,7 +28,9 @@
  *     waiting) and re-dispatches through the mediator. That first call is
  *     therefore still forwarded to the old object (its thread is active,
  *     so its VP stays in FORWARD); calls after the switch completes run the
- *     new class. Instances never called are never converted.
+ *     new class. Instances never called are never converted. One lazy
+ *     conversion runs at a time (lazyMayConvert): a call meeting another
+ *     unconverted instance meanwhile is served by the old object.
  *
  * Contracts: `update` blocks (it waits for switches, deactivated); the
  * factory methods `create`/`registerInstance` take a spin lock and do not
@@ -134,12 +136,17 @@ export abstract class Factory extends CObjRootMultiRep<FactoryRep> {
   /**
    * Lazy mode: whether an instance may be converted at this call. While it
    * returns false the call goes to the old object and the conversion waits
-   * for a later call (an instance whose transfer needs another object that
-   * is itself being swapped would otherwise wait on that swap while its
-   * blocked callers hold that swap's generation open: a cross-swap deadlock).
+   * for a later call. One conversion at a time: two switches in flight
+   * together can wedge each other through the generation counts. A call
+   * blocked at one switch's mediator on a VP already in BLOCK is still an
+   * active thread, so the other switch, waiting for that VP's generation
+   * to elapse, waits for the first switch to complete, and the first can
+   * wait the same way for the second (found by the fuzzer, seed 7265).
+   * Subclasses add their own conditions (an instance whose transfer needs
+   * an object that is itself being swapped).
    */
   lazyMayConvert(): boolean {
-    return true;
+    return this.lazyInFlight === 0;
   }
 
   /** Lazy conversions started and not yet completed (a swap that must not overlap them waits for zero). */

@@ -136,6 +136,8 @@ export class CObjRootLazyUpdate extends CObjRoot {
     }
     if (!this.converting) {
       this.converting = true;
+      // counted before anything can yield, so no other conversion passes lazyMayConvert meanwhile
+      this.factory.noteLazy(1);
       const gte = ott.localToGlobal(ref);
       while (!(yield* ott.gte.mhSwitchEntry(gte))) {
         yield cos.hw.spin();
@@ -146,7 +148,6 @@ export class CObjRootLazyUpdate extends CObjRoot {
       const factory = this.factory;
       const result = this.result;
       const listedOn = this.listedOn;
-      factory.noteLazy(1);
       const r = yield* cos.switchCObj(ref, factory.createReplacement(ref, this.oldRoot), 'destroyWhenDone', {
         wait: false,
         callback: (sw) => {

@@ -32,11 +32,13 @@ export const BUGS_FIXED: readonly [string, string][] = [
   ['K42 lazy update hung (fuzz seed 75)', 'a lazily converted inode object\'s transfer called the superblock object while that was being swapped; the inode swap waited on the superblock swap, whose generation marker waited on the inode\'s blocked callers: lazy conversions now wait while the superblock swaps (Factory.lazyMayConvert), and a K42 case has an event budget so a hang fails in-process'],
   ['K42 updates that never finished (21 of 4,620 seeds in a 26-minute sweep)', 'two causes: (1) ActiveThrdCnt set the interest bit on a generation slot that was transiently negative (a thread activated during a fold and deactivated before the next), so the slot ended at 1 with no thread left and the VP could never advance; a slot holding only the interest bit is now cleared; (2) lazy inode conversions already running when the superblock swap started deadlocked with it; the superblock swap now waits (deactivated) until none is in flight'],
   ['a disk write error at unmount escaped as a bare exception', 'shutdown now unmounts every other file system and reports the first failure as umount\'s errno (ErrnoError with syscall and device)'],
+  ['K42 lazy update hung (fuzz seed 7265, the 10,000-seed sweep)', 'two lazy inode conversions were in flight together: a call blocked at one switch\'s mediator (its VP already in BLOCK) is still an active thread, so the other switch, waiting for that VP\'s generation to elapse, waited for the first to complete, and the first waited the same way for the second; lazy conversions now run one at a time (Factory.lazyMayConvert counts them in flight before anything can yield), seed 7265 is a regression test'],
   ['every ext3 boot from a fresh image took ~0.8 s', "memoryBackendWith scanned 32 MiB through a closure per byte; now a plain loop, cached per image (~0.08 s): the sweep's budget depended on it"],
 ];
 
 /** Found by this work and not fixed here (outside this layer's remit or time). */
 export const OPEN_ISSUES: readonly [string, string][] = [
+  ['K42 eager updates switch instances on every VP in parallel, as K42 does', 'two switches in flight together could wedge each other as seed 7265 did in lazy mode (a call blocked at one mediator holds the other switch\'s generation open). Not seen in any eager case of the sweeps; K42\'s mediator has a branch that would forward such a call in BLOCK while the switch is still forwarding elsewhere (`callCounterInc`), disabled in its source (`isPPCThread` hard-coded), and the model keeps K42\'s behaviour'],
 ];
 
 export function reliabilityMarkdown(s: SweepSummary, meta: { jobs: number; wallSeconds: number; requested: number; note?: string }): string {

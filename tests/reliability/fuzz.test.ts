@@ -14,8 +14,10 @@ import { main } from '../../src/cli/main.ts';
 describe('fuzz (bounded)', () => {
   // Seeds the large sweep once found hanging on the K42 path: 263 (eager, 1 CPU:
   // a generation slot left with only its interest bit), 1063 and 7393 (lazy:
-  // inode conversions overlapping the superblock swap).
-  it.each([263, 1063, 7393])('K42 regression seed %i finishes and holds every oracle', (seed) => {
+  // inode conversions overlapping the superblock swap), 7265 (lazy: two inode
+  // conversions in flight together, each one's blocked callers holding the
+  // other's generation open).
+  it.each([263, 1063, 7393, 7265])('K42 regression seed %i finishes and holds every oracle', (seed) => {
     const o = runCase(caseForSeed(seed, ['k42']));
     expect(o.failure).toBeNull();
   });

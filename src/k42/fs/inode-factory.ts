@@ -28,7 +28,7 @@ export class FileInodeFactory extends Factory {
   superSwapping = false;
 
   override lazyMayConvert(): boolean {
-    return !this.superSwapping;
+    return !this.superSwapping && super.lazyMayConvert();
   }
 
   constructor(
