@@ -147,6 +147,7 @@ export class Ext2Fs {
     // (`old` may already be retired: its state is what is handed over, not its calls)
     if (!old.mounted) throw errno('EIO', 'file system is unmounted');
     const fs = new Ext2Fs(old.dev, old.cache, structuredClone(old.sb), old.geo, old.gds.map((g) => ({ ...g })), opts.logic ?? EXT3_V2, opts.now, old.readOnly);
+    // copies of in-memory structures: charged as one decode for the superblock, a small record copy per descriptor
     yield COST.codec + old.gds.length * COST.dirent;
     if (old.opLock) {
       fs.opLock = old.opLock;

@@ -44,10 +44,8 @@ import { DTT_EXT2_STATE, type InodeKind, type K42FsVersion } from './types.ts';
 /** What the superblock object hands over in a swap. */
 export interface Ext2StateDTO extends DataTransferObject {
   readonly snap: Ext2StateSnapshot;
-  /** The old engine (retired): its buffer cache, journal and in-memory superblock are taken over. */
+  /** The old engine (retired): its buffer cache, journal and in-memory superblock are taken over; its cached inodes keep their identity. */
   readonly engine: Ext2Fs;
-  /** The old engine's in-memory inodes (their identity is kept). */
-  readonly infos: ReadonlyMap<number, Ext2InodeInfo>;
 }
 
 /** Result of an unlink: the inode, and whether its last name went (it was freed). */
@@ -241,7 +239,7 @@ export class Ext2SuperRoot extends CObjRootSingleRep<Ext2SuperRep> {
     // the importer takes over this cache and journal as they are: nothing is written
     const snap = yield* exportState(fs, { handOver: true });
     fs.retired = true;
-    const dto: Ext2StateDTO = { dtt, snap, engine: fs, infos: new Map(fs.icache) };
+    const dto: Ext2StateDTO = { dtt, snap, engine: fs };
     return dto;
   }
 
@@ -251,9 +249,9 @@ export class Ext2SuperRoot extends CObjRootSingleRep<Ext2SuperRep> {
     void vp;
     const d = dto as Ext2StateDTO;
     const fs = yield* importState(this.dev, d.snap, { now: this.now, logic: logicForVersion(this.version), from: d.engine });
-    // keep the identity of the in-memory inodes the inode objects hold
+    // keep the identity of the in-memory inodes the inode objects hold (the retired engine's cache)
     for (const [ino, fresh] of [...fs.icache]) {
-      const held = d.infos.get(ino);
+      const held = d.engine.icache.get(ino);
       if (!held) continue;
       held.disk = fresh.disk;
       held.alloc = fresh.alloc;
