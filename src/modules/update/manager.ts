@@ -41,7 +41,7 @@ import { Module, type OpsTable } from '../core/module.ts';
 import type { ModuleSubsystem } from '../core/loader.ts';
 import type { LiveUpdateHooks, StagedTakeover } from './hooks.ts';
 import { instrumentModule, instrumentationOf, type Instrumentation } from './instrument.ts';
-import { Mediator, type UpdatePhase } from './mediator.ts';
+import { Mediator, type SlotPlan, type UpdatePhase } from './mediator.ts';
 import { negotiateFormat } from './negotiate.ts';
 import { sealSnapshot, stateFormatSchema } from './snapshot.ts';
 import { checkTablesCover, compareVersions, majorOf } from './check.ts';
@@ -50,6 +50,14 @@ import { UPDATE_COSTS, type FaultPoint, type ModuleUpdateStatus, type UpdateOpti
 import { makeUseCounter, type QuiescenceStrategy } from './usecount.ts';
 
 const DEFAULTS = { timeoutUs: 5_000_000, tries: 1, pollUs: 10, backoffUs: 1000, allowDowngrade: false };
+
+/** What `plan` decided before the point of no return and `apply` installs after it. */
+interface RedirectPlan {
+  /** Each old table to the new table of the same name. */
+  tables: Map<OpsTable, OpsTable>;
+  /** The new function for every slot the mediator patched. */
+  slots: SlotPlan;
+}
 
 export class LiveUpdate {
   readonly status = new Map<string, ModuleUpdateStatus>();
@@ -111,6 +119,8 @@ class UpdateRun {
   private newMod: Module | null = null;
   private stagedRegs: FileSystemType[] = [];
   private blockStart = -1;
+  /** Past the point of no return (the staged state is installed): no rollback any more. */
+  private committed = false;
 
   constructor(
     private readonly lu: LiveUpdate,
@@ -138,6 +148,7 @@ class UpdateRun {
       instances: { inodes: 0, files: 0 },
       stuck: [],
       quiescenceVerified: null,
+      afterCommitFaults: [],
     };
   }
 
@@ -196,8 +207,18 @@ class UpdateRun {
     } catch (e) {
       const err = e instanceof ErrnoError ? e : new ErrnoError('EIO', undefined, undefined, (e as Error)?.message ?? String(e));
       r.error = { code: err.code, phase: r.phase, message: err.detail ?? err.message };
-      yield* this.rollback();
-      st.state = 'failed';
+      if (this.committed) {
+        // Past the point of no return nothing is undone (nothing the manager
+        // does there throws; this is the updater thread itself dying): the
+        // new version serves, blocked calls resume in it.
+        this.med?.release();
+        r.ok = true;
+        st.state = 'done';
+        this.lu.history.push(`${name}@${r.from}->${r.to}`);
+      } else {
+        yield* this.rollback();
+        st.state = 'failed';
+      }
     } finally {
       this.close();
       st.transition = 0;
@@ -325,9 +346,24 @@ class UpdateRun {
     // a conversion costs only where the structure changes; re-pointing is charged at redirect
     if (this.staged.convertsInstances !== false) yield (inodes.length + files.length) * UPDATE_COSTS.convertInstance;
     this.inject('redirect');
-    // ---- redirect: one step, nothing after this point can fail ----------
+    // ---- redirect: every check first, then the point of no return -------
     this.enter('redirect');
-    this.commit(old, newMod, newIns, convInodes, convFiles);
+    // Everything that can refuse is decided here, while a rollback still
+    // leaves the old version untouched (plan() changes nothing).
+    const plan = this.plan(old, newMod, newIns);
+    // The point of no return: the staged state is installed (hooks.ts: it
+    // never blocks or throws). From here the update completes.
+    this.staged.commit();
+    this.committed = true;
+    try {
+      this.inject('committed');
+    } catch (e) {
+      // A fault after the point of no return cannot undo the staged commit:
+      // the manager has nothing fallible left, so it completes the update and
+      // reports the fault (Erlang's point_of_no_return, without the restart).
+      this.report.afterCommitFaults.push((e as Error)?.message ?? String(e));
+    }
+    this.apply(old, newMod, plan, convInodes, convFiles);
     this.report.instances = { inodes: inodes.length, files: files.length };
     yield (inodes.length + files.length) * UPDATE_COSTS.repointInstance;
     yield* m.sync();
@@ -354,17 +390,39 @@ class UpdateRun {
     this.stagedRegs = staging;
   }
 
-  private commit(old: Module, newMod: Module, newIns: Instrumentation, convInodes: Map<Inode, unknown>, convFiles: Map<OpenFile, unknown>): void {
+  /**
+   * Every check the redirect needs, made before the point of no return: the
+   * old-to-new table map, a new function for every patched slot, the staged
+   * file-system registrations free to take, and the old module still the
+   * loaded one. Changes nothing; throws (and the update rolls back) if any
+   * check fails.
+   */
+  private plan(old: Module, newMod: Module, newIns: Instrumentation): RedirectPlan {
+    const ms = this.lu.modules;
+    const k = ms.kernel;
+    const tables = new Map<OpsTable, OpsTable>();
+    for (const t of old.tables) {
+      const nt = newMod.table(t.name);
+      if (nt) tables.set(t.table, nt);
+    }
+    for (const fs of this.stagedRegs) {
+      const prev = k.file_systems.get(fs.name);
+      if (prev && prev.owner !== old) throw errno('EEXIST', `redirect: ${fs.name} is registered by another module`);
+    }
+    if (ms.get(old.name) !== old) throw errno('EINVAL', `redirect: ${old.name} ${old.version} is no longer the loaded module`);
+    const slots = this.med!.planRedirect(newIns.slots);
+    return { tables, slots };
+  }
+
+  /**
+   * Install the new version, after the staged commit: assignments only,
+   * nothing here can fail (every check was made by `plan`).
+   */
+  private apply(old: Module, newMod: Module, plan: RedirectPlan, convInodes: Map<Inode, unknown>, convFiles: Map<OpenFile, unknown>): void {
     const ms = this.lu.modules;
     const k = ms.kernel;
     const med = this.med!;
-    this.staged!.commit();
-    const map = new Map<OpsTable, OpsTable>();
-    for (const t of old.tables) {
-      const nt = newMod.table(t.name);
-      if (nt) map.set(t.table, nt);
-    }
-    const to = <T>(x: T): T => (map.get(x as unknown as OpsTable) as T | undefined) ?? x;
+    const to = <T>(x: T): T => (plan.tables.get(x as unknown as OpsTable) as T | undefined) ?? x;
     for (const [i, priv] of convInodes) {
       i.i_private = priv;
       i.i_op = to(i.i_op);
@@ -385,11 +443,7 @@ class UpdateRun {
         if (f.f_owner === old) f.f_owner = newMod;
       }
     }
-    for (const fs of this.stagedRegs) {
-      const prev = k.file_systems.get(fs.name);
-      if (prev && prev.owner !== old) throw new Error(`redirect: ${fs.name} is registered by another module`);
-      k.file_systems.set(fs.name, fs);
-    }
+    for (const fs of this.stagedRegs) k.file_systems.set(fs.name, fs);
     old.instances.handOver(newMod.instances);
     newMod.refcnt += old.refcnt;
     old.refcnt = 0;
@@ -399,8 +453,7 @@ class UpdateRun {
       const rec = t.table as unknown as Record<string, unknown>;
       if ('owner' in rec) rec['owner'] = newMod;
     }
-    med.setNewSlots(newIns.slots);
-    med.redirect();
+    med.redirect(plan.slots);
     ms.replaceLoaded(old, newMod);
     newMod.state = 'live';
     old.state = 'going';

@@ -54,6 +54,13 @@ export interface MediatorStats {
   stalls: number[];
 }
 
+/** The new code for every patched slot, decided before the point of no return. */
+export interface SlotPlan {
+  readonly newSlots: ReadonlyMap<string, ReadonlyMap<string, SlotFn>>;
+  /** In the order of the patched slots. */
+  readonly fns: readonly SlotFn[];
+}
+
 export class Mediator implements Gate {
   phase: UpdatePhase = 'idle';
   /** True from `block` until `release` (or rollback). */
@@ -113,19 +120,27 @@ export class Mediator implements Gate {
     return this.patched.length;
   }
 
-  /** The new code's instrumented slots, used once `target` is 'new'. */
-  setNewSlots(slots: ReadonlyMap<string, ReadonlyMap<string, SlotFn>>): void {
-    this.newSlots = slots;
-  }
-
-  /** redirect: point every old slot straight at the new code (no stub any more). */
-  redirect(): void {
+  /**
+   * Before the point of no return: the new function for every patched slot.
+   * Throws if the new code lacks one (nothing is changed).
+   */
+  planRedirect(newSlots: ReadonlyMap<string, ReadonlyMap<string, SlotFn>>): SlotPlan {
+    const fns: SlotFn[] = [];
     for (const p of this.patched) {
       const t = this.tableNameOf(p.rec);
-      const fn = t ? this.newSlots?.get(t)?.get(p.key) : undefined;
+      const fn = t ? newSlots.get(t)?.get(p.key) : undefined;
       if (!fn) throw new Error(`redirect: new code lacks ${t}.${p.key}`);
-      p.rec[p.key] = fn;
+      fns.push(fn);
     }
+    return { newSlots, fns };
+  }
+
+  /** redirect: point every old slot straight at the new code (no stub any more). Cannot fail. */
+  redirect(plan: SlotPlan): void {
+    this.newSlots = plan.newSlots;
+    this.patched.forEach((p, i) => {
+      p.rec[p.key] = plan.fns[i]!;
+    });
     this.target = 'new';
   }
 

@@ -9,8 +9,13 @@ import type { MediatorStats, UpdatePhase } from './mediator.ts';
 import type { Manifest } from './manifest.ts';
 import type { QuiescenceStrategy } from './usecount.ts';
 
-/** Named points where tests and `modswap fuzz` inject faults (the hook may throw). */
-export type FaultPoint = 'check' | 'interpose' | 'quiesce' | 'export' | 'import' | 'init' | 'convert' | 'redirect';
+/**
+ * Named points where tests and `modswap fuzz` inject faults (the hook may
+ * throw). 'committed' is inside redirect, after the staged commit (the point
+ * of no return): a fault there cannot roll back, the update completes and
+ * the report lists it in `afterCommitFaults`.
+ */
+export type FaultPoint = 'check' | 'interpose' | 'quiesce' | 'export' | 'import' | 'init' | 'convert' | 'redirect' | 'committed';
 
 export interface UpdateOptions {
   /** Quiescence timeout per try, in microseconds of simulated time (default 5 s). */
@@ -81,6 +86,8 @@ export interface UpdateReport {
   stuck: StuckThread[];
   /** Ground-truth oracle: no thread had an old-module frame when transfer began (null if not reached). */
   quiescenceVerified: boolean | null;
+  /** Faults injected after the point of no return (they cannot stop the update). */
+  afterCommitFaults: string[];
 }
 
 /** Per-module status, as /sys/module/NAME/update shows it. */
