@@ -123,13 +123,36 @@ export const shellCommand: Command = {
       throw e;
     }
     const task = b.system.newTask({ name: 'sh' });
+    // `cat` streams its output in chunks straight to stdout (text mode); a streamed
+    // output not ending in a newline gets one before the next line, as io.out does
+    let openLine = false;
+    const write = io.write?.bind(io);
+    const emit = !flags.json && write
+      ? (chunk: string): void => {
+          try {
+            write(chunk);
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code === 'EPIPE') throw new ErrnoError('EPIPE', 'write', 'stdout');
+            throw e;
+          }
+          openLine = !chunk.endsWith('\n');
+        }
+      : undefined;
     const print = (r: ShellResult): void => {
+      if (openLine) {
+        openLine = false;
+        try {
+          write?.('\n');
+        } catch {
+          /* the reader is gone (EPIPE): the stream's command already failed with it */
+        }
+      }
       if (flags.json) io.out(JSON.stringify({ cmd: r.cmd, ok: r.ok, errno: r.errno, out: r.out }));
       else if (r.out !== '') io.out(r.out);
     };
     let results: ShellResult[];
     try {
-      results = runScript(b.system, task, script, print, new Map<string, unknown>([[PACKAGES_KEY, packages]]));
+      results = runScript(b.system, task, script, print, new Map<string, unknown>([[PACKAGES_KEY, packages]]), emit);
     } finally {
       // Unmount everything so an image is clean (e2fsck -fn exits 0).
       b.shutdown();

@@ -4,6 +4,12 @@
  */
 export interface CliIO {
   out(text: string): void;
+  /**
+   * Write `text` to standard output as it is, at once (no newline added):
+   * for output streamed in chunks (`cat` in `modswap shell`). Throws when
+   * the reader has gone (EPIPE). Without it, such output is collected.
+   */
+  write?(text: string): void;
   err(text: string): void;
   /** Read all of standard input (for scripts piped in). */
   readStdin(): Promise<string>;

@@ -2,6 +2,7 @@
  * `modswap`: the command-line entry point. Dispatches to one command per file;
  * bad flags and bad input files get a one-line error and exit status 2.
  */
+import { writeSync } from 'node:fs';
 import { UsageError } from './args.ts';
 import type { CliIO, Command } from './command.ts';
 import { COMMANDS } from './commands.ts';
@@ -24,6 +25,18 @@ function usage(): string {
 
 export const nodeIO: CliIO = {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
+  write: (t) => {
+    // synchronous, so a reader that went away (EPIPE) stops a long stream at once;
+    // stdout writes are synchronous on Linux, so this stays in order with out()
+    const b = Buffer.from(t, 'utf8');
+    for (let off = 0; off < b.length; ) {
+      try {
+        off += writeSync(1, b, off);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      }
+    }
+  },
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
   readStdin: async () => {
     const chunks: Buffer[] = [];

@@ -124,7 +124,21 @@ function inodeGroupOrder(fs: Ext2Fs, parentGroup: number, dir: boolean): number[
   return order;
 }
 
-/** Allocate an inode number (bitmap + group counts). Throws ENOSPC. */
+/**
+ * Before a free bitmap bit is handed out, the inode it stands for must not be
+ * live (ext4 __ext4_new_inode: "failed to insert inode N: doubly allocated?",
+ * EFSCORRUPTED = EUCLEAN): an image whose bitmap wrongly marks a live inode
+ * free would otherwise give one inode two owners (a second name for a
+ * directory, a file overwritten by a new one). The bitmap is left as found.
+ */
+function* refuseLiveInode(fs: Ext2Fs, ino: number): Sim<void> {
+  const live = fs.icache.get(ino) ?? (yield* fs.readInodeRaw(ino));
+  if (live.disk.i_links_count > 0) {
+    throw errno('EUCLEAN', `inode ${ino} is free in the inode bitmap but in use in the inode table (doubly allocated?)`);
+  }
+}
+
+/** Allocate an inode number (bitmap + group counts). Throws ENOSPC, or EUCLEAN for a live inode marked free. */
 export function* allocInode(fs: Ext2Fs, parentGroup: number, dir: boolean): Sim<number> {
   const sb = fs.sb;
   const ipg = sb.s_inodes_per_group;
@@ -139,6 +153,7 @@ export function* allocInode(fs: Ext2Fs, parentGroup: number, dir: boolean): Sim<
       const i = findFirstZero(bh.data, from, ipg, scanned);
       if (i < 0) break;
       yield Math.ceil(scanned.bytes / 4) * COST.bitmapWord;
+      yield* refuseLiveInode(fs, g * ipg + i + 1);
       setBit(bh.data, i);
       yield* fs.dirtyMeta(bh);
       gd.bg_free_inodes_count--;

@@ -34,8 +34,8 @@ import { decodeInode, encodeInode } from './inode.ts';
 import { JBD2_KNOWN_INCOMPAT, JBD2_SUPERBLOCK_V1, JBD2_SUPERBLOCK_V2, decodeJournalSuperBlock } from './jbd2.ts';
 import { Journal, type JournalState } from './journal.ts';
 import {
-  COMPAT_HAS_JOURNAL, COST, EXT2_VALID_FS, EXT3_JOURNAL_INO, INCOMPAT_FILETYPE, INCOMPAT_RECOVER,
-  RO_COMPAT_LARGE_FILE, SUPERBLOCK_OFFSET, SUPPORTED_INCOMPAT, SUPPORTED_RO_COMPAT, featureNames,
+  COMPAT_HAS_JOURNAL, COST, EXT2_ROOT_INO, EXT2_VALID_FS, EXT3_JOURNAL_INO, INCOMPAT_FILETYPE, INCOMPAT_RECOVER,
+  RO_COMPAT_LARGE_FILE, SUPERBLOCK_OFFSET, SUPPORTED_INCOMPAT, SUPPORTED_RO_COMPAT, featureNames, isDir,
 } from './layout.ts';
 import { EXT3_V2, type Ext2Logic } from './logic.ts';
 import { dirList, dirLookup, type Ext2ReaddirEntry } from './dir.ts';
@@ -187,6 +187,7 @@ export class Ext2Fs {
       }
     }
     fs.recovery = recovery;
+    yield* checkRoot(fs);
     if (!readOnly) {
       sb.s_mnt_count = (sb.s_mnt_count + 1) & 0xffff;
       sb.s_mtime = opts.now();
@@ -565,6 +566,19 @@ function checkFeatures(sb: Ext2SuperBlock): void {
   }
   const hasJournal = (sb.s_feature_compat & COMPAT_HAS_JOURNAL) !== 0;
   if ((sb.s_feature_incompat & INCOMPAT_RECOVER) && !hasJournal) throw errno('EUCLEAN', 'needs_recovery set without a journal');
+}
+
+/**
+ * The root inode must be a live directory (Linux ext3_fill_super: "corrupt
+ * root inode, run e2fsck"): a mount whose every path gives ENOTDIR is
+ * refused instead, before anything is written.
+ */
+function* checkRoot(fs: Ext2Fs): Sim<void> {
+  const root = yield* fs.readInodeRaw(EXT2_ROOT_INO);
+  const d = root.disk;
+  if (!isDir(d.i_mode) || d.i_links_count === 0 || d.i_size === 0) {
+    throw errno('EUCLEAN', `corrupt root inode (mode 0${d.i_mode.toString(8)}, links ${d.i_links_count}, size ${d.i_size}), run e2fsck`);
+  }
 }
 
 function never(): never {

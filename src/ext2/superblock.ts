@@ -177,6 +177,15 @@ export interface Ext2Geometry {
   inodeTableBlocks: number;
 }
 
+/**
+ * The magic comes first, before any field is trusted (an XFS or FAT volume
+ * has other bytes where ext2 keeps its block size): EINVAL, as Linux's
+ * "VFS: Can't find ext3 filesystem".
+ */
+export function checkMagic(sb: Ext2SuperBlock): void {
+  if (sb.s_magic !== EXT2_SUPER_MAGIC) throw errno('EINVAL', `not an ext2/ext3 file system (bad magic 0x${sb.s_magic.toString(16).padStart(4, '0')})`);
+}
+
 function bad(detail: string): never {
   throw errno('EUCLEAN', `bad superblock: ${detail}`);
 }
@@ -187,7 +196,7 @@ function bad(detail: string): never {
  * EUCLEAN naming the first inconsistency.
  */
 export function validateSuperBlock(sb: Ext2SuperBlock, deviceBytes: number): Ext2Geometry {
-  if (sb.s_magic !== EXT2_SUPER_MAGIC) bad(`magic 0x${sb.s_magic.toString(16)}, not an ext2 file system`);
+  checkMagic(sb);
   if (sb.s_log_block_size > 6) bad(`s_log_block_size ${sb.s_log_block_size}`);
   const blockSize = 1024 << sb.s_log_block_size;
   if (sb.s_rev_level > 1) bad(`s_rev_level ${sb.s_rev_level}`);

@@ -15,6 +15,7 @@
 import type { Sim } from '../sim/effects.ts';
 import { iput, type Inode } from './inode.ts';
 import type { SuperBlock } from './super.ts';
+import { S_ISDIR } from './types.ts';
 
 export class Dentry {
   d_inode: Inode | null = null;
@@ -60,18 +61,42 @@ export function d_alloc(parent: Dentry, name: string): Dentry {
 export function d_make_root(inode: Inode): Dentry {
   const d = new Dentry('/', null, inode.i_sb);
   d.d_inode = inode;
+  noteDirAlias(d, inode);
   return d;
 }
 
 /** Bind `dentry` to `inode` (null: negative). Takes over the caller's reference. */
 export function d_add(dentry: Dentry, inode: Inode | null): void {
   dentry.d_inode = inode;
+  noteDirAlias(dentry, inode);
 }
 
 /** Bind a negative dentry to a new inode (takes over the caller's reference). */
 export function d_instantiate(dentry: Dentry, inode: Inode): void {
   if (dentry.d_inode) throw new Error(`d_instantiate: '${dentry.d_name}' is already positive`);
   dentry.d_inode = inode;
+  noteDirAlias(dentry, inode);
+}
+
+/** A directory inode's first name is its alias; a second one is left for lookup_hash to refuse. */
+function noteDirAlias(dentry: Dentry, inode: Inode | null): void {
+  if (inode && S_ISDIR(inode.i_mode) && d_dir_alias(inode) === null) inode.i_dir_alias = dentry;
+}
+
+/**
+ * The hashed dentry that names directory `inode`, or null: the recorded
+ * alias counts while it still names the inode and neither it nor an
+ * ancestor has left the dcache. Linux allows a directory one dentry only
+ * (d_splice_alias); a directory entry on disk giving a second name to a
+ * directory means the image is corrupt, and the lookup is refused.
+ */
+export function d_dir_alias(inode: Inode): Dentry | null {
+  const a = inode.i_dir_alias;
+  if (!a || a.d_inode !== inode) return null;
+  for (let p: Dentry = a; ; p = p.parent) {
+    if (p.d_unhashed) return null;
+    if (p.is_root) return a;
+  }
 }
 
 /**

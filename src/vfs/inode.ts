@@ -17,6 +17,7 @@
  */
 import type { Sim } from '../sim/effects.ts';
 import { Mutex } from '../sim/locks.ts';
+import type { Dentry } from './dentry.ts';
 import { empty_fops, empty_iops, type FileOperations, type InodeOperations } from './ops.ts';
 import { AddressSpace } from './pagecache.ts';
 import type { SuperBlock } from './super.ts';
@@ -48,6 +49,12 @@ export class Inode {
   i_link: string | null = null;
   /** References: positive dentries and open files. */
   i_count = 0;
+  /**
+   * A directory's one name in the dcache (Linux keeps a directory inode on at
+   * most one dentry, d_splice_alias); stale once that dentry is dropped. See
+   * dentry.ts d_dir_alias.
+   */
+  i_dir_alias: Dentry | null = null;
   private rwsem: Mutex | null = null;
   private mapping: AddressSpace | null = null;
 

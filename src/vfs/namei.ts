@@ -20,12 +20,12 @@
  */
 import type { Sim } from '../sim/effects.ts';
 import { errno } from '../sim/errno.ts';
-import { d_alloc, type Dentry } from './dentry.ts';
-import type { Inode } from './inode.ts';
+import { d_alloc, d_dir_alias, type Dentry } from './dentry.ts';
+import { iput, type Inode } from './inode.ts';
 import type { Mount } from './mount.ts';
 import { inode_permission, may_lookup_fast } from './permission.ts';
 import type { Task } from './task.ts';
-import { MAXSYMLINKS, MAY_EXEC, PATH_MAX, S_IFDIR, S_IFLNK, S_IFMT } from './types.ts';
+import { MAXSYMLINKS, MAY_EXEC, PATH_MAX, S_IFDIR, S_IFLNK, S_IFMT, S_ISDIR } from './types.ts';
 
 export const LAST_NORM = 0;
 export const LAST_ROOT = 1;
@@ -250,6 +250,15 @@ export function* lookup_hash(parent: Dentry, name: string): Sim<Dentry> {
   } catch (e) {
     if (parent.d_subdirs?.get(name) === d) parent.d_subdirs.delete(name);
     throw e;
+  }
+  const inode = d.d_inode;
+  if (inode && S_ISDIR(inode.i_mode) && d_dir_alias(inode) !== d) {
+    // a second name for a directory (d_splice_alias): the image is corrupt; no loop, no two parents
+    if (parent.d_subdirs?.get(name) === d) parent.d_subdirs.delete(name);
+    d.d_inode = null;
+    d.d_unhashed = true;
+    yield* iput(inode);
+    throw errno('EUCLEAN', `directory inode ${inode.i_ino} already has a name in the dcache (corrupt directory entry '${name}')`);
   }
   return d;
 }

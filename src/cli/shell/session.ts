@@ -7,7 +7,7 @@
  * commands that start background threads (`bg`) run concurrently with it.
  */
 import type { Sim } from '../../sim/effects.ts';
-import { ErrnoError, type ErrnoCode } from '../../sim/errno.ts';
+import { ErrnoError, errno, type ErrnoCode } from '../../sim/errno.ts';
 import type { System } from '../../modules/core/boot.ts';
 import type { Task } from '../../vfs/task.ts';
 import { findShellCommand } from './table.ts';
@@ -29,6 +29,32 @@ export interface ShellContext {
   readonly task: Task;
   /** Session state later commands keep (background jobs, loaded packages...), by key. */
   readonly state: Map<string, unknown>;
+  /**
+   * Where a streaming command (`cat`) sends its output as it is produced, in
+   * bounded chunks (`modswap shell` writes them to stdout; a throwing sink,
+   * e.g. EPIPE, stops the command). Without one, the output is collected into
+   * the result, up to SHELL_OUTPUT_MAX bytes (EFBIG past that).
+   */
+  readonly emit?: (chunk: string) => void;
+}
+
+/** Most output one command may collect into its result when there is no `emit` sink. */
+export const SHELL_OUTPUT_MAX = 16 << 20;
+
+/** The output of one streaming command: to `ctx.emit` if there is one, else collected (bounded). */
+export function outputSink(ctx: ShellContext): { put(text: string): void; result(): string } {
+  const emit = ctx.emit;
+  if (emit) return { put: (text) => text !== '' && emit(text), result: () => '' };
+  const parts: string[] = [];
+  let size = 0;
+  return {
+    put(text) {
+      size += text.length;
+      if (size > SHELL_OUTPUT_MAX) throw errno('EFBIG', `output longer than ${SHELL_OUTPUT_MAX} characters (modswap shell streams it to stdout)`);
+      parts.push(text);
+    },
+    result: () => parts.join(''),
+  };
 }
 
 /** The one-line report of a failed command: `error: ERRNO SYSCALL PATH`. */
@@ -66,9 +92,9 @@ function usageError(cmd: string, name: string): ShellResult {
 export class ShellUsageError extends Error {}
 
 /** Run a whole script in one simulated thread; returns every command's result, in order. */
-export function runScript(system: System, task: Task, script: string, onResult?: (r: ShellResult) => void, state?: Map<string, unknown>): ShellResult[] {
+export function runScript(system: System, task: Task, script: string, onResult?: (r: ShellResult) => void, state?: Map<string, unknown>, emit?: (chunk: string) => void): ShellResult[] {
   const results: ShellResult[] = [];
-  const ctx: ShellContext = { system, task, state: state ?? new Map() };
+  const ctx: ShellContext = { system, task, state: state ?? new Map(), ...(emit ? { emit } : {}) };
   const lines = script.split(/\r?\n/);
   system.engine.spawn('sh', function* (): Sim<void> {
     for (const raw of lines) {

@@ -14,7 +14,7 @@ import * as sys from '../../vfs/syscalls.ts';
 import { Cred } from '../../vfs/task.ts';
 import { CAP_FULL_SET, O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_TRUNC, O_WRONLY, S_ISDIR } from '../../vfs/types.ts';
 import { parseCount, parseMode } from './parse.ts';
-import { ShellUsageError, type ShellContext } from './session.ts';
+import { ShellUsageError, outputSink, type ShellContext } from './session.ts';
 
 export interface ShellCommand {
   readonly name: string;
@@ -48,7 +48,6 @@ export function shellCommands(): readonly ShellCommand[] {
 }
 
 const enc = new TextEncoder();
-const dec = new TextDecoder();
 
 function mode(s: string | undefined, dflt: number): number {
   if (s === undefined) return dflt;
@@ -95,21 +94,27 @@ def('create', 'create PATH [MODE]', 'create a new empty file (O_CREAT|O_EXCL)', 
 });
 def('write', 'write PATH TEXT', 'replace a file with TEXT (O_CREAT|O_TRUNC)', 1, 1, (c, [p, text]) => writeFile(c, p!, text ?? '', O_CREAT | O_TRUNC | O_WRONLY), true);
 def('append', 'append PATH TEXT', 'add TEXT at the end of a file (O_APPEND)', 1, 1, (c, [p, text]) => writeFile(c, p!, text ?? '', O_CREAT | O_APPEND | O_WRONLY), true);
+/** Bytes `cat` reads (and passes on) at a time: its output never has to fit in one string. */
+export const CAT_CHUNK = 64 * 1024;
+
 def('cat', 'cat PATH', 'print a file', 1, 1, function* (c, [p]) {
   const t = c.task;
   const fd = yield* sys.open(t, p!, O_RDONLY);
-  let s = '';
+  const out = outputSink(c);
+  // one decoder per cat: a multi-byte character split across two reads is decoded whole
+  const utf8 = new TextDecoder();
   try {
-    const buf = new Uint8Array(4096);
+    const buf = new Uint8Array(CAT_CHUNK);
     for (;;) {
       const n = yield* sys.read(t, fd, buf);
       if (n === 0) break;
-      s += dec.decode(buf.subarray(0, n), { stream: true });
+      out.put(utf8.decode(buf.subarray(0, n), { stream: true }));
     }
+    out.put(utf8.decode());
   } finally {
     yield* sys.close(t, fd);
   }
-  return s + dec.decode();
+  return out.result();
 });
 def('ls', 'ls PATH', 'list a directory, names sorted, without . and ..', 1, 1, function* (c, [p]) {
   const t = c.task;

@@ -20,7 +20,7 @@ import type { Sim } from '../../sim/effects.ts';
 import { errno } from '../../sim/errno.ts';
 import { Ext2Fs, mutexOpLock } from '../../ext2/index.ts';
 import { maxFileSize } from '../../ext2/file.ts';
-import { decodeSuperBlock } from '../../ext2/superblock.ts';
+import { checkMagic, decodeSuperBlock } from '../../ext2/superblock.ts';
 import { SUPERBLOCK_OFFSET } from '../../ext2/layout.ts';
 import { BufferCache } from '../../vfs/buffer.ts';
 import { d_make_root, type Dentry } from '../../vfs/dentry.ts';
@@ -63,7 +63,9 @@ export function ext3_super_operations(ctx: Ext3Ctx) {
       // the engine validates everything else.
       if (dev.sizeBytes < 2048) throw errno('EINVAL', 'ext3: device too small');
       const raw = yield* dev.read(SUPERBLOCK_OFFSET, 1024);
-      const log = decodeSuperBlock(raw).s_log_block_size;
+      const dsb = decodeSuperBlock(raw);
+      checkMagic(dsb);
+      const log = dsb.s_log_block_size;
       if (log > 2) throw errno('EINVAL', `ext3: unsupported block size (log ${log})`);
       const cache = new BufferCache(kernel.engine, dev, 1024 << log, EXT3_CACHE_BUFFERS);
       fs = yield* Ext2Fs.mount(dev, {

@@ -151,7 +151,8 @@ export function* rename(t: Task, oldpath: string, newpath: string): Sim<void> {
     const np = nnd.dentry;
     const odir = op.d_inode!;
     const ndir = np.d_inode!;
-    const cross = op !== np;
+    // by inode, not dentry: two dentries for one directory (a corrupt image) must not lock it twice
+    const cross = odir !== ndir;
     const rm = op.d_sb.s_vfs_rename_mutex;
     if (cross) yield* rm.lock();
     try {
