@@ -16,11 +16,10 @@
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UsageError, flagHelp, parseFlags, type FlagSpecs } from './args.ts';
 import type { CliIO, Command } from './command.ts';
 import { createProgress } from './progress.ts';
+import { selfCommand } from './paths.ts';
 import { caseForSeed, type FuzzPath } from '../reliability/case.ts';
 import { emptySummary, mergeSummaries, runSeed, type SweepSummary } from '../reliability/sweep.ts';
 import { reliabilityMarkdown } from '../reliability/report.ts';
@@ -34,8 +33,6 @@ const FLAGS = {
   jobs: { kind: 'int', help: 'split the seeds across N processes', default: 1, min: 1, max: 64, arg: 'N' },
   'time-budget': { kind: 'int', help: 'stop starting seeds after this many seconds of wall time (0: none)', default: 0, min: 0, max: 10_000_000, arg: 'SEC' },
 } satisfies FlagSpecs;
-
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'modswap');
 
 function parsePaths(text: string): FuzzPath[] {
   const ps = text.split(',').map((s) => s.trim()).filter(Boolean);
@@ -64,7 +61,7 @@ const CHUNK_TIMEOUT_S = 150;
 /** Run [from, from+count) in one child process; resolves its summary. */
 function runChild(from: number, count: number, paths: string, onProgress: (done: number) => void): Promise<SweepSummary> {
   return new Promise<SweepSummary>((resolve, reject) => {
-    const args = [BIN, 'fuzz', '--start', String(from), '--seeds', String(count), '--paths', paths, '--json', '--progress-lines'];
+    const args = [...selfCommand(), 'fuzz', '--start', String(from), '--seeds', String(count), '--paths', paths, '--json', '--progress-lines'];
     const child = spawn(process.execPath, ['--max-old-space-size=4096', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let lastErr = '';

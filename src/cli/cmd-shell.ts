@@ -13,8 +13,6 @@
  * NAME`. Exit status 0 when every command succeeded, 1 otherwise.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ErrnoError } from '../sim/errno.ts';
 import { SimError } from '../sim/errors.ts';
 import { EXT3_VERSIONS } from '../modules/index.ts';
@@ -23,11 +21,10 @@ import { loadPackage, type LoadedPackage } from '../modules/update/load.ts';
 import { QUIESCENCE_STRATEGIES, type QuiescenceStrategy } from '../modules/update/usecount.ts';
 import { UsageError, flagHelp, parseFlags, type FlagSpecs } from './args.ts';
 import type { Command } from './command.ts';
+import { defaultKeyring } from './paths.ts';
 import { buildSystem, type BuiltSystem } from './system.ts';
 import { PACKAGES_KEY, runScript, shellCommands, splitArgs, splitCommand, stripLine, type ShellResult } from './shell/index.ts';
 
-/** The example packages' keyring, shipped in the repository. */
-export const DEFAULT_KEYRING = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'packages', 'keyring');
 
 const FLAGS = {
   script: { kind: 'string', help: 'read commands from FILE (default: standard input)', arg: 'FILE' },
@@ -54,7 +51,7 @@ async function preloadPackages(script: string, keyringDir: string | undefined): 
   const out = new Map<string, LoadedPackage>();
   if (wanted.size === 0) return out;
   let ring: Keyring | null = null;
-  const dir = keyringDir ?? DEFAULT_KEYRING;
+  const dir = keyringDir ?? defaultKeyring();
   try {
     if (keyringDir !== undefined || existsSync(dir)) ring = Keyring.fromDirectory(dir);
   } catch (e) {

@@ -55,19 +55,20 @@ export async function main(argv: string[], io: CliIO = nodeIO): Promise<number> 
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? rest[0] : undefined;
-    const cmd = topic ? COMMANDS.find((c) => c.name === topic) : undefined;
-    io.out(cmd ? cmd.help() : usage());
+    const entry = topic ? COMMANDS.find((c) => c.name === topic) : undefined;
+    io.out(entry ? (await entry.load()).help() : usage());
     return name === undefined ? 2 : 0;
   }
   if (name === '--version') {
     io.out('modswap 0.1.0');
     return 0;
   }
-  const cmd: Command | undefined = COMMANDS.find((c) => c.name === name);
-  if (!cmd) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.err(`modswap: unknown command '${oneLine(name)}' (see modswap --help)`);
     return 2;
   }
+  const cmd: Command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.out(cmd.help());
     return 0;

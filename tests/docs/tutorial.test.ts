@@ -1,10 +1,11 @@
 /**
  * docs/tutorial.md is executable: every fenced `sh` block runs, in order, in
  * one bash with `set -euo pipefail`, in an empty temporary directory, with
- * `modswap` (this checkout's bin/modswap) on the PATH and MODSWAP set to the
- * checkout. A failing command fails the test with the command and its
- * output. `console` blocks (clone, npm install) are setup the test
- * environment already did and are not run.
+ * `modswap` (this checkout's bin/modswap) on the PATH, MODSWAP set to the
+ * checkout and MODSWAP_DEV=1, as the tutorial's setup line sets them. A
+ * failing command fails the test with the command and its output.
+ * `console` blocks (clone, npm install) are setup the test environment
+ * already did and are not run.
  */
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -47,7 +48,7 @@ describe('docs/tutorial.md', () => {
         cwd: dir,
         encoding: 'utf8',
         timeout: 120_000,
-        env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}:/usr/sbin:/sbin`, MODSWAP: ROOT },
+        env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}:/usr/sbin:/sbin`, MODSWAP: ROOT, MODSWAP_DEV: '1' },
       });
       const output = `${r.stdout}\n${r.stderr}`;
       expect(r.status, `tutorial failed:\n${output.slice(-4000)}`).toBe(0);
