@@ -22,6 +22,7 @@
  * descriptors plus that snapshot, converting every cached inode to the new
  * generation's layout.
  */
+import type { CostTable } from '../hw-ppc64/costs.ts';
 import type { Sim } from '../sim/effects.ts';
 import { errno } from '../sim/errno.ts';
 import type { BlockDevice } from '../hw-ppc64/blockdev.ts';
@@ -89,6 +90,8 @@ export interface Ext2ImportOptions extends Ext2MountOptions {
    * its journal, running transaction included. No I/O.
    */
   from?: Ext2Fs;
+  /** The machine's cost table: each snapshot inode is charged `stateImportInode`. */
+  costs: Pick<CostTable, 'stateImportInode'>;
 }
 
 /**
@@ -122,7 +125,7 @@ export function* importState(dev: BlockDevice, snap: Ext2StateSnapshot, opts: Ex
     const info = convertInodeInfo(inodeInfoFromJSON(ij), layout);
     fs.adopt(info);
     if (info.alloc.layout === 'rsv' && info.alloc.i_rsv_window) fs.rsvWindows.set(info.ino, info.alloc.i_rsv_window);
-    yield 100;
+    yield opts.costs.stateImportInode;
   }
   for (const o of snap.orphans) fs.orphans.add(o);
   fs.nextGeneration = snap.nextGeneration;

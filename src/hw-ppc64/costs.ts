@@ -12,6 +12,15 @@
  * (a memory latency fixed in nanoseconds would; this is part of the fidelity
  * boundary, see README). `coresPerChip` is not a cost but belongs to the same
  * model description: cores on one chip share an L2.
+ *
+ * The last group of entries is kernel software work of the live-update
+ * mechanisms (the update manager, the stack walk, state handover), not single
+ * instructions. They sit in this table because they are compared across
+ * mechanisms and CPU models: each is an instruction count plus the cache
+ * misses it takes, so a model with a shorter memory latency pays less where
+ * the work misses. Host-side work (a package's signature and code hash,
+ * verified before the simulation runs) is not here: it costs no simulated
+ * cycles.
  */
 export type CpuModel = 'ppc970' | 'power5';
 export const CPU_MODELS: readonly CpuModel[] = ['ppc970', 'power5'];
@@ -41,13 +50,25 @@ export type CostName =
   | 'irqExit'
   | 'spinIteration'
   | 'diskSubmit'
-  | 'diskIrq';
+  | 'diskIrq'
+  | 'updateCheck'
+  | 'updatePatchSlot'
+  | 'updateLockCheckPerThread'
+  | 'updateConvertInstance'
+  | 'updateRepointInstance'
+  | 'stackWalkPerThread'
+  | 'stackWalkPerFrame'
+  | 'stateImportInode'
+  | 'stateHandoverInode'
+  | 'stateConvertInode';
 
 export const COST_NAMES: readonly CostName[] = [
   'l1Hit', 'l2Hit', 'storeHit', 'memory', 'c2c', 'invalidate', 'invalidatePerSharer', 'readOccupancy',
   'larx', 'larxHold', 'stcx', 'stcxFail', 'alu', 'sync', 'lwsync', 'isync', 'mftb',
   'ipiSend', 'ipiLatency', 'contextSwitch', 'irqEntry', 'irqExit', 'spinIteration',
   'diskSubmit', 'diskIrq',
+  'updateCheck', 'updatePatchSlot', 'updateLockCheckPerThread', 'updateConvertInstance', 'updateRepointInstance',
+  'stackWalkPerThread', 'stackWalkPerFrame', 'stateImportInode', 'stateHandoverInode', 'stateConvertInode',
 ];
 
 /** What each cost pays for (shown by `modswap machine`). */
@@ -77,6 +98,17 @@ export const COST_MEANING: Readonly<Record<CostName, string>> = {
   spinIteration: 'one spin-wait iteration (load, compare, branch)',
   diskSubmit: 'build a block request and ring the device doorbell',
   diskIrq: 'device interrupt handler body (acknowledge, complete the request)',
+  updateCheck:
+    "update manager's in-kernel checks: versions, manifest dependencies, state-format negotiation, table coverage (the signature is checked on the host: no cycles)",
+  updatePatchSlot: 'update manager: patch one exported slot to the mediator (store, dcbst/icbi)',
+  updateLockCheckPerThread: 'update manager: look at one lock waiter while searching for lock holders to let through',
+  updateConvertInstance: 'update manager: convert one VFS inode or open file to the new layout',
+  updateRepointInstance: 'update manager: re-point one converted instance at the new code (redirect bookkeeping)',
+  stackWalkPerThread: 'stack-walk quiescence: stop one thread and find its saved stack pointer',
+  stackWalkPerFrame: 'stack-walk quiescence: unwind one frame and test its return address against the module',
+  stateImportInode: 'state import: decode one inode of a snapshot, convert it to the engine layout, insert it in the cache',
+  stateHandoverInode: 'state handover: insert one cached inode, handed over by reference, in the new engine\'s cache',
+  stateConvertInode: 'state handover: convert one cached inode to another per-inode layout',
 };
 
 export interface CostEntry {
@@ -105,6 +137,56 @@ const A = 'assumption: ';
 const TB_K42 =
   'K42 reads timebase-frequency from Open Firmware and falls back to 10 MHz when it is 0 ' +
   '(os/boot/arch/powerpc/main.c); the real G5/POWER5 value was not found, so the fallback is the default';
+
+type UpdateCostName =
+  | 'updateCheck'
+  | 'updatePatchSlot'
+  | 'updateLockCheckPerThread'
+  | 'updateConvertInstance'
+  | 'updateRepointInstance'
+  | 'stackWalkPerThread'
+  | 'stackWalkPerFrame'
+  | 'stateImportInode'
+  | 'stateHandoverInode'
+  | 'stateConvertInode';
+
+/**
+ * The live-update software costs of a model, derived from its memory, L2 and
+ * sync latencies: each is an assumed instruction count (about one cycle each,
+ * the same on both cores) plus the misses that work takes, so the two models
+ * differ only where the work waits on the memory system. The derivation is in
+ * each source string.
+ */
+function updateCosts(hw: { memory: number; l2Hit: number; sync: number }): Record<UpdateCostName, CostEntry> {
+  const { memory, l2Hit, sync } = hw;
+  const entry = (instr: number, misses: number, l2: number, why: string, syncs = 0): CostEntry => ({
+    cycles: instr + misses * memory + l2 * l2Hit + syncs * sync,
+    source:
+      A + `${why}: ~${instr} instructions` +
+      (misses ? ` + ${misses} memory miss${misses > 1 ? 'es' : ''} (${memory})` : '') +
+      (l2 ? ` + ${l2} L2 hit${l2 > 1 ? 's' : ''} (${l2Hit})` : '') +
+      (syncs ? ` + ${syncs} sync (${sync})` : ''),
+  });
+  return {
+    updateCheck: entry(
+      8000,
+      40,
+      0,
+      'compare versions, walk the manifest dependencies, negotiate the state format, check each old slot has a new one ' +
+        'and allocate the new tables, on cold data. The signature and code hash are verified on the host before the ' +
+        'simulation (no cycles); load_module relocation is not modelled',
+    ),
+    updatePatchSlot: entry(40, 1, 0, 'store the mediator address into a slot, dcbst (the line written to memory) and icbi', 1),
+    updateLockCheckPerThread: entry(18, 0, 1, "read one waiter's lock-holder field from the wait queue"),
+    updateConvertInstance: entry(100, 1, 0, 'build the new private part of one inode or file; its old one is not cached'),
+    updateRepointInstance: entry(16, 0, 2, 'store the new i_op/f_op (or private pointer) into an instance in the cache'),
+    stackWalkPerThread: entry(300, 4, 0, 'stop one thread, read its task struct and saved registers (cold lines)'),
+    stackWalkPerFrame: entry(24, 0, 3, "load a frame's back chain and saved LR, compare the LR with the module's text range"),
+    stateImportInode: entry(60, 0, 3, 'decode one snapshot inode, convert its layout, insert it in the inode hash'),
+    stateHandoverInode: entry(10, 0, 0, "insert a handed-over inode (a pointer) in the new engine's hash; the lines are in this CPU's cache"),
+    stateConvertInode: entry(64, 0, 3, 'copy one in-memory inode into the other per-inode layout'),
+  };
+}
 
 const PPC970: ModelSpec = {
   model: 'ppc970',
@@ -156,6 +238,7 @@ const PPC970: ModelSpec = {
     spinIteration: { cycles: 8, source: A + 'an L1 load, compare and branch' },
     diskSubmit: { cycles: 1000, source: A + 'build the request and an uncached doorbell write (0.5 us)' },
     diskIrq: { cycles: 600, source: A + 'acknowledge the controller, complete the request (DMA: no copy)' },
+    ...updateCosts({ memory: 300, l2Hit: 12, sync: 100 }),
   },
 };
 
@@ -195,6 +278,7 @@ const POWER5: ModelSpec = {
     spinIteration: { cycles: 8, source: A + 'an L1 load, compare and branch' },
     diskSubmit: { cycles: 950, source: A + '0.5 us' },
     diskIrq: { cycles: 570, source: A + '0.3 us (DMA: no copy)' },
+    ...updateCosts({ memory: 230, l2Hit: 14, sync: 60 }),
   },
 };
 

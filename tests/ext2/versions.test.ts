@@ -11,7 +11,10 @@ import { EXT3_V1, EXT3_V2, EXT3_V3, type Ext2Logic } from '../../src/ext2/logic.
 import { exportState, importState } from '../../src/ext2/state.ts';
 import { convertInodeV2toV3, convertInodeV3toV2 } from '../../src/ext2/inode-info.ts';
 import { EXT2_ROOT_INO } from '../../src/ext2/layout.ts';
+import { costTable } from '../../src/hw-ppc64/costs.ts';
 import { MemDevice, fsck, requireE2fsprogs, run, tmpDir } from './helpers.ts';
+
+const costs = costTable('ppc970');
 import { Shadow, runWorkload, verifyTree } from './workload.ts';
 
 let clock = 1_400_000_000;
@@ -101,14 +104,14 @@ describe('module generations', () => {
       const json = JSON.parse(JSON.stringify(snap));
       expect(json.inodes.length).toBeGreaterThan(5);
       expect(json.inodes.every((i: { alloc: { layout: string } }) => i.alloc.layout === 'goal')).toBe(true);
-      const v3 = run(importState(dev, json, { now, logic: EXT3_V3, cache: v2.cache }));
+      const v3 = run(importState(dev, json, { now, logic: EXT3_V3, cache: v2.cache, costs }));
       v2.retired = true;
       expect([...v3.icache.values()].every((i) => i.alloc.layout === 'rsv')).toBe(true);
       expect(new TextDecoder().decode(run(v3.read(open.ino, 0, 100)))).toBe('still here');
       runWorkload(v3, sh, 78, { ops: 120 });
       verifyTree(v3, sh);
       // Roll back to v2.
-      const back = run(importState(dev, JSON.parse(JSON.stringify(run(exportState(v3)))), { now, logic: EXT3_V2 }));
+      const back = run(importState(dev, JSON.parse(JSON.stringify(run(exportState(v3)))), { now, logic: EXT3_V2, costs }));
       v3.retired = true;
       expect([...back.icache.values()].every((i) => i.alloc.layout === 'goal')).toBe(true);
       runWorkload(back, sh, 79, { ops: 80 });
@@ -151,9 +154,9 @@ describe('module generations', () => {
       expect(snap.pendingFree).toEqual([...v2.pendingFree].sort((a, b) => a - b));
       const json = JSON.parse(JSON.stringify(snap));
       // the snapshot alone cannot stand in for the journal it describes
-      expect(() => run(importState(dev, json, { now, logic: EXT3_V3, cache: v2.cache }))).toThrow(/uncommitted transaction/);
+      expect(() => run(importState(dev, json, { now, logic: EXT3_V3, cache: v2.cache, costs }))).toThrow(/uncommitted transaction/);
       const readsBefore = dev.reads;
-      const v3 = run(importState(dev, json, { now, logic: EXT3_V3, from: v2 }));
+      const v3 = run(importState(dev, json, { now, logic: EXT3_V3, from: v2, costs }));
       // taken over from memory: no I/O at all, and the old engine's superblock is a copy, not shared
       expect(dev.reads).toBe(readsBefore);
       expect(dev.writes).toBe(writes);
@@ -184,9 +187,9 @@ describe('module generations', () => {
       const v2 = run(Ext2Fs.mount(dev, { now, logic: EXT3_V2 }));
       run(v2.mkdir(EXT2_ROOT_INO, 'd', 0o755, 0, 0));
       const snap = JSON.parse(JSON.stringify(run(exportState(v2, { handOver: true }))));
-      expect(() => run(importState(fresh(dir), snap, { now, logic: EXT3_V2, from: v2 }))).toThrow(/same device/);
+      expect(() => run(importState(fresh(dir), snap, { now, logic: EXT3_V2, from: v2, costs }))).toThrow(/same device/);
       run(v2.sync());
-      expect(() => run(importState(dev, snap, { now, logic: EXT3_V2, from: v2 }))).toThrow(/moved since/);
+      expect(() => run(importState(dev, snap, { now, logic: EXT3_V2, from: v2, costs }))).toThrow(/moved since/);
     } finally {
       cleanup();
     }

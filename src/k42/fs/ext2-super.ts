@@ -248,7 +248,7 @@ export class Ext2SuperRoot extends CObjRootSingleRep<Ext2SuperRep> {
     void dtt;
     void vp;
     const d = dto as Ext2StateDTO;
-    const fs = yield* importState(this.dev, d.snap, { now: this.now, logic: logicForVersion(this.version), from: d.engine });
+    const fs = yield* importState(this.dev, d.snap, { now: this.now, logic: logicForVersion(this.version), from: d.engine, costs: this.cos.hw.costs });
     // keep the identity of the in-memory inodes the inode objects hold (the retired engine's cache)
     for (const [ino, fresh] of [...fs.icache]) {
       const held = d.engine.icache.get(ino);

@@ -29,6 +29,7 @@
  * s_fs_info and retires the old engine (any late call into it fails with EIO).
  */
 import { z } from 'zod';
+import type { CostTable } from '../../hw-ppc64/costs.ts';
 import type { Sim } from '../../sim/effects.ts';
 import { errno } from '../../sim/errno.ts';
 import { convertInodeInfo, convertInodeV3toV2, exportState, importState, type Ext2InodeInfo, type Ext2StateSnapshot } from '../../ext2/index.ts';
@@ -41,10 +42,6 @@ import type { LiveUpdateHooks, StagedTakeover } from '../update/hooks.ts';
 import { registerStateFormat } from '../update/snapshot.ts';
 import { EXT3_SB, Ext3FileInfo, Ext3SbInfo, ext3_super_blocks, type Ext3Ctx } from './ext3.ts';
 import { ext3_clock } from './super.ts';
-
-/** Handing a cached inode to the new engine (a hash insert), and converting one to another layout. */
-const HANDOVER_CYCLES = 10;
-const CONVERT_CYCLES = 100;
 
 /** prepare() waits at most this long for a busy engine's lock. */
 const PREPARE_WAIT_US = 5000;
@@ -135,7 +132,7 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
     return snap;
   }
 
-  function* ext3_import_state(format: string, snapshot: unknown): Sim<StagedTakeover> {
+  function* ext3_import_state(format: string, snapshot: unknown, costs: CostTable): Sim<StagedTakeover> {
     if (!formats.includes(format)) throw errno('EINVAL', `ext3 v${ctx.logic.version} cannot import ${format}`);
     const snap = snapshot as Ext3StateSnapshot;
     if (snap.format !== format) throw errno('EINVAL', `snapshot is ${snap.format}, expected ${format}`);
@@ -145,7 +142,7 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
         const sb = ext3_super_blocks.get(s.id);
         if (!sb) throw errno('ESTALE', `ext3: superblock ${s.id} (${s.dev}) is gone`);
         const old = EXT3_SB(sb);
-        const fs = yield* importState(old.dev, s.engine, { now: ext3_clock(sb.s_kernel), logic: ctx.logic, from: old.fs });
+        const fs = yield* importState(old.dev, s.engine, { now: ext3_clock(sb.s_kernel), logic: ctx.logic, from: old.fs, costs });
         // The old engine's cached inodes are authoritative: handed over by
         // reference when the per-inode layout stays (a pointer each), else converted.
         let converted = 0;
@@ -155,7 +152,7 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
           fs.adopt(mine);
           if (mine.alloc.layout === 'rsv' && mine.alloc.i_rsv_window) fs.rsvWindows.set(mine.ino, mine.alloc.i_rsv_window);
         }
-        yield old.fs.icache.size * HANDOVER_CYCLES + converted * CONVERT_CYCLES;
+        yield old.fs.icache.size * costs.stateHandoverInode + converted * costs.stateConvertInode;
         staged.push({ sb, old, sbi: new Ext3SbInfo(fs, old.dev, old.inodes, ctx, old.id, old.writers) });
       }
     } catch (e) {

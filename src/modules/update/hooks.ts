@@ -31,8 +31,10 @@
  *     re-points `i_op`/`i_fop`/`f_op`/`s_op` to the new module's table of the
  *     same name.
  *  On any failure before `redirect`, the manager calls `staged.abort()` (if
- *  import got that far) and the old module serves on.
+ *  import type { CostTable } from '../../hw-ppc64/costs.ts';
+import got that far) and the old module serves on.
  */
+import type { CostTable } from '../../hw-ppc64/costs.ts';
 import type { Sim } from '../../sim/effects.ts';
 import type { Inode } from '../../vfs/inode.ts';
 import type { OpenFile } from '../../vfs/file.ts';
@@ -67,5 +69,6 @@ export interface LiveUpdateHooks {
    */
   prepare?(): Sim<void>;
   exportState(format: string): Sim<unknown>;
-  importState(format: string, snapshot: unknown): Sim<StagedTakeover>;
+  /** `costs` is the machine's cost table: the import charges its per-inode work from it. */
+  importState(format: string, snapshot: unknown, costs: CostTable): Sim<StagedTakeover>;
 }

@@ -45,7 +45,7 @@ import { Mediator, type SlotPlan, type UpdatePhase } from './mediator.ts';
 import { negotiateFormat } from './negotiate.ts';
 import { sealSnapshot, stateFormatSchema } from './snapshot.ts';
 import { checkTablesCover, compareVersions, majorOf } from './check.ts';
-import { UPDATE_COSTS, type FaultPoint, type ModuleUpdateStatus, type UpdateOptions, type UpdateReport, type UpdateRequest } from './types.ts';
+import { type FaultPoint, type ModuleUpdateStatus, type UpdateOptions, type UpdateReport, type UpdateRequest } from './types.ts';
 
 import { makeUseCounter, type QuiescenceStrategy } from './usecount.ts';
 
@@ -235,7 +235,9 @@ class UpdateRun {
     // ---- check --------------------------------------------------------
     this.enter('check');
     if (!this.task.cred.capable(CAP_SYS_MODULE)) throw errno('EPERM', 'updating a module needs CAP_SYS_MODULE');
-    yield UPDATE_COSTS.check;
+    // the package's signature and code hash were verified on the host before
+    // the simulation (load.ts): no cycles. This is the in-kernel checking below.
+    yield m.costs.updateCheck;
     if (req.packageError) throw req.packageError;
     const old = ms.get(req.module);
     if (!old || old.state !== 'live') throw errno('ENOENT', `module ${req.module} is not loaded`);
@@ -293,7 +295,7 @@ class UpdateRun {
     const med = new Mediator(m, oldIns, old.tables);
     this.med = med;
     const n = med.interpose();
-    yield n * UPDATE_COSTS.patchSlot;
+    yield n * m.costs.updatePatchSlot;
     yield* m.sync();
     this.inject('interpose');
     // ---- block + quiesce (with tries) ---------------------------------
@@ -311,7 +313,7 @@ class UpdateRun {
       let inside = (yield* counter.inFlight()) + med.passedPending;
       while (inside > 0 && this.now < deadline) {
         const dep = med.passLockHolders();
-        if (dep.examined > 0) yield dep.examined * UPDATE_COSTS.lockCheckPerThread;
+        if (dep.examined > 0) yield dep.examined * m.costs.updateLockCheckPerThread;
         if (dep.passed === 0) yield* sleep(Math.min(poll, deadline - this.now));
         inside = (yield* counter.inFlight()) + med.passedPending;
       }
@@ -333,7 +335,7 @@ class UpdateRun {
     const exported = yield* oldHooks.exportState(format);
     const snapshot = sealSnapshot(format, exported);
     this.inject('import');
-    this.staged = yield* newHooks.importState(format, snapshot);
+    this.staged = yield* newHooks.importState(format, snapshot, m.costs);
     this.inject('init');
     yield* this.initStaged(newMod);
     this.inject('convert');
@@ -344,7 +346,7 @@ class UpdateRun {
     for (const i of inodes) convInodes.set(i, this.staged.convertInode(i));
     for (const f of files) convFiles.set(f, this.staged.convertFile(f));
     // a conversion costs only where the structure changes; re-pointing is charged at redirect
-    if (this.staged.convertsInstances !== false) yield (inodes.length + files.length) * UPDATE_COSTS.convertInstance;
+    if (this.staged.convertsInstances !== false) yield (inodes.length + files.length) * m.costs.updateConvertInstance;
     this.inject('redirect');
     // ---- redirect: every check first, then the point of no return -------
     this.enter('redirect');
@@ -365,7 +367,7 @@ class UpdateRun {
     }
     this.apply(old, newMod, plan, convInodes, convFiles);
     this.report.instances = { inodes: inodes.length, files: files.length };
-    yield (inodes.length + files.length) * UPDATE_COSTS.repointInstance;
+    yield (inodes.length + files.length) * m.costs.updateRepointInstance;
     yield* m.sync();
     // ---- release ------------------------------------------------------
     this.enter('release');

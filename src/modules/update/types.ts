@@ -98,17 +98,3 @@ export interface ModuleUpdateStatus {
   transition: 0 | 1;
   last?: UpdateReport;
 }
-
-/** Modelled costs of the manager's own work (assumptions; see README). */
-export const UPDATE_COSTS = {
-  /** Signature and manifest checks in `check`. */
-  check: 150_000,
-  /** Patching one slot: a store, a dcbst/icbi pair, and a sync. */
-  patchSlot: 250,
-  /** Converting and re-pointing one instance. */
-  convertInstance: 400,
-  /** Redirect bookkeeping per instance (re-pointing). */
-  repointInstance: 40,
-  /** Looking at one lock waiter while searching for lock holders to let through. */
-  lockCheckPerThread: 30,
-};

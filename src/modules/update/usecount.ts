@@ -36,10 +36,6 @@ import { fetchAdd } from '../../hw-ppc64/atomics.ts';
 export const QUIESCENCE_STRATEGIES = ['none', 'counter-shared', 'counter-percpu', 'stack-walk', 'refcount'] as const;
 export type QuiescenceStrategy = (typeof QUIESCENCE_STRATEGIES)[number];
 
-/** Modelled cost of walking one thread's stack: stop it, unwind, scan frames (assumption). */
-export const STACK_WALK_PER_THREAD = 1500;
-export const STACK_WALK_PER_FRAME = 60;
-
 export interface UseCounter {
   readonly strategy: QuiescenceStrategy;
   /** Whether entries and exits are counted at all. */
@@ -123,7 +119,8 @@ class StackWalk implements UseCounter {
   *exit(): Sim<void> {}
   *inFlight(): Sim<number> {
     // The walk reads each thread's stack (the engine's frame stack is the
-    // stack here) and pays for every thread and frame it looks at.
+    // stack here) and pays for every thread and frame it looks at (the
+    // machine's stackWalkPerThread and stackWalkPerFrame).
     const e = this.m.engine;
     let inside = 0;
     const me = e.current;
@@ -133,7 +130,7 @@ class StackWalk implements UseCounter {
     let cost = 0;
     for (const t of e.threads()) {
       if (t.done || t === me) continue;
-      cost += STACK_WALK_PER_THREAD + STACK_WALK_PER_FRAME * t.frames.length;
+      cost += this.m.costs.stackWalkPerThread + this.m.costs.stackWalkPerFrame * t.frames.length;
       scan(t);
     }
     for (const c of e.cpus) for (const h of c.irqStack) scan(h);

@@ -16,6 +16,7 @@ import { negotiateFormat } from '../../../src/modules/update/negotiate.ts';
 import { sealSnapshot } from '../../../src/modules/update/snapshot.ts';
 import { EXT3_SB, EXT3_STATE_V2, EXT3_STATE_V3 } from '../../../src/modules/ext3/index.ts';
 import type { Ext2InodeInfo } from '../../../src/ext2/index.ts';
+import { costTable } from '../../../src/hw-ppc64/costs.ts';
 import { readAll } from './exec.ts';
 import { bootExt3, fsck, saveImage, tmpDir } from './helpers.ts';
 
@@ -55,7 +56,7 @@ function* liveUpdate(s: System, to: number, opts: { abort?: boolean } = {}): Sim
   neu.body = neu.def.instantiate(neu);
   const format = negotiateFormat(old.body.update!.exportFormats, neu.body.update!.importFormats, 'ext3');
   const snap = sealSnapshot(format, yield* old.body.update!.exportState(format));
-  const staged = yield* neu.body.update!.importState(format, snap);
+  const staged = yield* neu.body.update!.importState(format, snap, costTable('ppc970'));
   const inodes = new Map<Inode, unknown>(old.instances.inodes().map((i) => [i, staged.convertInode(i)]));
   const files = new Map<OpenFile, unknown>(old.instances.files().map((f) => [f, staged.convertFile(f)]));
   if (opts.abort) {
