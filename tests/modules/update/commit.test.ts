@@ -70,8 +70,8 @@ describe('the point of no return', () => {
           ...body,
           update: {
             ...hooks,
-            *importState(format, snap) {
-              const staged = yield* hooks.importState(format, snap);
+            *importState(format, snap, costs) {
+              const staged = yield* hooks.importState(format, snap, costs);
               return {
                 ...staged,
                 convertInode: (i) => staged.convertInode(i),
