@@ -19,7 +19,7 @@ export const FAULT_CATALOGUE: readonly [string, string][] = [
   ['version mismatch', 'a 2->3 package applied to ext3 1: EINVAL in check, nothing changed'],
   ['power cut in each update phase (8 tests)', 'power cut armed at check, interpose, quiesce, export, import, init, convert, redirect: remount replays the journal, e2fsck -fn clean, fsynced files intact, one version serves'],
   ['thread killed while blocked', 'a call blocked in the mediator is killed: its call never runs (killedWhileBlocked 1), ranOld + ranNew = mediated - killed, the update succeeds'],
-  ['interrupt during transfer', 'an interrupt-context call into ext3 during transfer passes the mediator (passedInterrupt), never blocks'],
+  ['interrupt during transfer', 'an interrupt-context call into ext3 during transfer never blocks: deferred to softirq (deferredInterrupt), it runs once in the new code after redirect'],
   ['second update', 'a second update while one runs: EBUSY at once, the first completes'],
   ['fault thrown at each manager point (8 tests)', 'check, interpose, quiesce, export, import, init, convert, redirect: rollback, one line, ranNew 0'],
 ];

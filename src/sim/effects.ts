@@ -11,12 +11,15 @@
  *   - `{ kind: 'block', wq, timeout? }`: sleep on a wait queue until woken,
  *     killed, or (with a timeout) until the timeout elapses;
  *   - `{ kind: 'sleep', cycles }`: leave the CPU for a fixed time;
- *   - `{ kind: 'yield' }`: go to the back of this CPU's run queue.
+ *   - `{ kind: 'yield' }`: go to the back of this CPU's run queue;
+ *   - `{ kind: 'defer', queue }` (interrupt context only): the interrupt
+ *     returns, the rest of the handler runs when the queue is raised.
  *
  * Blocking, sleeping and yielding are errors in interrupt context; the engine
  * throws `InterruptContextError` into the handler.
  */
 import type { WaitQueue } from './waitqueue.ts';
+import type { SoftirqQueue } from './softirq.ts';
 
 export interface BlockEffect {
   readonly kind: 'block';
@@ -31,7 +34,12 @@ export interface SleepEffect {
 export interface YieldEffect {
   readonly kind: 'yield';
 }
-export type Effect = number | BlockEffect | SleepEffect | YieldEffect;
+/** Interrupt context only: park the rest of the handler on a softirq queue (softirq.ts). */
+export interface DeferEffect {
+  readonly kind: 'defer';
+  readonly queue: SoftirqQueue;
+}
+export type Effect = number | BlockEffect | SleepEffect | YieldEffect | DeferEffect;
 
 /** Why a blocked thread resumed. */
 export type WakeReason = 'woken' | 'timeout';

@@ -181,7 +181,28 @@ export class Engine {
     const out: SimThread[] = [];
     for (const t of this.allThreads) if (!t.done && t.frameIn(module)) out.push(t);
     for (const c of this.cpus) for (const h of c.irqStack) if (h.frameIn(module)) out.push(h);
+    for (const h of this.deferred) if (h.frameIn(module)) out.push(h);
     return out;
+  }
+
+  /**
+   * Ground-truth observer of module entries: called on every frame push
+   * (thread.ts `pushFrame`). Oracles only (the live-update manager's
+   * continuous quiescence check, tests); no mechanism may read it.
+   */
+  frameWatch: ((t: SimThread, module: string, fn: string) => void) | null = null;
+
+  /** Interrupt contexts parked on a softirq queue (softirq.ts). */
+  private readonly deferred = new Set<SimThread>();
+
+  /** A parked interrupt context runs again on its CPU, in interrupt context (SoftirqQueue.raise). */
+  resumeDeferred(h: SimThread): void {
+    if (!this.deferred.delete(h)) throw new SimError(`resumeDeferred: t${h.id} ${h.name} is not deferred`);
+    const c = this.cpus[h.cpu]!;
+    h.state = 'running';
+    c.irqStack.push(h);
+    this.trace?.irq(Math.max(c.now, this.now), h.cpu, h.name, true);
+    this.kick(c, this.now);
   }
 
   /** Wait until `t` has finished; returns its result. */
@@ -320,7 +341,7 @@ export class Engine {
       this.events++;
     }
     this.current = null;
-    const blocked = this.blockedThreads().filter((b) => !this.allThreads[b.tid - 1]?.daemon);
+    const blocked = this.blockedThreads().filter((b) => !this.allThreads.find((t) => t.id === b.tid)?.daemon);
     if (blocked.length > 0) throw new DeadlockError(this.now, blocked);
     return { reason: 'idle', time: this.now, events: this.events - start };
   }
@@ -331,6 +352,7 @@ export class Engine {
     for (const t of this.allThreads) {
       if (t.state === 'blocked') out.push({ tid: t.id, name: t.name, cpu: t.cpu, waitingOn: t.describeWait() });
     }
+    for (const h of this.deferred) out.push({ tid: h.id, name: h.name, cpu: h.cpu, waitingOn: h.describeWait() });
     return out;
   }
 
@@ -398,6 +420,18 @@ export class Engine {
           cpu.now += eff;
           cpu.busyCycles += eff;
           t.cpuCycles += eff;
+        } else if (eff.kind === 'defer') {
+          if (!t.isInterrupt) {
+            t.pendingThrow = new SimError(`defer to softirq "${eff.queue.name}" outside interrupt context (t${t.id} ${t.name})`);
+          } else {
+            // the interrupt returns now; the rest of the handler is parked
+            cpu.irqStack.pop();
+            cpu.now += costs.irqExit;
+            t.state = 'deferred';
+            this.deferred.add(t);
+            eff.queue.park(t);
+            this.trace?.irq(cpu.now, cpu.index, t.name, false);
+          }
         } else if (t.isInterrupt) {
           t.pendingThrow = new InterruptContextError(eff.kind === 'block' ? `blocking on "${eff.wq.name}"` : eff.kind, t.name);
         } else if (eff.kind === 'block') {

@@ -19,7 +19,7 @@ export interface LockLike {
   waitingThreads(): readonly SimThread[];
 }
 
-export type ThreadState = 'ready' | 'running' | 'blocked' | 'sleeping' | 'done';
+export type ThreadState = 'ready' | 'running' | 'blocked' | 'sleeping' | 'deferred' | 'done';
 
 /** One entry of the ground-truth stack: module `module` function `fn`. */
 export interface ModuleFrame {
@@ -79,6 +79,7 @@ export class SimThread {
   /** Enter module function `fn` of `module` (ground truth; no cost). */
   pushFrame(module: string, fn: string): void {
     this.frames.push({ module, fn });
+    this.engine.frameWatch?.(this, module, fn);
     this.engine.trace?.callEnter(this.engine.now, this.cpu, this.id, module, fn);
   }
 
@@ -103,6 +104,7 @@ export class SimThread {
   describeWait(): string {
     if (this.state === 'blocked') return `wait queue "${this.waitingOn?.name ?? '?'}"`;
     if (this.state === 'sleeping') return 'a timer';
+    if (this.state === 'deferred') return 'a softirq queue (deferred interrupt work never raised)';
     return this.state;
   }
 }

@@ -111,7 +111,8 @@ function wrap(m: Machine, ins: Instrumentation, depthCost: number, table: string
     const depth = (t.tls.get(depthKey) as number | undefined) ?? 0;
     if (counts) yield* counter.enter();
     const gate = ins.gate;
-    if (gate !== null && gate.diverting && depth === 0 && !t.isInterrupt && !gate.passed.has(t)) {
+    // interrupt context too: the mediator defers it rather than blocking it
+    if (gate !== null && gate.diverting && depth === 0 && !gate.passed.has(t)) {
       if (counts) yield* counter.exit();
       return yield* gate.redispatch(table, slot, args);
     }

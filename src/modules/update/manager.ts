@@ -119,6 +119,7 @@ class UpdateRun {
   private newMod: Module | null = null;
   private stagedRegs: FileSystemType[] = [];
   private blockStart = -1;
+  private unwatch: (() => void) | null = null;
   /** Past the point of no return (the staged state is installed): no rollback any more. */
   private committed = false;
 
@@ -139,7 +140,7 @@ class UpdateRun {
       strategy: o.quiescence ?? lu.strategy,
       phase: 'idle',
       phases: [],
-      stats: { mediated: 0, blocked: 0, passedRecursive: 0, passedInterrupt: 0, ranOld: 0, ranNew: 0, killedWhileBlocked: 0, passedLockHolder: 0 },
+      stats: { mediated: 0, blocked: 0, passedRecursive: 0, passedInterrupt: 0, deferredInterrupt: 0, ranOld: 0, ranNew: 0, killedWhileBlocked: 0, passedLockHolder: 0 },
       stalls: [],
       longestStallCycles: 0,
       blockWindowCycles: 0,
@@ -148,6 +149,7 @@ class UpdateRun {
       instances: { inodes: 0, files: 0 },
       stuck: [],
       quiescenceVerified: null,
+      oldCodeRunsAfterQuiescence: null,
       afterCommitFaults: [],
     };
   }
@@ -220,6 +222,7 @@ class UpdateRun {
         st.state = 'failed';
       }
     } finally {
+      this.unwatchOldCode();
       this.close();
       st.transition = 0;
       st.last = r;
@@ -329,8 +332,11 @@ class UpdateRun {
       yield* sleep(Math.round(o.backoffUs * engine.cyclesPerUs));
     }
     // ---- transfer -----------------------------------------------------
+    // The ground-truth oracle, apart from every strategy's evidence: from
+    // the moment quiescence is declared through the end of redirect, no
+    // thread may be inside the old code nor enter it (any entry fails it).
+    this.watchOldCode(oldIns.label);
     this.enter('transfer');
-    this.report.quiescenceVerified = engine.threadsInside(oldIns.label).length === 0;
     this.inject('export');
     const exported = yield* oldHooks.exportState(format);
     const snapshot = sealSnapshot(format, exported);
@@ -369,6 +375,7 @@ class UpdateRun {
     this.report.instances = { inodes: inodes.length, files: files.length };
     yield (inodes.length + files.length) * m.costs.updateRepointInstance;
     yield* m.sync();
+    this.unwatchOldCode();
     // ---- release ------------------------------------------------------
     this.enter('release');
     med.release();
@@ -377,6 +384,35 @@ class UpdateRun {
     this.enter('retire');
     while (med.inFlight > 0) yield* sleep(poll);
     old.state = 'gone';
+  }
+
+  /**
+   * Start the continuous quiescence oracle (engine ground truth, never read by
+   * a mechanism): threads inside `label` now, and every entry into it until
+   * `unwatchOldCode`.
+   */
+  private watchOldCode(label: string): void {
+    const engine = this.m.engine;
+    const inside = engine.threadsInside(label).length;
+    const prev = engine.frameWatch;
+    const r = this.report;
+    r.oldCodeRunsAfterQuiescence = 0;
+    r.quiescenceVerified = inside === 0;
+    engine.frameWatch = (t, module, fn) => {
+      prev?.(t, module, fn);
+      if (module === label) {
+        r.oldCodeRunsAfterQuiescence!++;
+        r.quiescenceVerified = false;
+      }
+    };
+    this.unwatch = () => {
+      engine.frameWatch = prev;
+      this.unwatch = null;
+    };
+  }
+
+  private unwatchOldCode(): void {
+    this.unwatch?.();
   }
 
   /** Run the new module's init with its file-system registrations staged. */

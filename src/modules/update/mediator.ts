@@ -4,13 +4,18 @@
  *
  * A stub decides per call:
  *   - not blocking yet (interpose), or the caller is already inside the old
- *     module (a recursive call), or the call runs in interrupt context (block
- *     I/O completion into the module): forward to the current target at once.
- *     Blocking a recursive call would deadlock the thread against itself;
- *     interrupt context may not block at all.
- *   - blocking (block, quiesce, transfer): wait on the mediator's queue until
- *     release, then call the current target: the new module after a redirect,
- *     the old one after a rollback. Either way the call runs exactly once.
+ *     module (a recursive call): forward to the current target at once.
+ *     Blocking a recursive call would deadlock the thread against itself.
+ *   - blocking, in interrupt context (an I/O completion into the module):
+ *     interrupt context may not block, and must not run the code about to be
+ *     replaced either, so the rest of the handler is deferred to a per-CPU
+ *     softirq queue (the interrupt returns at once) that `release` raises:
+ *     after a redirect the deferred calls run the new code, after a rollback
+ *     the old (docs/quiescence.md, "Interrupt context").
+ *   - blocking (block, quiesce, transfer, redirect): wait on the mediator's
+ *     queue until release, then call the current target: the new module
+ *     after a redirect, the old one after a rollback. Either way the call
+ *     runs exactly once.
  * The stub is manager code, not module code: a thread waiting in it is not
  * "inside" the module, which is what lets the module drain.
  *
@@ -27,6 +32,7 @@
 import type { Sim } from '../../sim/effects.ts';
 import type { SimThread } from '../../sim/thread.ts';
 import type { WaitQueue } from '../../sim/waitqueue.ts';
+import { SoftirqQueue, deferToSoftirq } from '../../sim/softirq.ts';
 import type { Machine } from '../../hw-ppc64/machine.ts';
 import type { Gate, Instrumentation, SlotFn, SlotRecord } from './instrument.ts';
 import type { ExportedTable } from '../core/module.ts';
@@ -41,8 +47,10 @@ export interface MediatorStats {
   blocked: number;
   /** Calls that passed because their thread was already inside the module. */
   passedRecursive: number;
-  /** Calls that passed because they ran in interrupt context. */
+  /** Interrupt-context calls that passed (recursive: their handler was already inside the module). */
   passedInterrupt: number;
+  /** Interrupt-context calls deferred to the softirq queue until release. */
+  deferredInterrupt: number;
   /** Calls forwarded to the old code / to the new code. */
   ranOld: number;
   ranNew: number;
@@ -74,6 +82,7 @@ export class Mediator implements Gate {
     blocked: 0,
     passedRecursive: 0,
     passedInterrupt: 0,
+    deferredInterrupt: 0,
     ranOld: 0,
     ranNew: 0,
     killedWhileBlocked: 0,
@@ -85,6 +94,8 @@ export class Mediator implements Gate {
   /** Threads waiting in a stub now. */
   readonly waiting = new Set<SimThread>();
   private readonly wq: WaitQueue;
+  /** Interrupt-context calls deferred while blocking (per CPU), raised at release. */
+  private readonly softirq: SoftirqQueue;
   private newSlots: ReadonlyMap<string, ReadonlyMap<string, SlotFn>> | null = null;
   private patched: { rec: SlotRecord; key: string; original: SlotFn }[] = [];
 
@@ -94,6 +105,7 @@ export class Mediator implements Gate {
     private readonly oldTables: readonly ExportedTable[],
   ) {
     this.wq = m.engine.waitQueue(`mediator ${old.label}`);
+    this.softirq = new SoftirqQueue(m.engine, `mediator ${old.label} deferred irq`);
   }
 
   get diverting(): boolean {
@@ -160,10 +172,10 @@ export class Mediator implements Gate {
     return yield* this.stub(table, slot)(...args);
   }
 
-  /** Wake every waiting call (release or rollback). */
+  /** Wake every waiting call and raise the deferred interrupt work (release or rollback). */
   release(): number {
     this.blocking = false;
-    return this.wq.wakeAll();
+    return this.wq.wakeAll() + this.softirq.raise();
   }
 
   /**
@@ -223,9 +235,16 @@ export class Mediator implements Gate {
       self.stats.mediated++;
       try {
         if (self.blocking) {
-          if (t.isInterrupt) self.stats.passedInterrupt++;
-          else if (((t.tls.get(ins.depthKey) as number | undefined) ?? 0) > 0) self.stats.passedRecursive++;
-          else yield* self.wait(t);
+          if (((t.tls.get(ins.depthKey) as number | undefined) ?? 0) > 0) {
+            if (t.isInterrupt) self.stats.passedInterrupt++;
+            else self.stats.passedRecursive++;
+          } else if (t.isInterrupt) {
+            self.stats.deferredInterrupt++;
+            yield* deferToSoftirq(self.softirq);
+            // running again as softirq work on this CPU, after release:
+            // entered as an interrupt is (state saved, vector), irqEntry
+            yield self.m.costs.irqEntry;
+          } else yield* self.wait(t);
         }
         let fn: SlotFn | undefined;
         if (self.target === 'new') {

@@ -84,8 +84,14 @@ export interface UpdateReport {
   instances: { inodes: number; files: number };
   /** Threads inside the old module when quiescence timed out. */
   stuck: StuckThread[];
-  /** Ground-truth oracle: no thread had an old-module frame when transfer began (null if not reached). */
+  /**
+   * Ground-truth oracle, checked continuously: no thread was inside the old
+   * module when quiescence was declared, and none entered it from then
+   * through the end of redirect (null if quiescence was never reached).
+   */
   quiescenceVerified: boolean | null;
+  /** Old-code entries the oracle saw after quiescence was declared (null if not reached). */
+  oldCodeRunsAfterQuiescence: number | null;
   /** Faults injected after the point of no return (they cannot stop the update). */
   afterCommitFaults: string[];
 }
