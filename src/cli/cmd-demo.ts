@@ -1,28 +1,71 @@
-/** `modswap demo [NAME]`: run a built-in demo and print its timeline. */
-import { writeFileSync } from 'node:fs';
+/**
+ * `modswap demo [NAME]`: run the built-in scenario scenarios/NAME.* (JSON or
+ * YAML) and print its timeline, summary and expectations. A demo is that
+ * scenario: the same runner, the same report and the same exit status as
+ * `modswap run scenarios/NAME.json`. Without NAME it runs DEFAULT_DEMO,
+ * which is what `npm run demo` shows.
+ *
+ * Exit: 0 the demo showed what it sets out to show (every expectation
+ * met), 1 it did not, 2 bad flags or an output path that cannot be written
+ * (checked before the run).
+ */
 import { UsageError, flagHelp, parseFlags, type FlagSpecs } from './args.ts';
 import type { Command } from './command.ts';
-import { DEFAULT_DEMO, findDemo, listDemos } from './demos/index.ts';
-import { writeReport } from './report/index.ts';
+import { builtinScenarios, findBuiltinScenario, loadScenario } from './scenario/files.ts';
+import { checkOutputs, printOutcome, writeOutputs } from './scenario/output.ts';
+import { runScenario } from './scenario/runner.ts';
+import type { Scenario } from './scenario/schema.ts';
+
+/** The demo `npm run demo` runs: the best one there is. */
+export const DEFAULT_DEMO = 'ext3-bugfix';
 
 const FLAGS = {
   list: { kind: 'boolean', help: 'list the demos and exit' },
-  seed: { kind: 'int', help: 'PRNG seed', default: 1, min: 0, max: 2 ** 32 - 1, arg: 'S' },
-  cpus: { kind: 'int', help: 'number of CPUs (demo default if omitted)', min: 1, max: 256, arg: 'N' },
-  threads: { kind: 'int', help: 'number of worker threads (demo default if omitted)', min: 1, max: 4096, arg: 'N' },
+  seed: { kind: 'int', help: 'PRNG seed (default: the scenario\'s)', min: 0, max: 2 ** 32 - 1, arg: 'S' },
+  cpus: { kind: 'int', help: 'number of CPUs (default: the scenario\'s)', min: 1, max: 256, arg: 'N' },
+  threads: { kind: 'int', help: 'number of worker threads (default: the scenario\'s)', min: 1, max: 4096, arg: 'N' },
   trace: { kind: 'string', help: 'write the Chrome/Perfetto trace JSON to FILE', arg: 'FILE' },
   report: { kind: 'string', help: 'write an HTML report (index.html + trace.json) into DIR', arg: 'DIR' },
-  json: { kind: 'boolean', help: 'print the summary as JSON instead of the timeline' },
+  json: { kind: 'boolean', help: 'print the result as one JSON object instead of the timeline' },
 } satisfies FlagSpecs;
+
+interface DemoEntry {
+  name: string;
+  file: string;
+  summary: string;
+}
+
+/** The demos: every scenario in scenarios/, with its description. */
+export function listDemos(): DemoEntry[] {
+  return builtinScenarios().map((b) => {
+    let summary: string;
+    try {
+      summary = loadScenario(b.file).description;
+    } catch (e) {
+      summary = `(invalid: ${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
+    }
+    return { ...b, summary };
+  });
+}
+
+function withOverrides(s: Scenario, f: { seed?: number | undefined; cpus?: number | undefined; threads?: number | undefined }): Scenario {
+  return {
+    ...s,
+    ...(f.seed !== undefined ? { seed: f.seed } : {}),
+    ...(f.cpus !== undefined ? { machine: { ...s.machine, cpus: f.cpus } } : {}),
+    ...(f.threads !== undefined ? { workload: { ...s.workload, threads: f.threads } } : {}),
+  };
+}
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'run a built-in demo (modswap demo --list)',
+  summary: 'run a built-in demo: the scenario scenarios/NAME.* (modswap demo --list)',
   help: () =>
     [
       'usage: modswap demo [NAME] [FLAGS]',
       '',
-      `Runs a built-in demo and prints its timeline and summary. Without NAME runs ${DEFAULT_DEMO}.`,
+      `Runs the built-in scenario scenarios/NAME.json (or .yaml) and prints its timeline,`,
+      `summary and expectations, as modswap run does for that file. Without NAME runs ${DEFAULT_DEMO}.`,
       '',
       'demos:',
       ...listDemos().map((d) => `  ${d.name.padEnd(20)}${d.summary}`),
@@ -39,18 +82,13 @@ export const demoCommand: Command = {
     }
     if (positional.length > 1) throw new UsageError(`demo: expected one demo name, got ${positional.length}`);
     const name = positional[0] ?? DEFAULT_DEMO;
-    const demo = findDemo(name);
-    if (!demo) throw new UsageError(`demo: unknown demo '${name}' (modswap demo --list)`);
-    const r = await demo.run({ seed: flags.seed ?? 1, cpus: flags.cpus, threads: flags.threads });
-    if (flags.trace) writeFileSync(flags.trace, JSON.stringify(r.trace));
-    if (flags.report) writeReport(flags.report, { title: `modswap demo ${name}`, subtitle: demo.summary, trace: r.trace, summary: { ok: r.ok, ...r.summary } });
-    if (flags.json) io.out(JSON.stringify({ demo: name, ok: r.ok, ...r.summary }));
-    else {
-      io.out(`== modswap demo ${name} (seed ${flags.seed})\n`);
-      io.out(r.text);
-      if (flags.trace) io.out(`trace written to ${flags.trace} (open it in https://ui.perfetto.dev)`);
-      if (flags.report) io.out(`report written to ${flags.report}/index.html`);
-    }
-    return r.ok ? 0 : 1;
+    const found = findBuiltinScenario(name);
+    if (!found) throw new UsageError(`demo: unknown demo '${name.replace(/\r?\n|\r/g, '\\n')}' (modswap demo --list)`);
+    const s = withOverrides(loadScenario(found.file), flags);
+    checkOutputs('demo', flags, [s.name]);
+    const out = await runScenario(s, { threads: flags.threads });
+    const dir = writeOutputs('demo', s, out, flags, false);
+    printOutcome(io, 'demo', s, out, flags, dir);
+    return out.ok ? 0 : 1;
   },
 };

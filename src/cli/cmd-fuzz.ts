@@ -18,6 +18,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { UsageError, flagHelp, parseFlags, type FlagSpecs } from './args.ts';
 import type { CliIO, Command } from './command.ts';
+import { checkOutputFile } from './output-path.ts';
 import { createProgress } from './progress.ts';
 import { selfCommand } from './paths.ts';
 import { caseForSeed, type FuzzPath } from '../reliability/case.ts';
@@ -146,6 +147,7 @@ export const fuzzCommand: Command = {
     const { flags, positional } = parseFlags('fuzz', argv.filter((a) => a !== '--progress-lines'), FLAGS);
     if (positional.length > 0) throw new UsageError(`fuzz: unexpected argument '${positional[0]!.replace(/\n/g, '\\n')}'`);
     const paths = parsePaths(flags.paths as string);
+    if (flags.report !== undefined) checkOutputFile('fuzz', 'report', flags.report as string);
     const seeds = flags.seeds as number;
     const start = flags.start as number;
     const jobs = Math.min(flags.jobs as number, seeds);

@@ -1,19 +1,21 @@
 /**
- * `modswap run SCENARIO.json...`: run scenario files (src/cli/scenario) and
- * check their expectations.
+ * `modswap run SCENARIO.json|yaml...`: run scenario files (src/cli/scenario)
+ * and check their expectations.
  *
- * Exit status: 0 every expectation of every scenario met, 1 some failed,
- * 2 a scenario file is invalid (one line per wrong field, naming it). With
- * several files a progress bar shows on stderr when it is a terminal.
+ * Exit status: 0 every expectation of every scenario met, 1 some failed
+ * (a declared update that failed counts as failed unless the scenario
+ * expects it to), 2 a scenario file is invalid (one line per wrong field,
+ * naming it) or an output path cannot be written (checked before anything
+ * runs). With several files a progress bar shows on stderr when it is a
+ * terminal.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { UsageError, flagHelp, parseFlags, type FlagSpecs } from './args.ts';
-import type { CliIO, Command } from './command.ts';
+import type { Command } from './command.ts';
 import { createProgress } from './progress.ts';
-import { writeReport } from './report/index.ts';
-import { runScenario, type ScenarioOutcome } from './scenario/runner.ts';
-import { ScenarioError, parseScenario, type Scenario } from './scenario/schema.ts';
+import { loadScenario } from './scenario/files.ts';
+import { checkOutputs, printOutcome, writeOutputs } from './scenario/output.ts';
+import { runScenario } from './scenario/runner.ts';
+import { ScenarioError, type Scenario } from './scenario/schema.ts';
 
 const FLAGS = {
   json: { kind: 'boolean', help: 'print one JSON object per scenario (metrics and expectations)' },
@@ -25,14 +27,17 @@ const FLAGS = {
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run scenario files (machine, workload, update, expectations)',
+  summary: 'run scenario files, JSON or YAML (machine, workload, update, expectations)',
   help: () =>
     [
-      'usage: modswap run SCENARIO.json [SCENARIO.json...] [FLAGS]',
+      'usage: modswap run SCENARIO.json|SCENARIO.yaml [SCENARIO...] [FLAGS]',
       '',
-      'Runs each scenario and checks its expectations. Exit 0: all met; 1: some failed;',
-      '2: a scenario is invalid. The format is described in docs/tutorial.md and',
-      'src/cli/scenario/schema.ts; scenarios/ holds the built-in demos as scenarios.',
+      'Runs each scenario and checks its expectations. Scenario files are JSON, or',
+      'YAML when the name ends in .yaml or .yml. Exit 0: all met; 1: some failed (an',
+      'update that failed fails the scenario unless it expects updateOk false or an',
+      'updateError); 2: a scenario is invalid or an output path cannot be written.',
+      'The format is described in docs/tutorial.md and src/cli/scenario/schema.ts;',
+      'scenarios/ holds the built-in demos (modswap demo NAME runs scenarios/NAME.*).',
       '',
       'flags:',
       flagHelp(FLAGS),
@@ -45,7 +50,7 @@ export const runCommand: Command = {
     let invalid = false;
     for (const file of positional) {
       try {
-        const s = parseScenario(readFileSync(file, 'utf8'), file);
+        const s = loadScenario(file);
         scenarios.push(flags.seed !== undefined ? { ...s, seed: flags.seed } : s);
       } catch (e) {
         invalid = true;
@@ -59,46 +64,20 @@ export const runCommand: Command = {
       else for (const s of scenarios) io.out(`${s.name}: valid`);
       return 0;
     }
-    const progress = createProgress(scenarios.length > 1 ? scenarios.length : 0);
+    const several = scenarios.length > 1;
+    checkOutputs('run', flags, scenarios.map((s) => s.name));
+    const progress = createProgress(several ? scenarios.length : 0);
     let allOk = true;
     for (const [i, s] of scenarios.entries()) {
       progress.update(i, `running ${s.name}`);
       const out = await runScenario(s);
       progress.finish();
       allOk &&= out.ok;
-      if (flags.trace) writeFileSync(flags.trace, JSON.stringify(out.trace));
-      const dir = flags.report ? (scenarios.length > 1 ? join(flags.report, s.name) : flags.report) : null;
-      if (dir) {
-        writeReport(dir, {
-          title: `modswap run ${s.name}`,
-          subtitle: s.description || undefined,
-          trace: out.trace,
-          summary: out.metrics,
-          calls: out.calls,
-          expectations: out.expectations,
-        });
-      }
-      print(io, s, out, flags.json, dir, flags.trace);
+      const dir = writeOutputs('run', s, out, flags, several);
+      printOutcome(io, 'run', s, out, flags, dir);
     }
     progress.update(scenarios.length, 'done');
     progress.finish();
     return allOk ? 0 : 1;
   },
 };
-
-function print(io: CliIO, s: Scenario, out: ScenarioOutcome, json: boolean, dir: string | null, trace: string | undefined): void {
-  if (json) {
-    io.out(JSON.stringify({ scenario: s.name, ok: out.ok, expectations: out.expectations, metrics: out.metrics, ...(dir ? { report: dir } : {}) }));
-    return;
-  }
-  io.out(`== modswap run ${s.name} (seed ${s.seed})${s.description ? `: ${s.description}` : ''}\n`);
-  io.out(out.text);
-  if (out.expectations.length > 0) {
-    io.out('expectations:');
-    for (const e of out.expectations) io.out(`  ${e.ok ? 'met   ' : 'FAILED'} ${e.name.padEnd(34)} ${e.detail}`);
-  }
-  io.out(`${s.name}: ${out.ok ? 'all expectations met' : 'SOME EXPECTATIONS FAILED'}`);
-  if (dir) io.out(`report written to ${join(dir, 'index.html')} (trace: ${join(dir, 'trace.json')})`);
-  if (trace) io.out(`trace written to ${trace} (open it in https://ui.perfetto.dev)`);
-  io.out('');
-}

@@ -10,6 +10,7 @@ import { classifyWait, phaseBands, timelineFromChrome, updateWindows } from '../
 import { renderReport } from '../../src/cli/report/html.ts';
 import { MAX_THREADS, renderTimeline } from '../../src/cli/report/svg-timeline.ts';
 import { splitByPeriod } from '../../src/cli/report/svg-histogram.ts';
+import { MIN_BAND, ZoomAxis, renderZoom } from '../../src/cli/report/svg-zoom.ts';
 
 function syntheticTrace(threads: number, slices: number): ChromeTrace {
   const ev: ChromeEvent[] = [{ name: 'thread_name', ph: 'M', ts: 0, pid: 1, tid: 0, args: { name: 'cpu0' } }];
@@ -103,5 +104,89 @@ describe('report model', () => {
     expect(r.html).toContain('<title>x &lt;y&gt;</title>');
     expect(r.html).not.toMatch(/(src|href)="(https?:)?\/\//);
     expect(r.html).toContain('id="histogram"');
+  });
+});
+
+describe('the zoomed update window', () => {
+  /** A Linux-like update: a long check and retire around phases from 0 to 11 µs long, one of them zero-length. */
+  function updateTrace(): ChromeTrace {
+    const ev: ChromeEvent[] = [
+      { name: 'thread_name', ph: 'M', ts: 0, pid: 1, tid: 0, args: { name: 'cpu0' } },
+      { name: 'thread_name', ph: 'M', ts: 0, pid: 3, tid: 1, args: { name: 'update ext3' } },
+      { name: 'thread_name', ph: 'M', ts: 0, pid: 2, tid: 5, args: { name: 'worker-0' } },
+      { name: 'running', ph: 'X', ts: 0, dur: 18_000, pid: 2, tid: 5, cat: 'sched' },
+    ];
+    const ph: [string, number, number][] = [
+      ['check', 2420, 3022.6],
+      ['interpose', 3022.6, 3026.7],
+      ['block', 3026.7, 3026.75],
+      ['quiesce', 3026.75, 3038.3],
+      ['transfer', 3038.3, 3038.5],
+      ['redirect', 3038.5, 3038.8],
+      ['release', 3038.8, 3038.8],
+      ['retire', 3038.8, 3049.8],
+    ];
+    for (const [n, a, b] of ph) ev.push({ name: n, ph: 'B', ts: a, pid: 3, tid: 1, cat: 'phase' }, { name: n, ph: 'E', ts: b, pid: 3, tid: 1, cat: 'phase' });
+    return { traceEvents: ev, displayTimeUnit: 'ns', otherData: {} };
+  }
+
+  it('every phase has a band at least MIN_BAND px wide, in time order, and the window brackets interpose..release', () => {
+    const model = timelineFromChrome(updateTrace());
+    const z = renderZoom(model)!;
+    expect(z.range.from).toBeLessThan(3022.6);
+    expect(z.range.to).toBeGreaterThan(3038.8);
+    expect(z.range.to - z.range.from).toBeLessThan(40);
+    const names = z.bands.map((b) => b.name);
+    for (const p of ['interpose', 'block', 'quiesce', 'transfer', 'redirect', 'release']) expect(names).toContain(p);
+    for (const b of z.bands) expect(b.px, b.name).toBeGreaterThanOrEqual(MIN_BAND - 1e-9);
+    // the axis is monotonic: bands do not overlap and keep their order
+    const xs = [...z.svg.matchAll(/class="band" data-phase="([a-z]+)" x="([\d.]+)" y="\d+" width="([\d.]+)"/g)].map((m) => ({ name: m[1]!, x: Number(m[2]), w: Number(m[3]) }));
+    expect(xs.map((b) => b.name)).toEqual(names);
+    for (let i = 1; i < xs.length; i++) expect(xs[i]!.x).toBeGreaterThanOrEqual(xs[i - 1]!.x + xs[i - 1]!.w - 0.11);
+    // a longer phase is drawn wider than a shorter one
+    const w = (n: string): number => xs.find((b) => b.name === n)!.w;
+    expect(w('quiesce')).toBeGreaterThan(w('interpose'));
+    expect(w('interpose')).toBeGreaterThan(w('block'));
+  });
+
+  it('the axis maps times monotonically and an instant has two edges', () => {
+    const bands = [
+      { from: 10, to: 20, name: 'a' },
+      { from: 20, to: 20, name: 'b' },
+      { from: 20, to: 30, name: 'c' },
+    ];
+    const ax = new ZoomAxis(0, 40, bands, 100, 500);
+    expect(ax.x(0, 'left')).toBe(100);
+    expect(ax.x(40, 'right')).toBeCloseTo(600, 6);
+    expect(ax.x(20, 'right') - ax.x(20, 'left')).toBeCloseTo(MIN_BAND, 6);
+    let last = -Infinity;
+    for (let t = 0; t <= 40; t += 0.5) {
+      const x = ax.x(t, 'left');
+      expect(x).toBeGreaterThanOrEqual(last);
+      last = x;
+    }
+  });
+
+  it('the page has the phase table, the latency table before/during/after, the stuck threads, and no raw JSON', () => {
+    const r = renderReport({
+      title: 't',
+      trace: updateTrace(),
+      summary: { updateOk: false, nested: { a: 1, b: [1, 2] }, list: ['x', 'y'] },
+      calls: [
+        { start: 100, end: 110 },
+        { start: 3030, end: 3040 },
+        { start: 5000, end: 5002 },
+      ],
+      stuck: [{ tid: 35, name: 'probe', fn: 'ext3_file_operations.fsync' }],
+      updateError: 'ETIMEDOUT in quiesce: quiescence timed out',
+    });
+    expect(r.html).toContain('<svg id="zoom"');
+    expect(r.html).toMatch(/<table id="phases"[\s\S]*release<\/td><td class="n">3038.8 µs<\/td><td class="n">0.00 µs/);
+    expect(r.html).toMatch(/<table id="latencies"[\s\S]*before the update<\/td><td class="n">1<[\s\S]*during the update<\/td><td class="n">1<[\s\S]*after the update<\/td><td class="n">1</);
+    expect(r.html).toMatch(/<table id="stuck"[\s\S]*t35 probe<\/td><td class="v">ext3_file_operations.fsync/);
+    expect(r.html).toContain('ETIMEDOUT in quiesce');
+    const summary = /<div id="summary"[\s\S]*?<\/div>\n<h2>/.exec(r.html)![0];
+    expect(summary).not.toMatch(/[{}[\]]|&quot;/);
+    expect(summary).toContain('a 1; b 1, 2');
   });
 });

@@ -3,7 +3,7 @@
  * 1 failed, 2 invalid), --json, --report and --check.
  */
 import { describe, it, expect } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
@@ -98,6 +98,78 @@ describe('modswap run', () => {
       r = io();
       expect(await main(['run', good, failing, '--check'], r.c)).toBe(0);
       expect(r.out).toEqual(['small: valid', 'failing: valid']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('modswap run: a failed update, YAML, output paths', () => {
+  const EXT3 = { name: 'upd', machine: { cpus: 2 }, fs: { type: 'ext3', version: 1 }, strategy: 'counter-shared', workload: { threads: 2, opsPerThread: 8, mix: { rename: 0 } } };
+
+  it('an update that fails exits 1 even with no expectations; expecting the failure exits 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modswap-run-fail-'));
+    try {
+      const f = join(dir, 'f.json');
+      writeFileSync(f, JSON.stringify({ ...EXT3, update: { to: 2, at: { us: 200 }, inject: 'import' } }));
+      let r = io();
+      expect(await main(['run', f], r.c)).toBe(1);
+      expect(r.out.join('\n')).toMatch(/FAILED updateOk == true +updateOk = false/);
+      writeFileSync(f, JSON.stringify({ ...EXT3, update: { to: 2, at: { us: 200 }, inject: 'import' }, expect: { updateError: 'ENOMEM' } }));
+      r = io();
+      expect(await main(['run', f], r.c)).toBe(0);
+      writeFileSync(f, JSON.stringify({ ...EXT3, update: { to: 2, at: { us: 200 } } }));
+      r = io();
+      expect(await main(['run', f], r.c)).toBe(0);
+      expect(r.out.join('\n')).toMatch(/met +updateOk == true/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('at {us: N} counts from the end of boot, which the timeline shows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modswap-run-at-'));
+    try {
+      const f = join(dir, 'at.yaml');
+      writeFileSync(f, 'name: at\nmachine: {cpus: 2}\nfs: {type: ext3, version: 2}\nworkload: {threads: 2, opsPerThread: 8}\nupdate: {to: 3, at: {us: 1500}}\n');
+      const r = io();
+      expect(await main(['run', f], r.c)).toBe(0);
+      const text = r.out.join('\n');
+      const boot = Number(/ +([\d.]+) us +boot done: .*due 1500 us from now, at ([\d.]+) us/.exec(text)![1]);
+      const due = Number(/due 1500 us from now, at ([\d.]+) us/.exec(text)![1]);
+      const check = Number(/ +([\d.]+) us +update ext3: check/.exec(text)![1]);
+      expect(boot).toBeGreaterThan(100);
+      expect(due).toBeCloseTo(boot + 1500, 0);
+      expect(check).toBeGreaterThanOrEqual(due);
+      expect(check - due).toBeLessThan(50);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('output paths are checked before anything runs (one line, exit 2)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modswap-run-out-'));
+    try {
+      const good = join(dir, 'good.json');
+      writeFileSync(good, JSON.stringify(SMALL));
+      writeFileSync(join(dir, 'file'), 'x');
+      for (const flags of [['--trace', dir], ['--report', join(dir, 'file')], ['--report', '/proc/modswap-run-x'], ['--trace', '/proc/modswap-run-x/t.json']]) {
+        const r = io();
+        expect(await main(['run', good, ...flags], r.c), flags.join(' ')).toBe(2);
+        expect(r.err, flags.join(' ')).toHaveLength(1);
+        expect(r.err[0]).toMatch(new RegExp(`^modswap run: ${flags[0]} `));
+        expect(r.out).toEqual([]);
+      }
+      // two scenarios: DIR/NAME must be creatable for each
+      const other = join(dir, 'other.json');
+      writeFileSync(other, JSON.stringify({ ...SMALL, name: 'other' }));
+      const rep = join(dir, 'rep');
+      mkdirSync(rep);
+      writeFileSync(join(rep, 'other'), 'in the way');
+      const r = io();
+      expect(await main(['run', good, other, '--report', rep], r.c)).toBe(2);
+      expect(r.err[0]).toMatch(/--report .*other: exists and is not a directory/);
+      expect(existsSync(join(rep, 'small', 'index.html'))).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

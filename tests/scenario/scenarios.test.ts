@@ -10,18 +10,18 @@ import { parseScenario } from '../../src/cli/scenario/schema.ts';
 import { runScenario } from '../../src/cli/scenario/runner.ts';
 
 const DIR = join(import.meta.dirname, '..', '..', 'scenarios');
-const FILES = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+const FILES = readdirSync(DIR).filter((f) => /\.(json|ya?ml)$/.test(f)).sort();
 
 describe('scenarios/', () => {
   it('holds the built-in demos', () => {
-    for (const n of ['ext3-bugfix', 'ext3-struct-change', 'rollback', 'stuck', 'rmmod-busy', 'k42-hotswap', 'k42-dynupdate', 'k42-fs-update']) {
+    for (const n of ['ext3-bugfix', 'ext3-struct-change', 'rollback', 'stuck', 'rmmod-busy', 'k42-hotswap', 'k42-dynupdate', 'k42-fs-update', 'sim-contention']) {
       expect(FILES).toContain(`${n}.json`);
     }
   });
 
   it.each(FILES)('%s: every expectation holds', async (f) => {
     const s = parseScenario(readFileSync(join(DIR, f), 'utf8'), f);
-    expect(s.name).toBe(f.replace(/\.json$/, ''));
+    expect(s.name).toBe(f.replace(/\.(json|ya?ml)$/, ''));
     expect(Object.keys(s.expect).length).toBeGreaterThan(0);
     const out = await runScenario(s);
     expect(out.expectations.filter((e) => !e.ok)).toEqual([]);

@@ -30,10 +30,15 @@ export function niceStep(raw: number): number {
   return 10 * p;
 }
 
-/** A summary value as table text. */
+/** A summary value as table text: lists joined, records as `key value` pairs, never raw JSON. */
 export function fmtValue(v: unknown): string {
   if (v === null || v === undefined) return '–';
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) < 1 ? 4 : 2);
   if (typeof v === 'string' || typeof v === 'boolean') return String(v);
-  return JSON.stringify(v);
+  if (Array.isArray(v)) return v.length === 0 ? '(none)' : v.map(fmtValue).join(', ');
+  if (typeof v === 'object') {
+    const e = Object.entries(v as Record<string, unknown>);
+    return e.length === 0 ? '(none)' : e.map(([k, x]) => `${k} ${fmtValue(x)}`).join('; ');
+  }
+  return String(v);
 }

@@ -15,6 +15,9 @@ export interface WrittenReport {
   threadsTotal: number;
 }
 
+/** The files a report directory holds (checked before a run by src/cli/output-path.ts). */
+export const REPORT_FILES = ['index.html', 'trace.json'] as const;
+
 export function writeReport(dir: string, input: ReportInput): WrittenReport {
   mkdirSync(dir, { recursive: true });
   const r = renderReport(input);

@@ -14,7 +14,7 @@ import { ErrnoError } from '../../sim/errno.ts';
 import * as sys from '../../vfs/syscalls.ts';
 import { O_CREAT, O_RDONLY, O_WRONLY } from '../../vfs/types.ts';
 import { delete_module } from '../../modules/core/syscalls.ts';
-import type { ProbeContext } from '../demos/linux-update.ts';
+import type { ProbeContext } from './linux-run.ts';
 import type { ProbeStep } from './schema.ts';
 
 export type ProbeResults = Map<string, boolean | string>;
@@ -27,11 +27,12 @@ function* step(ctx: ProbeContext, s: ProbeStep, results: ProbeResults): Sim<void
       return;
     case 'rename':
       yield* sys.rename(t, s.from, s.to);
+      ctx.log(`mv ${s.from} ${s.to}`);
       return;
     case 'check-nlink': {
       const n = (yield* sys.stat(t, s.path)).nlink;
       results.set(s.as, n === s.nlink);
-      ctx.log(`${s.as}: nlink(${s.path}) = ${n}${n === s.nlink ? '' : ` (expected ${s.nlink})`}`);
+      ctx.log(`check ${s.as}: nlink(${s.path}) = ${n}${n === s.nlink ? ' (right)' : `, should be ${s.nlink} (WRONG)`}`);
       return;
     }
     case 'write-file': {
@@ -78,7 +79,7 @@ function* step(ctx: ProbeContext, s: ProbeStep, results: ProbeResults): Sim<void
   }
 }
 
-/** The probe body for `runDemo`, filling `results` as it goes. */
+/** The probe body for `runLinuxSystem`, filling `results` as it goes. */
 export function probeScript(steps: readonly ProbeStep[], results: ProbeResults): (ctx: ProbeContext) => Sim<void> {
   return function* (ctx) {
     for (const s of steps) yield* step(ctx, s, results);

@@ -1,31 +1,39 @@
 /**
- * Running a scenario: one engine for `modswap run` and the built-in demos.
+ * Running a scenario: one engine for `modswap run` and `modswap demo` (a
+ * demo is the scenario scenarios/NAME.*).
  *
- *   linux path  the Linux-path demo harness (demos/linux-update.ts `runDemo`,
- *               the same code the ext3 demos run): buildSystem, fsstress
+ *   linux path  `runLinuxSystem` (linux-run.ts): buildSystem, fsstress
  *               workers, the probe script, the update manager with the
  *               scenario's options and injected fault, the model check and
  *               e2fsck
  *   k42 path    `runK42Workload` (src/k42/fs/workload.ts), plus a run
  *               without the update when the scenario asks whether the
  *               results are the same, and e2fsck on the image it returns
- *   demo        a built-in demo by name; its summary becomes the metrics
+ *   demo        a programmatic demo by name (src/cli/demos: K42 clustered
+ *               objects and the bare engine, whose load is not a
+ *               file-system workload); its summary becomes the metrics
  *
  * Every path ends in the same `ScenarioOutcome`: metrics (flat, named as
  * expectations name them), the expectations checked, a readable text, the
- * Chrome trace and the operation latencies for the report.
+ * Chrome trace, the operation latencies and the stuck-thread report for
+ * the report page.
+ *
+ * A scenario that declares an update (or runs a demo) and names neither
+ * `updateOk` nor `updateError` (`demoOk`) in `expect` gets the implicit
+ * expectation that it succeeded: a failed update cannot pass silently.
  */
 import { errno } from '../../sim/errno.ts';
 import type { ChromeTrace } from '../../sim/export-chrome.ts';
 import { Machine } from '../../hw-ppc64/machine.ts';
 import { ext3Definition } from '../../modules/ext3/index.ts';
 import type { UpdateOptions } from '../../modules/update/manager.ts';
+import type { StuckThread } from '../../modules/update/types.ts';
 import { runK42Workload } from '../../k42/fs/workload.ts';
 import type { K42FsVersion } from '../../k42/fs/types.ts';
 import { PosixModel } from '../../workload/model.ts';
-import { workloadSetupOps, type FsOpRecord } from '../../workload/run.ts';
+import { workloadSetupOps, type FsOpRecord, type WorkloadUpdateSummary } from '../../workload/run.ts';
 import { findDemo } from '../demos/index.ts';
-import { describeRun, e2fsck, runDemo, type DemoRunSpec } from '../demos/linux-update.ts';
+import { describeRun, e2fsck, runLinuxSystem, type LinuxRunSpec } from './linux-run.ts';
 import type { ExpectationLine } from '../report/html.ts';
 import type { CallSample } from '../report/model.ts';
 import { checkAll, flattenSummary, type Metrics } from './expect.ts';
@@ -41,6 +49,15 @@ export interface ScenarioOutcome {
   trace: ChromeTrace;
   /** Operation latencies in µs of simulated time (for the report's histogram). */
   calls: CallSample[];
+  /** Threads found inside the old module when quiescence timed out (Linux path). */
+  stuck: StuckThread[];
+  /** Why the update failed, one line; null if it did not fail (or there was none). */
+  updateError: string | null;
+}
+
+export interface RunOverrides {
+  /** Worker threads of a programmatic demo (a workload's come from the scenario). */
+  threads?: number | undefined;
 }
 
 function injector(point: string | undefined): Pick<UpdateOptions, 'inject'> {
@@ -61,7 +78,7 @@ function runLinux(s: Scenario): Omit<ScenarioOutcome, 'ok' | 'expectations'> {
     ...(u?.backoffUs !== undefined ? { backoffUs: u.backoffUs } : {}),
     ...injector(u?.inject),
   };
-  const spec: DemoRunSpec = {
+  const spec: LinuxRunSpec = {
     system: {
       cpus: s.machine.cpus,
       model: s.machine.model,
@@ -93,7 +110,7 @@ function runLinux(s: Scenario): Omit<ScenarioOutcome, 'ok' | 'expectations'> {
       : {}),
     ...(s.probe.length > 0 ? { probe: probeScript(s.probe, results) } : {}),
   };
-  const run = runDemo(spec);
+  const run = runLinuxSystem(spec);
   const cpu = run.b.machine.engine.cyclesPerUs;
   const r = run.report;
   const metrics: Metrics = {
@@ -117,7 +134,7 @@ function runLinux(s: Scenario): Omit<ScenarioOutcome, 'ok' | 'expectations'> {
   };
   for (const [k, v] of results) metrics[`probe.${k}`] = v;
   const calls = run.logs.flat().map((o) => ({ start: o.start / cpu, end: o.end / cpu }));
-  return { name: s.name, metrics, text: describeRun(run), trace: run.trace, calls };
+  return { name: s.name, metrics, text: describeRun(run), trace: run.trace, calls, stuck: r?.stuck ?? [], updateError: r?.error ? `${r.error.code} in ${r.error.phase}: ${r.error.message}` : null };
 }
 
 /** Results of the K42 workload against the reference model (threads own disjoint trees). */
@@ -180,6 +197,7 @@ function runK42(s: Scenario): Omit<ScenarioOutcome, 'ok' | 'expectations'> {
   };
   const lines = [
     `K42 file service, ext3 v${from}${u ? ` -> v${u.to} (${u.mode})` : ''}, ${s.machine.cpus} CPUs x ${s.workload.threads} threads, seed ${s.seed}`,
+    ...(up ? swapLines(up, cpu) : []),
     up ? `update ${up.ok ? 'ok' : `FAILED: ${up.error}`}: ${up.swaps.length} objects swapped in ${(r.updateDurationCycles / cpu).toFixed(1)} us` : 'no update',
     `${r.totalOps} operations, ${r.workDoneDuringUpdate} completed during the update; ${r.callsBlocked} calls blocked, longest stall ${(r.longestStallCycles / cpu).toFixed(1)} us`,
     `results ${mismatches === 0 ? 'all equal the reference model' : `${mismatches} differ from the reference model`}` +
@@ -187,19 +205,36 @@ function runK42(s: Scenario): Omit<ScenarioOutcome, 'ok' | 'expectations'> {
     `e2fsck -fn: ${fsck === null ? 'not run (e2fsck not installed)' : fsck.status === 0 ? 'clean' : `exit ${fsck.status}`}`,
   ];
   const calls = r.ops.flat().map((o) => ({ start: o.start / cpu, end: o.end / cpu }));
-  return { name: s.name, metrics, text: lines.join('\n') + '\n', trace: r.trace!, calls };
+  return { name: s.name, metrics, text: lines.join('\n') + '\n', trace: r.trace!, calls, stuck: [], updateError: up && !up.ok ? (up.error ?? 'failed') : null };
 }
 
-async function runDemoScenario(s: Scenario, demoName: string): Promise<Omit<ScenarioOutcome, 'ok' | 'expectations'>> {
+/** The swaps of a K42 update, one line per object (inode objects beyond the first few only if a call waited). */
+function swapLines(u: WorkloadUpdateSummary, cpu: number): string[] {
+  const rel = (c: number): string => ((c - u.startedAt) / cpu).toFixed(1);
+  const shown = u.swaps.filter((w, i) => !w.object.startsWith('ino') || i < 6 || w.blocked > 0);
+  const out = [`swaps (times in us from the start of the update at ${(u.startedAt / cpu).toFixed(1)} us):`];
+  for (const w of shown) out.push(`  ${w.object.padEnd(22)} ${w.phases.map((p) => `${p.phase}@${rel(p.t)}`).join(' ')}  fwd ${w.forwarded} blk ${w.blocked}`);
+  if (shown.length < u.swaps.length) out.push(`  ... ${u.swaps.length - shown.length} more inode objects swapped without a waiting call`);
+  return out;
+}
+
+async function runDemoScenario(s: Scenario, demoName: string, o: RunOverrides): Promise<Omit<ScenarioOutcome, 'ok' | 'expectations'>> {
   const demo = findDemo(demoName);
-  if (!demo) throw new Error(`scenario ${s.name}: no built-in demo '${demoName}'`);
-  const r = await demo.run({ seed: s.seed, cpus: s.machine.cpus, threads: undefined });
+  if (!demo) throw new Error(`scenario ${s.name}: no programmatic demo '${demoName}'`);
+  const r = await demo.run({ seed: s.seed, cpus: s.machine.cpus, threads: o.threads });
   const metrics: Metrics = { demoOk: r.ok, ...flattenSummary(r.summary) };
-  return { name: s.name, metrics, text: r.text, trace: r.trace, calls: [] };
+  return { name: s.name, metrics, text: r.text, trace: r.trace, calls: [], stuck: [], updateError: null };
 }
 
-export async function runScenario(s: Scenario): Promise<ScenarioOutcome> {
-  const base = s.demo !== undefined ? await runDemoScenario(s, s.demo) : s.path === 'k42' ? runK42(s) : runLinux(s);
-  const expectations = checkAll(s.expect, base.metrics);
+/** What a scenario expects of its update or demo without saying so (see the header). */
+export function implicitExpectations(s: Scenario): Record<string, boolean> {
+  if (s.demo !== undefined) return 'demoOk' in s.expect ? {} : { demoOk: true };
+  if (s.update && !('updateOk' in s.expect) && !('updateError' in s.expect)) return { updateOk: true };
+  return {};
+}
+
+export async function runScenario(s: Scenario, o: RunOverrides = {}): Promise<ScenarioOutcome> {
+  const base = s.demo !== undefined ? await runDemoScenario(s, s.demo, o) : s.path === 'k42' ? runK42(s) : runLinux(s);
+  const expectations = checkAll({ ...implicitExpectations(s), ...s.expect }, base.metrics);
   return { ...base, expectations, ok: expectations.every((e) => e.ok) };
 }

@@ -10,7 +10,7 @@ import { sleep, type Sim } from '../../../src/sim/effects.ts';
 import { errno } from '../../../src/sim/errno.ts';
 import { Prng } from '../../../src/sim/prng.ts';
 import { buildSystem, type BuiltSystem } from '../../../src/cli/system.ts';
-import { e2fsck } from '../../../src/cli/demos/linux-update.ts';
+import { e2fsck } from '../../../src/cli/scenario/linux-run.ts';
 import { ext3Definition } from '../../../src/modules/ext3/index.ts';
 import type { ModuleDefinition } from '../../../src/modules/core/module.ts';
 import type { FaultPoint, UpdateReport, UpdateOptions } from '../../../src/modules/update/manager.ts';
