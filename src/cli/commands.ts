@@ -18,8 +18,8 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
-  { name: 'demo', summary: 'run a built-in demo (modswap demo --list)', load: async () => (await import('./cmd-demo.ts')).demoCommand },
-  { name: 'run', summary: 'run scenario files (machine, workload, update, expectations)', load: async () => (await import('./cmd-run.ts')).runCommand },
+  { name: 'demo', summary: 'run a built-in demo: the scenario scenarios/NAME.* (modswap demo --list)', load: async () => (await import('./cmd-demo.ts')).demoCommand },
+  { name: 'run', summary: 'run scenario files, JSON or YAML (machine, workload, update, expectations)', load: async () => (await import('./cmd-run.ts')).runCommand },
   { name: 'keygen', summary: 'create an Ed25519 key pair for signing update packages', load: async () => (await import('./cmd-package.ts')).keygenCommand },
   { name: 'sign', summary: 'sign an update package manifest (recomputes the code hash)', load: async () => (await import('./cmd-package.ts')).signCommand },
   { name: 'pack', summary: 'build an update package from a module file', load: async () => (await import('./cmd-package.ts')).packCommand },

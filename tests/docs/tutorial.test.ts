@@ -47,7 +47,8 @@ describe('docs/tutorial.md', () => {
       const r = spawnSync('bash', ['-c', script], {
         cwd: dir,
         encoding: 'utf8',
-        timeout: 120_000,
+        // ~80 s on a loaded 2-core machine (every command starts tsx): generous bounds
+        timeout: 280_000,
         env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}:/usr/sbin:/sbin`, MODSWAP: ROOT, MODSWAP_DEV: '1' },
       });
       const output = `${r.stdout}\n${r.stderr}`;
@@ -61,5 +62,5 @@ describe('docs/tutorial.md', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 300_000);
 });

@@ -7,14 +7,14 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../package-root.ts';
+import { installPath } from '../paths.ts';
 import { parseScenario, type Scenario } from './schema.ts';
 
 export const SCENARIO_EXTENSIONS = ['.json', '.yaml', '.yml'] as const;
 
 /** The built-in scenarios folder. */
 export function scenariosDir(): string {
-  return join(packageRoot(), 'scenarios');
+  return installPath('scenarios');
 }
 
 /** Reads and validates one scenario file (throws ScenarioError, or the fs error for an unreadable file). */
