@@ -13,7 +13,8 @@
  *   - `{ kind: 'sleep', cycles }`: leave the CPU for a fixed time;
  *   - `{ kind: 'yield' }`: go to the back of this CPU's run queue;
  *   - `{ kind: 'defer', queue }` (interrupt context only): the interrupt
- *     returns, the rest of the handler runs when the queue is raised.
+ *     returns, the rest of the handler runs when the queue is raised;
+ *   - `{ kind: 'pause' }`: stop `Engine.run()` for the host (see `pauseRun`).
  *
  * Blocking, sleeping and yielding are errors in interrupt context; the engine
  * throws `InterruptContextError` into the handler.
@@ -39,7 +40,10 @@ export interface DeferEffect {
   readonly kind: 'defer';
   readonly queue: SoftirqQueue;
 }
-export type Effect = number | BlockEffect | SleepEffect | YieldEffect | DeferEffect;
+export interface PauseEffect {
+  readonly kind: 'pause';
+}
+export type Effect = number | BlockEffect | SleepEffect | YieldEffect | DeferEffect | PauseEffect;
 
 /** Why a blocked thread resumed. */
 export type WakeReason = 'woken' | 'timeout';
@@ -62,6 +66,20 @@ export function* yieldCpu(): Sim<void> {
   yield YIELD;
 }
 const YIELD: YieldEffect = { kind: 'yield' };
+
+/**
+ * Hand control back to the host: `Engine.run()` returns with reason
+ * 'paused' after this step, and this thread goes on, on the same CPU, at the
+ * next `run()`. No simulated time passes, nothing is scheduled, traced or
+ * counted, and no random number is drawn, so a run paused here and resumed
+ * behaves exactly as one that never paused. For a host that must wait for
+ * outside input between two steps of a thread (`modswap shell` at a
+ * terminal). Not in interrupt context.
+ */
+export function* pauseRun(): Sim<void> {
+  yield PAUSE;
+}
+const PAUSE: PauseEffect = { kind: 'pause' };
 
 /**
  * Block on `wq` until woken (returns 'woken') or until `timeout` cycles have

@@ -82,7 +82,8 @@ export interface RunLimits {
 }
 
 export interface RunResult {
-  reason: 'idle' | 'time-limit' | 'event-limit';
+  /** 'paused': a thread yielded `pauseRun()`; call run() again to go on. */
+  reason: 'idle' | 'time-limit' | 'event-limit' | 'paused';
   time: number;
   events: number;
 }
@@ -142,6 +143,8 @@ export class Engine {
   private perturb: PerturbConfig | null;
   private stopAt = Infinity;
   private eventBudget = Infinity;
+  /** A thread yielded `pauseRun()` in the event being processed. */
+  private pauseRequested = false;
 
   constructor(config: EngineConfig) {
     if (!Number.isInteger(config.cpus) || config.cpus < 1) {
@@ -339,6 +342,10 @@ export class Engine {
       this.current = null;
       ev.fire();
       this.events++;
+      if (this.pauseRequested) {
+        this.pauseRequested = false;
+        return { reason: 'paused', time: this.now, events: this.events - start };
+      }
     }
     this.current = null;
     const blocked = this.blockedThreads().filter((b) => !this.allThreads.find((t) => t.id === b.tid)?.daemon);
@@ -416,6 +423,15 @@ export class Engine {
         this.finish(cpu, t, r.value, undefined);
       } else {
         const eff = r.value;
+        if (typeof eff !== 'number' && eff.kind === 'pause' && !t.isInterrupt) {
+          // The thread stays current; its CPU's step resumes it from the heap at
+          // the same time, as continueInline would when another event is due
+          // first. That resumption's event is not counted: the pause is invisible.
+          this.pauseRequested = true;
+          this.events--;
+          this.heap.push(cpu.event, cpu.now);
+          return;
+        }
         if (typeof eff === 'number') {
           cpu.now += eff;
           cpu.busyCycles += eff;
