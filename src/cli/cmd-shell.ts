@@ -3,7 +3,9 @@
  * /proc (or, with --image FILE, the ext3 module on that image as root, of
  * release --ext3-version N, unmounted cleanly at the end), then run shell
  * commands from --script FILE or standard input, one per line, in one
- * simulated process on one simulated thread.
+ * simulated process on one simulated thread. When standard input is a
+ * terminal (and no --script), the session is interactive
+ * (shell/interactive.ts): each line runs as it is typed.
  *
  * Output contract (kept stable for later commands): in text mode each
  * command prints its output, and a failing command prints one line
@@ -23,8 +25,8 @@ import { UsageError, flagHelp, parseFlags, type FlagSpecs } from './args.ts';
 import type { Command } from './command.ts';
 import { defaultKeyring } from './paths.ts';
 import { buildSystem, type BuiltSystem } from './system.ts';
-import { PACKAGES_KEY, runScript, shellCommands, splitArgs, splitCommand, stripLine, type ShellResult } from './shell/index.ts';
-
+import { PACKAGES_KEY, runScript, shellCommandList, splitArgs, splitCommand, stripLine, type ShellResult } from './shell/index.ts';
+import { runInteractive } from './shell/interactive.ts';
 
 const FLAGS = {
   script: { kind: 'string', help: 'read commands from FILE (default: standard input)', arg: 'FILE' },
@@ -38,36 +40,45 @@ const FLAGS = {
   keyring: { kind: 'string', help: 'directory of trusted .pub keys for update packages (default: packages/keyring)', arg: 'DIR' },
 } satisfies FlagSpecs;
 
-/** Load every package an `update` line names (host I/O, before the simulation runs). */
-async function preloadPackages(script: string, keyringDir: string | undefined): Promise<Map<string, LoadedPackage>> {
-  const wanted = new Set<string>();
-  for (const raw of script.split(/\r?\n/)) {
-    const line = stripLine(raw);
-    const { name, rest } = splitCommand(line);
-    if (name !== 'update') continue;
-    const what = splitArgs(rest, 9, false)[1];
-    if (what !== undefined && !/^\d+$/.test(what)) wanted.add(what);
-  }
-  const out = new Map<string, LoadedPackage>();
-  if (wanted.size === 0) return out;
-  let ring: Keyring | null = null;
+/** The package an `update` line names, if any (a built-in release number is not one). */
+function packageOf(raw: string): string | undefined {
+  const { name, rest } = splitCommand(stripLine(raw));
+  if (name !== 'update') return undefined;
+  const what = splitArgs(rest, 9, false)[1];
+  return what !== undefined && !/^\d+$/.test(what) ? what : undefined;
+}
+
+/** The keyring packages are checked against: --keyring DIR, else the shipped one (null if absent). */
+function openKeyring(keyringDir: string | undefined): Keyring | null {
   const dir = keyringDir ?? defaultKeyring();
   try {
-    if (keyringDir !== undefined || existsSync(dir)) ring = Keyring.fromDirectory(dir);
+    return keyringDir !== undefined || existsSync(dir) ? Keyring.fromDirectory(dir) : null;
   } catch (e) {
     throw new UsageError(`shell: --keyring: ${(e as Error).message}`);
   }
-  for (const p of wanted) out.set(p, await loadPackage(p, ring));
-  return out;
+}
+
+/**
+ * Load every package the lines' `update` commands name that `into` lacks
+ * (host I/O, before the simulation runs them, as a kernel reads a module file
+ * before init_module). The keyring is opened only if there is one to load.
+ */
+async function loadPackages(lines: readonly string[], keyring: () => Keyring | null, into: Map<string, LoadedPackage>): Promise<void> {
+  const wanted = new Set<string>();
+  for (const raw of lines) {
+    const p = packageOf(raw);
+    if (p !== undefined && !into.has(p)) wanted.add(p);
+  }
+  if (wanted.size === 0) return;
+  const ring = keyring();
+  for (const p of wanted) into.set(p, await loadPackage(p, ring));
 }
 
 export const shellCommand: Command = {
   name: 'shell',
   summary: 'run file-system commands (and live updates) on a booted machine',
-  help: () => {
-    const cmds = shellCommands();
-    const w = Math.max(...cmds.map((c) => c.usage.length)) + 2;
-    return [
+  help: () =>
+    [
       'usage: modswap shell [--script FILE] [FLAGS]',
       '',
       'Boots a modelled PowerPC machine (ramfs root by default; ext3 with --fs ext3 or',
@@ -77,21 +88,32 @@ export const shellCommand: Command = {
       '`error: ERRNO SYSCALL PATH` and the script goes on; an unknown command is ENOSYS,',
       'bad arguments EINVAL. Exit status: 0 if every command succeeded, else 1.',
       '',
+      'Lines come from --script FILE, or from standard input. At a terminal the shell is',
+      'interactive: a prompt, line editing, history and completion of command names;',
+      'each line runs as it is typed (what a script of the same lines prints), and',
+      '`exit` or Ctrl-D ends the session.',
+      '',
       'commands:',
-      ...cmds.map((c) => `  ${c.usage.padEnd(w)}${c.summary}`),
+      shellCommandList(),
       '',
       'flags:',
       flagHelp(FLAGS),
-    ].join('\n');
-  },
+    ].join('\n'),
   async run(argv, io) {
     const { flags, positional } = parseFlags('shell', argv, FLAGS);
     if (positional.length > 0) throw new UsageError(`shell: unexpected argument '${positional[0]}' (use --script FILE)`);
     if (flags['ext3-version'] !== undefined && flags.image === undefined && flags.fs !== 'ext3') {
       throw new UsageError('shell: --ext3-version needs --image FILE or --fs ext3');
     }
-    let script: string;
-    if (flags.script !== undefined) {
+    const packages = new Map<string, LoadedPackage>();
+    let ring: Keyring | null | undefined;
+    const keyring = (): Keyring | null => (ring === undefined ? (ring = openKeyring(flags.keyring)) : ring);
+    // at a terminal (no --script): lines are read one at a time, as typed
+    const terminal = flags.script === undefined ? io.terminal : undefined;
+    let script = '';
+    if (terminal) {
+      if (flags.keyring !== undefined) keyring(); // a bad --keyring fails before the prompt
+    } else if (flags.script !== undefined) {
       try {
         script = readFileSync(flags.script, 'utf8');
       } catch (e) {
@@ -100,7 +122,7 @@ export const shellCommand: Command = {
     } else {
       script = await io.readStdin();
     }
-    const packages = await preloadPackages(script, flags.keyring);
+    if (!terminal) await loadPackages(script.split(/\r?\n/), keyring, packages);
     if (flags.image !== undefined && !existsSync(flags.image)) throw new UsageError(`shell: cannot open --image ${flags.image}: ENOENT`);
     let b: BuiltSystem;
     try {
@@ -147,9 +169,16 @@ export const shellCommand: Command = {
       if (flags.json) io.out(JSON.stringify({ cmd: r.cmd, ok: r.ok, errno: r.errno, out: r.out }));
       else if (r.out !== '') io.out(r.out);
     };
+    const state = new Map<string, unknown>([[PACKAGES_KEY, packages]]);
     let results: ShellResult[];
     try {
-      results = runScript(b.system, task, script, print, new Map<string, unknown>([[PACKAGES_KEY, packages]]), emit);
+      if (terminal) {
+        const root = flags.image ?? (flags.fs === 'ext3' ? 'ext3' : 'ramfs');
+        terminal.output.write(`modswap shell: ${root} root, ${flags.cpus ?? 2} CPU(s). \`help\` lists the commands; \`exit\` or Ctrl-D ends.\n`);
+        results = await runInteractive({ system: b.system, task, terminal, onResult: print, state, emit, beforeLine: (line) => loadPackages([line], keyring, packages) });
+      } else {
+        results = runScript(b.system, task, script, print, state, emit);
+      }
     } finally {
       // Unmount everything so an image is clean (e2fsck -fn exits 0).
       b.shutdown();

@@ -15,6 +15,11 @@ export interface CliIO {
   readStdin(): Promise<string>;
   /** Standard output is a terminal (progress bars only then). */
   readonly isTTY: boolean;
+  /**
+   * Standard input is a terminal: the streams for an interactive session
+   * (`modswap shell` without --script). Absent when input is a pipe or file.
+   */
+  readonly terminal?: { readonly input: NodeJS.ReadableStream; readonly output: NodeJS.WritableStream } | undefined;
 }
 
 export interface Command {

@@ -44,6 +44,8 @@ export const nodeIO: CliIO = {
     return Buffer.concat(chunks).toString('utf8');
   },
   isTTY: process.stdout.isTTY === true,
+  // the prompt and echo go where the user sees them: stdout, or stderr when stdout is redirected
+  terminal: process.stdin.isTTY === true ? { input: process.stdin, output: process.stdout.isTTY === true ? process.stdout : process.stderr } : undefined,
 };
 
 /** An error line echoes user input (argv, file text); raw newlines in it must not break the one-line rule. */

@@ -143,8 +143,8 @@ export class Engine {
   private perturb: PerturbConfig | null;
   private stopAt = Infinity;
   private eventBudget = Infinity;
-  /** A thread yielded `pauseRun()` in the event being processed. */
-  private pauseRequested = false;
+  /** The CPU whose thread yielded `pauseRun()`: the next run() continues it first. */
+  private pausedCpu: CpuState | null = null;
 
   constructor(config: EngineConfig) {
     if (!Number.isInteger(config.cpus) || config.cpus < 1) {
@@ -332,6 +332,13 @@ export class Engine {
     this.stopAt = limits.maxTime ?? Infinity;
     const start = this.events;
     this.eventBudget = limits.maxEvents === undefined ? Infinity : start + limits.maxEvents;
+    const paused = this.pausedCpu;
+    if (paused) {
+      // go on inside the event that paused, before anything else in the heap
+      this.pausedCpu = null;
+      this.stepCpu(paused);
+      if (this.pausedCpu) return { reason: 'paused', time: this.now, events: this.events - start };
+    }
     for (;;) {
       if (this.events >= this.eventBudget) return { reason: 'event-limit', time: this.now, events: this.events - start };
       const t = this.heap.peekTime();
@@ -342,10 +349,7 @@ export class Engine {
       this.current = null;
       ev.fire();
       this.events++;
-      if (this.pauseRequested) {
-        this.pauseRequested = false;
-        return { reason: 'paused', time: this.now, events: this.events - start };
-      }
+      if (this.pausedCpu) return { reason: 'paused', time: this.now, events: this.events - start };
     }
     this.current = null;
     const blocked = this.blockedThreads().filter((b) => !this.allThreads.find((t) => t.id === b.tid)?.daemon);
@@ -424,12 +428,10 @@ export class Engine {
       } else {
         const eff = r.value;
         if (typeof eff !== 'number' && eff.kind === 'pause' && !t.isInterrupt) {
-          // The thread stays current; its CPU's step resumes it from the heap at
-          // the same time, as continueInline would when another event is due
-          // first. That resumption's event is not counted: the pause is invisible.
-          this.pauseRequested = true;
-          this.events--;
-          this.heap.push(cpu.event, cpu.now);
+          // The thread stays current and the step is left unfinished, not
+          // counted and not rescheduled: the next run() re-enters this loop
+          // for this CPU before taking any event, so the pause is invisible.
+          this.pausedCpu = cpu;
           return;
         }
         if (typeof eff === 'number') {

@@ -3,3 +3,5 @@ export * from './parse.ts';
 export * from './session.ts';
 export * from './table.ts';
 export { PACKAGES_KEY } from './update-cmds.ts';
+// last: `help` lists every command registered before it
+export { shellCommandList } from './builtins.ts';

@@ -5,6 +5,9 @@
  *
  * The whole script runs inside the simulation (one `engine.run`), so later
  * commands that start background threads (`bg`) run concurrently with it.
+ * At a terminal the lines come one at a time (interactive.ts): the thread
+ * pauses the run for each, so a session typed line by line prints what the
+ * same lines as a script print.
  */
 import type { Sim } from '../../sim/effects.ts';
 import { ErrnoError, errno, type ErrnoCode } from '../../sim/errno.ts';
@@ -91,20 +94,49 @@ function usageError(cmd: string, name: string): ShellResult {
 /** Thrown by a command for a malformed argument (reported as EINVAL). */
 export class ShellUsageError extends Error {}
 
-/** Run a whole script in one simulated thread; returns every command's result, in order. */
-export function runScript(system: System, task: Task, script: string, onResult?: (r: ShellResult) => void, state?: Map<string, unknown>, emit?: (chunk: string) => void): ShellResult[] {
+/**
+ * Where a session's lines come from, one at a time; null at the end. A
+ * script's lines are there at once (the source takes no simulated time); a
+ * terminal's are read between two steps of the shell thread (`pauseRun`).
+ */
+export type LineSource = () => Sim<string | null>;
+
+/** The lines of a script, in order. */
+export function scriptLines(script: string): LineSource {
+  const lines = script.split(/\r?\n/);
+  let i = 0;
+  return function* () {
+    return i < lines.length ? lines[i++]! : null;
+  };
+}
+
+/** Session state key: set by `exit`, the session reads no more lines. */
+export const EXIT_KEY = 'shell.exit';
+
+/**
+ * Start a session's thread: each line from `source` runs in order on one
+ * simulated thread `sh` (the caller runs the engine). The returned array
+ * fills with every command's result as it completes.
+ */
+export function startSession(system: System, task: Task, source: LineSource, onResult?: (r: ShellResult) => void, state?: Map<string, unknown>, emit?: (chunk: string) => void): ShellResult[] {
   const results: ShellResult[] = [];
   const ctx: ShellContext = { system, task, state: state ?? new Map(), ...(emit ? { emit } : {}) };
-  const lines = script.split(/\r?\n/);
   system.engine.spawn('sh', function* (): Sim<void> {
-    for (const raw of lines) {
+    for (let raw = yield* source(); raw !== null; raw = yield* source()) {
       const cmd = stripLine(raw);
       if (cmd === '') continue;
       const r = yield* runLine(ctx, cmd);
       results.push(r);
       onResult?.(r);
+      if (ctx.state.get(EXIT_KEY) === true) break;
     }
   });
+  return results;
+}
+
+/** Run a whole script in one simulated thread; returns every command's result, in order. */
+export function runScript(system: System, task: Task, script: string, onResult?: (r: ShellResult) => void, state?: Map<string, unknown>, emit?: (chunk: string) => void): ShellResult[] {
+  const results = startSession(system, task, scriptLines(script), onResult, state, emit);
   system.engine.run();
   return results;
 }
