@@ -14,6 +14,8 @@ export interface DiskBackend {
   write(offset: number, src: Uint8Array): void;
   flush?(): void;
   close?(): void;
+  /** The regions ever written, [offset, bytes] in offset order (the rest reads as zero); views, not copies. */
+  extents?(): [number, Uint8Array][];
 }
 
 const CHUNK = 64 * 1024;
@@ -29,6 +31,10 @@ export class MemoryBackend implements DiskBackend {
   /** Bytes of host memory in use. */
   get residentBytes(): number {
     return this.chunks.size * CHUNK;
+  }
+
+  extents(): [number, Uint8Array][] {
+    return [...this.chunks.entries()].sort((a, b) => a[0] - b[0]).map(([idx, c]) => [idx * CHUNK, c.subarray(0, Math.min(CHUNK, this.sizeBytes - idx * CHUNK))]);
   }
 
   read(offset: number, dst: Uint8Array): void {

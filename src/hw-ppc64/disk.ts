@@ -40,6 +40,12 @@ import { MemoryBackend, type DiskBackend } from './disk-backend.ts';
 
 export type DiskOp = 'read' | 'write' | 'flush';
 
+/** A disk's bytes as [offset, bytes] regions in order; everything else is zero. */
+export interface SparseImage {
+  readonly sizeBytes: number;
+  readonly extents: readonly (readonly [number, Uint8Array])[];
+}
+
 /** What the `onComplete` hook sees (interrupt context). */
 export interface DiskCompletion {
   readonly disk: Disk;
@@ -174,6 +180,16 @@ export class Disk implements BlockDevice {
     const out = new Uint8Array(length);
     this.backend.read(offset, out);
     return out;
+  }
+
+  /**
+   * The whole medium as a sparse image (no modelled time): its written
+   * regions, without materialising the zeros in between (e2fsck of a 64 MiB
+   * disk writes only what is there). Views into the medium: use them before
+   * the disk is written again.
+   */
+  sparseImage(): SparseImage {
+    return { sizeBytes: this.sizeBytes, extents: this.backend.extents?.() ?? [[0, this.readSync(0, this.sizeBytes)]] };
   }
 
   writeSync(offset: number, data: Uint8Array): void {

@@ -10,16 +10,17 @@
  * instead of failing.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { e2fsprogsTool } from '../ext2/mke2fs.ts';
+import type { SparseImage } from '../hw-ppc64/disk.ts';
 
 export interface FsckResult {
   /** e2fsck's exit status: 0 clean, 1 corrected, 4 uncorrected, 8 operational error, 12 aborted. */
   status: number;
   out: string;
-  /** The image after `-fy` (repaired / journal replayed); the input for `-fn`. */
+  /** The image after `-fy` (repaired / journal replayed); the input for `-fn` (empty for a sparse input). */
   image: Uint8Array;
 }
 
@@ -27,16 +28,35 @@ export function fsckAvailable(): boolean {
   return e2fsprogsTool('e2fsck') !== undefined;
 }
 
-/** Run `e2fsck -f<mode>` on a copy of `bytes`. */
-export function e2fsck(bytes: Uint8Array, mode: 'n' | 'y' = 'n'): FsckResult | null {
+/**
+ * Write `img` to a host file: a byte array whole, a sparse image (a disk's
+ * written regions, Disk.sparseImage) as a sparse file, so checking a mostly
+ * empty 64 MiB disk writes only its metadata and data, not 64 MiB of zeros.
+ */
+function writeImage(path: string, img: Uint8Array | SparseImage): void {
+  if (img instanceof Uint8Array) return writeFileSync(path, img);
+  const fd = openSync(path, 'w');
+  try {
+    ftruncateSync(fd, img.sizeBytes);
+    for (const [off, bytes] of img.extents) {
+      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, off + done);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Run `e2fsck -f<mode>` on a copy of `img` (bytes, or a disk's sparse image). */
+export function e2fsck(img: Uint8Array | SparseImage, mode: 'n' | 'y' = 'n'): FsckResult | null {
   const bin = e2fsprogsTool('e2fsck');
   if (!bin) return null;
   const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'modswap-fsck-'));
   try {
     const p = join(dir, 'img');
-    writeFileSync(p, bytes);
+    writeImage(p, img);
     const r = spawnSync(bin, [`-f${mode}`, p], { encoding: 'utf8', env: { ...process.env, E2FSCK_TIME: '2000000000' }, timeout: 60_000 });
-    const image = mode === 'y' ? new Uint8Array(readFileSync(p)) : bytes;
+    // -n changes nothing: a sparse input's image is not read back (only -y's repaired one is)
+    const image = mode === 'y' ? new Uint8Array(readFileSync(p)) : img instanceof Uint8Array ? img : new Uint8Array(0);
     return { status: r.status ?? -1, out: `${r.stdout ?? ''}${r.stderr ?? ''}`, image };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -182,7 +182,7 @@ export function runLinuxCase(c: LinuxCase): CaseOutcome {
   } catch (err) {
     return fail(`unmount failed: ${oneLine(err)}`);
   }
-  const fsck = e2fsck(b.disk!.readSync(0, b.disk!.sizeBytes));
+  const fsck = e2fsck(b.disk!.sparseImage());
   out.fsck = fsck?.status ?? null;
   if (fsck && fsck.status !== 0) return fail(fsckLine(fsck));
   return { ...out, ok: true };

@@ -20,6 +20,7 @@
  *
  * Pure: no simulated time, no wall clock, no randomness of its own.
  */
+import type { SparseImage } from '../hw-ppc64/disk.ts';
 import type { ChromeTrace } from '../sim/export-chrome.ts';
 import { block, sleep, type Sim } from '../sim/effects.ts';
 import type { Engine } from '../sim/engine.ts';
@@ -147,6 +148,8 @@ export interface FsWorkloadResult<D extends WorkloadDetailBase = WorkloadDetailB
   finalTree: string[];
   /** The disk image after unmount (for e2fsck). */
   image: Uint8Array;
+  /** The same image as the disk's written regions, when the run can give it without a copy (e2fsck of a sparse file). */
+  sparseImage?: SparseImage;
   trace: ChromeTrace | null;
   detail: D;
 }

@@ -18,7 +18,7 @@
  */
 import type { Sim } from '../../sim/effects.ts';
 import type { BlockDevice } from '../../hw-ppc64/blockdev.ts';
-import type { Disk } from '../../hw-ppc64/disk.ts';
+import type { Disk, SparseImage } from '../../hw-ppc64/disk.ts';
 import { Machine } from '../../hw-ppc64/machine.ts';
 import type { CpuModel } from '../../hw-ppc64/costs.ts';
 import { mkfs } from '../../ext2/index.ts';
@@ -162,5 +162,10 @@ export class K42FileService {
   /** The whole disk image (no modelled time). */
   image(): Uint8Array {
     return this.disk.readSync(0, this.disk.sizeBytes);
+  }
+
+  /** The disk's written regions (no modelled time, no copy of the zeros): what e2fsck needs. */
+  sparseImage(): SparseImage {
+    return this.disk.sparseImage();
   }
 }

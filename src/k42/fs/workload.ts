@@ -164,7 +164,11 @@ export function runK42Workload(opts: FsWorkloadOptions): K42WorkloadResult {
     workDoneDuringUpdate: fig.workDoneDuringUpdate,
     steadyStateCyclesPerCall: fig.steadyStateCyclesPerCall,
     finalTree,
-    image: svc.image(),
+    // read on first use: a 64 MiB copy that e2fsck of the sparse image does not need
+    get image(): Uint8Array {
+      return svc.image();
+    },
+    sparseImage: svc.sparseImage(),
     trace: opts.trace ? toChromeTrace(e.trace!, { cyclesPerUs: e.cyclesPerUs, cpus: opts.cpus, endTime: e.makespan, meta: { workload: 'k42-fs' } }) : null,
     detail: { path: 'k42', k42Update: u, objectsAtEnd, objectVersions, superVersion, cyclesPerUs: e.cyclesPerUs },
   };
