@@ -14,25 +14,31 @@
  * The progress bar goes to stderr only when it is a terminal.
  * Exit: 0 no failure, 1 failures, 2 bad flags.
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { UsageError, flagHelp, parseFlags, type FlagSpecs } from './args.ts';
 import type { CliIO, Command } from './command.ts';
 import { checkOutputFile } from './output-path.ts';
+import { sweepInWorkers, workerLoop } from './fuzz-pool.ts';
 import { createProgress } from './progress.ts';
-import { selfCommand } from './paths.ts';
-import { caseForSeed, type FuzzPath } from '../reliability/case.ts';
-import { emptySummary, mergeSummaries, runSeed, type SweepSummary } from '../reliability/sweep.ts';
+import type { FuzzPath } from '../reliability/case.ts';
+import { emptySummary, runSeed, type SweepSummary } from '../reliability/sweep.ts';
 import { reliabilityMarkdown } from '../reliability/report.ts';
+import { SHARD_FORMAT, ShardError, mergeShards, parseShardSpec, readShard, shardRange, type ShardFile } from '../reliability/shard.ts';
 
 const FLAGS = {
-  seeds: { kind: 'int', help: 'number of seeds to run', default: 100, min: 1, max: 10_000_000, arg: 'N' },
+  seeds: { kind: 'int', help: 'number of seeds in the sweep', default: 100, min: 1, max: 100_000_000, arg: 'N' },
   start: { kind: 'int', help: 'first seed', default: 0, min: 0, max: 2 ** 31, arg: 'S' },
   paths: { kind: 'string', help: 'paths to fuzz, comma-separated: linux, k42', default: 'linux,k42', arg: 'LIST' },
-  json: { kind: 'boolean', help: 'print the summary as one JSON object' },
+  shard: { kind: 'string', help: 'run only shard K of N (disjoint contiguous seed ranges, K from 0)', arg: 'K/N' },
+  json: { kind: 'string', help: 'write the summary as JSON to FILE (- for stdout); with --shard, the shard file for `fuzz merge`', arg: 'FILE' },
   report: { kind: 'string', help: 'write the summary as Markdown to FILE (RELIABILITY.md)', arg: 'FILE' },
   jobs: { kind: 'int', help: 'split the seeds across N processes', default: 1, min: 1, max: 64, arg: 'N' },
   'time-budget': { kind: 'int', help: 'stop starting seeds after this many seconds of wall time (0: none)', default: 0, min: 0, max: 10_000_000, arg: 'SEC' },
+} satisfies FlagSpecs;
+
+const MERGE_FLAGS = {
+  report: { kind: 'string', help: 'write the merged sweep as Markdown to FILE', default: 'RELIABILITY.md', arg: 'FILE' },
+  json: { kind: 'string', help: 'also write the merged summary as JSON to FILE (- for stdout)', arg: 'FILE' },
 } satisfies FlagSpecs;
 
 function parsePaths(text: string): FuzzPath[] {
@@ -42,85 +48,59 @@ function parsePaths(text: string): FuzzPath[] {
 }
 
 /** Run [start, start+n) in this process. */
-function sweepHere(start: number, n: number, paths: FuzzPath[], budgetS: number, onSeed: (done: number) => void): { s: SweepSummary; stoppedEarly: boolean } {
+function sweepHere(start: number, n: number, paths: FuzzPath[], budgetS: number, onSeed: (done: number) => void): SweepSummary {
   const s = emptySummary(start);
   const t0 = Date.now();
   for (let i = 0; i < n; i++) {
-    if (budgetS > 0 && (Date.now() - t0) / 1000 > budgetS) return { s, stoppedEarly: true };
+    if (budgetS > 0 && (Date.now() - t0) / 1000 > budgetS) return s;
     runSeed(start + i, paths, s);
     s.ranges = [[start, i + 1]];
     onSeed(i + 1);
   }
-  return { s, stoppedEarly: false };
+  return s;
 }
 
-/** Seeds per child process: a fresh process per chunk bounds the memory a long sweep holds. */
-const CHUNK = 20;
-/** Wall-clock limit for one chunk's process (a healthy chunk takes ~15 s). */
-const CHUNK_TIMEOUT_S = 150;
-
-/** Run [from, from+count) in one child process; resolves its summary. */
-function runChild(from: number, count: number, paths: string, onProgress: (done: number) => void): Promise<SweepSummary> {
-  return new Promise<SweepSummary>((resolve, reject) => {
-    const args = [...selfCommand(), 'fuzz', '--start', String(from), '--seeds', String(count), '--paths', paths, '--json', '--progress-lines'];
-    const child = spawn(process.execPath, ['--max-old-space-size=4096', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let lastErr = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => {
-      const text = d.toString('utf8').trim();
-      if (!/^[\d\s]+$/.test(text)) lastErr = text.split('\n').find((l) => /error/i.test(l)) ?? text.split('\n')[0] ?? '';
-      const m = /(\d+)\s*$/.exec(text);
-      if (m) onProgress(Number(m[1]));
-    });
-    // a case that hangs outside the event budget (the K42 driver runs unbounded) or exhausts the
-    // heap must not sink the sweep: kill the chunk's process after a wall-clock limit, record the chunk
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, CHUNK_TIMEOUT_S * 1000);
-    child.on('error', reject);
-    child.on('close', () => {
-      clearTimeout(timer);
-      try {
-        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as SweepSummary);
-      } catch {
-        const why = timedOut ? `no result within ${CHUNK_TIMEOUT_S} s (a hang)` : `the process died${lastErr ? `: ${lastErr}` : ''}`;
-        const failed = emptySummary(from);
-        failed.failures.push({ seed: from, original: `seeds ${from}..${from + count - 1} (one process)`, failure: why, shrunk: caseForSeed(from), shrunkDescription: `run the seeds one at a time to find it: modswap fuzz --start S --seeds 1`, shrinkRuns: 0, replay: `modswap fuzz --paths ${paths} --start ${from} --seeds ${count}` });
-        resolve(failed);
-      }
-    });
-  });
+function writeOut(io: CliIO, file: string, text: string, what: string): void {
+  if (file === '-') return io.out(text);
+  try {
+    writeFileSync(file, text.endsWith('\n') ? text : text + '\n');
+  } catch (e) {
+    throw new UsageError(`fuzz: cannot write ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
 }
 
-/**
- * Run [start, start+n) on `jobs` workers, each taking its contiguous
- * sub-range in chunks of CHUNK seeds, one child process per chunk, until the
- * range or the wall-clock budget is used up.
- */
-async function sweepInChildren(start: number, n: number, paths: string, jobs: number, budgetS: number, onSeed: (done: number) => void): Promise<SweepSummary> {
-  const per = Math.ceil(n / jobs);
-  const t0 = Date.now();
-  const finished = new Array<number>(jobs).fill(0);
-  const current = new Array<number>(jobs).fill(0);
-  const report = (): void => onSeed(finished.reduce((a, b) => a + b, 0) + current.reduce((a, b) => a + b, 0));
-  const parts: SweepSummary[] = [];
-  await Promise.all(
-    Array.from({ length: jobs }, async (_, j) => {
-      const lo = start + j * per;
-      const hi = Math.min(start + n, lo + per);
-      for (let from = lo; from < hi; from += CHUNK) {
-        if (budgetS > 0 && (Date.now() - t0) / 1000 > budgetS) return;
-        const count = Math.min(CHUNK, hi - from);
-        parts.push(await runChild(from, count, paths, (d) => ((current[j] = d), report())));
-        finished[j] = (finished[j] ?? 0) + count;
-        current[j] = 0;
-      }
-    }),
-  );
-  return mergeSummaries(parts.length ? parts : [emptySummary(start)]);
+function printSummary(io: CliIO, s: SweepSummary, what: string, wallS: number): void {
+  const rate = wallS > 0 ? ` (${wallS.toFixed(1)} s, ${(s.seeds / wallS).toFixed(1)} seeds/s)` : '';
+  io.out(`fuzz: ${s.seeds} seed(s) ${what}, ${s.ops} operations checked, ${s.updatesOk} updates, ${s.rolledBack} rollbacks, ${s.failures.length} failure(s)${rate}`);
+  io.out(`hostile: ${s.hostile.manifests} manifests, ${s.hostile.scenarios} scenarios, ${s.hostile.images} images, ${s.hostile.violations.length} violation(s)`);
+  for (const v of s.hostile.violations) io.out(`  ${v}`);
+  for (const f of s.failures) io.out(`\nFAIL ${f.original}\n  ${f.failure}\n  shrunk: ${f.shrunkDescription}\n${f.replay}`);
+}
+
+const exitFor = (s: SweepSummary): number => (s.failures.length === 0 && s.hostile.violations.length === 0 ? 0 : 1);
+
+/** `modswap fuzz merge SHARD.json...`: join a sharded sweep into RELIABILITY.md. */
+function runMerge(argv: string[], io: CliIO): number {
+  const { flags, positional } = parseFlags('fuzz merge', argv, MERGE_FLAGS);
+  if (positional.length === 0) throw new UsageError('fuzz merge: give the shard files (written by modswap fuzz --shard K/N --json FILE)');
+  if (flags.report !== '-') checkOutputFile('fuzz merge', 'report', flags.report as string);
+  if (flags.json !== undefined && flags.json !== '-') checkOutputFile('fuzz merge', 'json', flags.json);
+  let m;
+  try {
+    m = mergeShards(positional.map((path) => ({ path, shard: readShard(path) })));
+  } catch (e) {
+    if (e instanceof ShardError) throw new UsageError(`fuzz merge: ${e.message}`);
+    throw e;
+  }
+  writeOut(io, flags.report as string, reliabilityMarkdown(m.summary, {
+    jobs: m.processes,
+    wallSeconds: m.spanSeconds,
+    requested: m.sweep.seeds,
+    shards: { count: m.sweep.shards, processes: m.processes, shardSeconds: m.shardSeconds },
+  }), 'report');
+  if (flags.json !== undefined) writeOut(io, flags.json, JSON.stringify(m.summary), 'summary');
+  if (flags.json !== '-') printSummary(io, m.summary, `from ${m.sweep.shards} shard(s)`, m.spanSeconds);
+  return exitFor(m.summary);
 }
 
 export const fuzzCommand: Command = {
@@ -128,7 +108,8 @@ export const fuzzCommand: Command = {
   summary: 'property-based differential testing of live update (random workloads, schedules, update points, faults)',
   help: () =>
     [
-      'usage: modswap fuzz [--seeds N] [--start S] [--paths linux,k42] [--json] [--report FILE] [--jobs N]',
+      'usage: modswap fuzz [--seeds N] [--start S] [--paths linux,k42] [--shard K/N] [--json FILE] [--report FILE] [--jobs N]',
+      '       modswap fuzz merge [--report FILE] [--json FILE] SHARD.json...',
       '',
       'Runs one random case per seed: fsstress threads, schedule perturbation, an update of ext3',
       'at a random point (Linux: counter-shared, counter-percpu or stack-walk, sometimes with a',
@@ -136,44 +117,69 @@ export const fuzzCommand: Command = {
       'against the POSIX model, exactly-once calls, the quiescence oracle and e2fsck -fn after',
       'unmount; plus hostile manifests, scenario files and corrupted images. A failure is shrunk',
       'and printed with its seed and a `modswap shell` script that replays it.',
-      'Exit 0: no failure; 1: failures; 2: bad flags.',
+      '',
+      'Sharding (docs/sweeps.md): --shard K/N runs only the K-th (from 0) of N disjoint seed ranges',
+      'of the sweep --start/--seeds and --json FILE writes the shard file; `fuzz merge` joins the N',
+      'files (refusing overlapping, missing or inconsistent shards) into --report (RELIABILITY.md).',
+      'Exit 0: no failure; 1: failures; 2: bad flags or shards that cannot be merged.',
       '',
       'flags:',
       flagHelp(FLAGS),
+      '',
+      'fuzz merge flags:',
+      flagHelp(MERGE_FLAGS),
     ].join('\n'),
   async run(argv, io: CliIO) {
-    // --progress-lines: internal, a child of --jobs reports progress as lines on stderr
-    const progressLines = argv.includes('--progress-lines');
-    const { flags, positional } = parseFlags('fuzz', argv.filter((a) => a !== '--progress-lines'), FLAGS);
+    if (argv[0] === 'merge') return runMerge(argv.slice(1), io);
+    // --worker: internal, a process of a --jobs sweep prints one JSON line per seed
+    const worker = argv.includes('--worker');
+    const { flags, positional } = parseFlags('fuzz', argv.filter((a) => a !== '--worker'), FLAGS);
     if (positional.length > 0) throw new UsageError(`fuzz: unexpected argument '${positional[0]!.replace(/\n/g, '\\n')}'`);
     const paths = parsePaths(flags.paths as string);
-    if (flags.report !== undefined) checkOutputFile('fuzz', 'report', flags.report as string);
-    const seeds = flags.seeds as number;
-    const start = flags.start as number;
-    const jobs = Math.min(flags.jobs as number, seeds);
     const budget = flags['time-budget'] as number;
+    if (flags.report !== undefined) checkOutputFile('fuzz', 'report', flags.report as string);
+    if (flags.json !== undefined && flags.json !== '-') checkOutputFile('fuzz', 'json', flags.json);
+    if (worker) {
+      workerLoop(flags.start as number, flags.seeds as number, paths, (line) => io.out(line));
+      return 0;
+    }
+    let shard: { index: number; count: number } | null = null;
+    if (flags.shard !== undefined) {
+      const p = parseShardSpec(flags.shard);
+      if (typeof p === 'string') throw new UsageError(`fuzz: ${p}`);
+      if (p.count > (flags.seeds as number)) throw new UsageError(`fuzz: --shard ${flags.shard}: more shards than the ${flags.seeds as number} seeds`);
+      shard = p;
+    }
+    const [start, seeds] = shard ? shardRange(flags.start as number, flags.seeds as number, shard.index, shard.count) : [flags.start as number, flags.seeds as number];
+    const jobs = Math.min(flags.jobs as number, seeds);
     const bar = createProgress(seeds);
-    const onSeed = (done: number): void => {
-      if (progressLines) process.stderr.write(`${done}\n`);
-      else bar.update(done, `seed ${start + done - 1}`);
-    };
+    const onSeed = (done: number): void => bar.update(done, `seed ${start + done - 1}`);
+    const startedAt = new Date();
     const t0 = Date.now();
-    let s: SweepSummary;
-    if (jobs > 1) s = await sweepInChildren(start, seeds, paths.join(','), jobs, budget, onSeed);
-    else s = sweepHere(start, seeds, paths, budget, onSeed).s;
+    const s = jobs > 1 ? await sweepInWorkers(start, seeds, paths.join(','), jobs, budget, onSeed) : sweepHere(start, seeds, paths, budget, onSeed);
     bar.finish();
     const wall = (Date.now() - t0) / 1000;
     if (flags.report !== undefined) {
-      const note = s.seeds < seeds ? `stopped by --time-budget ${budget} s: ${s.seeds} of ${seeds} seeds ran (${(s.seeds / wall).toFixed(2)} seeds/s)` : undefined;
-      writeFileSync(flags.report as string, reliabilityMarkdown(s, { jobs, wallSeconds: wall, requested: seeds, ...(note ? { note } : {}) }));
+      const note = s.seeds < seeds ? `stopped by --time-budget ${budget} s: ${s.seeds} of ${seeds} seeds ran` : undefined;
+      writeOut(io, flags.report, reliabilityMarkdown(s, { jobs, wallSeconds: wall, requested: seeds, ...(note ? { note } : {}) }), 'report');
     }
-    if (flags.json) io.out(JSON.stringify(s));
-    else {
-      io.out(`fuzz: ${s.seeds} seed(s) from ${start}, ${s.ops} operations checked, ${s.updatesOk} updates, ${s.rolledBack} rollbacks, ${s.failures.length} failure(s)`);
-      io.out(`hostile: ${s.hostile.manifests} manifests, ${s.hostile.scenarios} scenarios, ${s.hostile.images} images, ${s.hostile.violations.length} violation(s)`);
-      for (const v of s.hostile.violations) io.out(`  ${v}`);
-      for (const f of s.failures) io.out(`\nFAIL ${f.original}\n  ${f.failure}\n  shrunk: ${f.shrunkDescription}\n${f.replay}`);
+    if (flags.json !== undefined) {
+      const body: ShardFile | SweepSummary = shard
+        ? {
+            format: SHARD_FORMAT,
+            sweep: { start: flags.start as number, seeds: flags.seeds as number, paths, shards: shard.count },
+            shard: shard.index,
+            range: [start, seeds],
+            jobs,
+            wallSeconds: wall,
+            startedAt: startedAt.toISOString(),
+            finishedAt: new Date().toISOString(),
+            summary: s,
+          }
+        : s;
+      writeOut(io, flags.json, JSON.stringify(body), 'summary');
     }
-    return s.failures.length === 0 && s.hostile.violations.length === 0 ? 0 : 1;
+    if (flags.json !== '-') printSummary(io, s, `from ${start}${shard ? ` (shard ${shard.index}/${shard.count})` : ''}`, wall);
+    return exitFor(s);
   },
 };

@@ -41,13 +41,34 @@ export const OPEN_ISSUES: readonly [string, string][] = [
   ['K42 eager updates switch instances on every VP in parallel, as K42 does', 'two switches in flight together could wedge each other as seed 7265 did in lazy mode (a call blocked at one mediator holds the other switch\'s generation open). Not seen in any eager case of the sweeps; K42\'s mediator has a branch that would forward such a call in BLOCK while the switch is still forwarding elsewhere (`callCounterInc`), disabled in its source (`isPPCThread` hard-coded), and the model keeps K42\'s behaviour'],
 ];
 
-export function reliabilityMarkdown(s: SweepSummary, meta: { jobs: number; wallSeconds: number; requested: number; note?: string }): string {
+export interface SweepMeta {
+  /** Processes the sweep ran on (over all shards). */
+  jobs: number;
+  /** Wall time: the run's, or for merged shards the first shard's start to the last one's end. */
+  wallSeconds: number;
+  requested: number;
+  note?: string;
+  /** A sharded sweep joined by `modswap fuzz merge`. */
+  shards?: { count: number; processes: number; shardSeconds: number };
+}
+
+/** The sweep's first line: what ran, where, how fast. */
+function sweepLine(s: SweepSummary, meta: SweepMeta): string {
+  const ranges = s.ranges.map(([a, n]) => `${a}..${a + n - 1}`).join(', ');
+  const rate = meta.wallSeconds > 0 ? (s.seeds / meta.wallSeconds).toFixed(1) : '?';
+  const where = meta.shards
+    ? `in ${meta.shards.count} shards (\`modswap fuzz --shard K/${meta.shards.count}\`, joined by \`modswap fuzz merge\`) on ${meta.shards.processes} process(es) in all, ${meta.wallSeconds.toFixed(0)} s from the first shard's start to the last one's end (the shards' own wall times add up to ${meta.shards.shardSeconds.toFixed(0)} s)`
+    : `in ${meta.jobs} process(es), ${meta.wallSeconds.toFixed(0)} s wall time`;
+  return `- seeds run: **${s.seeds}** (${ranges}) of ${meta.requested} requested, ${where}: **${rate} seeds/s**`;
+}
+
+export function reliabilityMarkdown(s: SweepSummary, meta: SweepMeta): string {
   const L: string[] = [];
   L.push('# Reliability', '');
   L.push('Written by `modswap fuzz --report RELIABILITY.md` (src/reliability, src/cli/cmd-fuzz.ts). Every case is a');
   L.push('function of its seed; `modswap fuzz --start S --seeds 1` replays seed S exactly.', '');
   L.push('## The sweep', '');
-  L.push(`- seeds run: **${s.seeds}** (${s.ranges.map(([a, n]) => `${a}..${a + n - 1}`).join(', ')}) of ${meta.requested} requested, in ${meta.jobs} process(es), ${meta.wallSeconds.toFixed(0)} s wall time`);
+  L.push(sweepLine(s, meta));
   if (meta.note) L.push(`- ${meta.note}`);
   L.push(`- file-system operations checked against PosixModel: ${s.ops}`);
   L.push(`- updates completed: ${s.updatesOk}; rolled back on an injected fault: ${s.rolledBack}`);

@@ -115,7 +115,9 @@ export function runSeed(seed: number, paths: readonly FuzzPath[], into: SweepSum
 /** Merge summaries of disjoint seed ranges. */
 export function mergeSummaries(parts: readonly SweepSummary[]): SweepSummary {
   const m = emptySummary(Math.min(...parts.map((p) => p.start)));
-  for (const p of parts) {
+  // in seed order, whatever order the parts finished in: lists and counters come out as one process's would
+  const first = (p: SweepSummary): number => p.ranges[0]?.[0] ?? p.start;
+  for (const p of [...parts].sort((a, b) => first(a) - first(b))) {
     m.seeds += p.seeds;
     m.ranges.push(...p.ranges);
     m.ops += p.ops;

@@ -1,0 +1,122 @@
+/**
+ * `modswap fuzz --jobs N`: the seeds split into N contiguous ranges, each
+ * run by a worker process (`modswap fuzz --worker`) that prints one JSON
+ * line per finished seed (that seed's summary). The parent merges the
+ * lines (sweep.ts mergeSummaries: the result does not depend on N).
+ *
+ * A worker runs up to WORKER_SEEDS seeds, then a fresh one takes over, so a
+ * long sweep's memory stays bounded while process start-up (~1 s of tsx
+ * compilation from source) is paid once per WORKER_SEEDS seeds, not per 20 as before.
+ * A seed that produces no line within SEED_TIMEOUT_S (a hang outside the
+ * event budget, or a shrink that never ends) or a worker that dies (heap
+ * exhausted) becomes a failure of that one seed, and a new worker goes on
+ * from the next seed: nothing else is lost.
+ *
+ * Wall time is read here, in the CLI, for the time budget and timeouts
+ * only; no case depends on it.
+ */
+import { spawn } from 'node:child_process';
+import { selfCommand } from './paths.ts';
+import { caseForSeed, type FuzzPath } from '../reliability/case.ts';
+import { emptySummary, mergeSummaries, runSeed, type SweepSummary } from '../reliability/sweep.ts';
+
+/** Seeds one worker process runs before a fresh one takes over (bounds a worker's memory). */
+export const WORKER_SEEDS = 500;
+/** Wall-clock seconds one seed may take in a worker (a healthy seed: well under 1 s; a failing one shrinks for a few seconds). */
+export const SEED_TIMEOUT_S = 300;
+
+/** The worker side: run [start, start+n) here, one JSON line (`{"seed":S,"summary":{...}}`) per seed on `out`. */
+export function workerLoop(start: number, n: number, paths: readonly FuzzPath[], out: (line: string) => void): void {
+  for (let seed = start; seed < start + n; seed++) {
+    const s = emptySummary(seed);
+    runSeed(seed, paths, s);
+    s.ranges = [[seed, 1]];
+    out(JSON.stringify({ seed, summary: s }));
+  }
+}
+
+/** A seed that never reported: its one-seed summary, as a failure. */
+function lostSeed(seed: number, paths: string, why: string): SweepSummary {
+  const s = emptySummary(seed);
+  s.seeds = 1;
+  s.ranges = [[seed, 1]];
+  s.failures.push({ seed, original: `seed ${seed} (in a worker process)`, failure: why, shrunk: caseForSeed(seed, paths.split(',') as FuzzPath[]), shrunkDescription: 'not shrunk (the worker was lost)', shrinkRuns: 0, replay: `modswap fuzz --paths ${paths} --start ${seed} --seeds 1` });
+  return s;
+}
+
+/**
+ * Run seeds [from, hi) in worker processes, one after another; each seed's
+ * summary goes to `onSeed`. Resolves when every seed reported (or was lost)
+ * or `stop()` says to stop starting seeds.
+ */
+async function runRange(from: number, hi: number, paths: string, stop: () => boolean, onSeed: (s: SweepSummary) => void): Promise<void> {
+  let next = from;
+  while (next < hi && !stop()) {
+    const count = Math.min(WORKER_SEEDS, hi - next);
+    next = await new Promise<number>((resolve, reject) => {
+      let at = next;
+      const end = at + count;
+      const child = spawn(process.execPath, ['--max-old-space-size=4096', ...selfCommand(), 'fuzz', '--worker', '--start', String(at), '--seeds', String(count), '--paths', paths], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let buf = '';
+      let lastErr = '';
+      let why: string | null = null;
+      let timer: NodeJS.Timeout;
+      const arm = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          why = `no result within ${SEED_TIMEOUT_S} s (a hang)`;
+          child.kill('SIGKILL');
+        }, SEED_TIMEOUT_S * 1000);
+      };
+      arm();
+      child.stdout.on('data', (d: Buffer) => {
+        buf += d.toString('utf8');
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (line.trim() === '') continue;
+          const rec = JSON.parse(line) as { seed: number; summary: SweepSummary };
+          onSeed(rec.summary);
+          at = rec.seed + 1;
+          arm();
+          if (stop() && at < end) {
+            why = 'stopped';
+            child.kill('SIGKILL');
+          }
+        }
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        const text = d.toString('utf8').trim();
+        if (text) lastErr = text.split('\n').find((l) => /error/i.test(l)) ?? text.split('\n')[0] ?? '';
+      });
+      child.on('error', reject);
+      child.on('close', () => {
+        clearTimeout(timer);
+        if (at >= end || why === 'stopped') return resolve(at >= end ? end : hi);
+        // the seed in progress is lost (hang or death); a fresh worker goes on after it
+        onSeed(lostSeed(at, paths, why ?? `the worker process died${lastErr ? `: ${lastErr}` : ''}`));
+        resolve(at + 1);
+      });
+    });
+  }
+}
+
+/**
+ * Run [start, start+n) on `jobs` workers, each taking a contiguous sub-range,
+ * until the range or the wall-clock budget (seconds, 0: none) is used up.
+ */
+export async function sweepInWorkers(start: number, n: number, paths: string, jobs: number, budgetS: number, onProgress: (done: number) => void): Promise<SweepSummary> {
+  const per = Math.ceil(n / jobs);
+  const t0 = Date.now();
+  const stop = (): boolean => budgetS > 0 && (Date.now() - t0) / 1000 > budgetS;
+  const parts: SweepSummary[] = [];
+  await Promise.all(
+    Array.from({ length: jobs }, (_, j) => {
+      const lo = start + j * per;
+      const hi = Math.min(start + n, lo + per);
+      return lo < hi ? runRange(lo, hi, paths, stop, (s) => (parts.push(s), onProgress(parts.length))) : Promise.resolve();
+    }),
+  );
+  return mergeSummaries(parts.length ? parts : [emptySummary(start)]);
+}
