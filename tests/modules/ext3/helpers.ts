@@ -13,7 +13,10 @@ import { costTable } from '../../../src/hw-ppc64/costs.ts';
 import { Disk } from '../../../src/hw-ppc64/disk.ts';
 import { MemoryBackend } from '../../../src/hw-ppc64/disk-backend.ts';
 import { e2fsprogsTool, runMke2fs, type Mke2fsOptions } from '../../../src/ext2/mke2fs.ts';
+import { Machine } from '../../../src/hw-ppc64/machine.ts';
 import { bootFromDisk, type System } from '../../../src/modules/index.ts';
+import { liveUpdateHook } from '../../../src/modules/update/boot.ts';
+import type { LiveUpdate } from '../../../src/modules/update/manager.ts';
 
 export const INSTALL_HINT = 'apt-get install -y e2fsprogs';
 
@@ -53,14 +56,19 @@ export function freshImage(o: Mke2fsOptions = DEFAULT_IMAGE): Uint8Array {
 
 const CHUNK = 64 * 1024;
 
-/** A memory-backed disk holding `image` (only non-zero chunks are copied). */
-export function memDisk(engine: Engine, image: Uint8Array, name = 'sda'): Disk {
+/** A memory backend holding `image` (only non-zero chunks are copied). */
+function memBackend(image: Uint8Array): MemoryBackend {
   const backend = new MemoryBackend(image.length);
   for (let off = 0; off < image.length; off += CHUNK) {
     const c = image.subarray(off, Math.min(off + CHUNK, image.length));
     if (c.some((b) => b !== 0)) backend.write(off, c);
   }
-  return new Disk(engine, costTable('ppc970'), { name, backend });
+  return backend;
+}
+
+/** A memory-backed disk holding `image`. */
+export function memDisk(engine: Engine, image: Uint8Array, name = 'sda'): Disk {
+  return new Disk(engine, costTable('ppc970'), { name, backend: memBackend(image) });
 }
 
 /** Boot with ext3 (release `version`) as root on a fresh memory disk. */
@@ -69,6 +77,18 @@ export function bootExt3(version: string | number = 3, image: Uint8Array = fresh
   const disk = memDisk(engine, image);
   const s = bootFromDisk({ engine, disk, ext3Version: version, procfs: false });
   return { s, disk };
+}
+
+/**
+ * As bootExt3, on a modelled machine with the live-update manager (modules
+ * instrumented for per-CPU counters), for tests that update ext3 through it.
+ */
+export function bootExt3Live(version: string | number = 3, image: Uint8Array = freshImage()): { s: System; disk: Disk; live: LiveUpdate } {
+  const machine = new Machine({ cpus: 2, model: 'ppc970', seed: 1 });
+  const hook = liveUpdateHook(machine, 'counter-percpu');
+  const disk = machine.addDisk({ name: 'sda', backend: memBackend(image) });
+  const s = bootFromDisk({ engine: machine.engine, disk, ext3Version: version, procfs: false, onModuleSubsystem: hook.onModuleSubsystem });
+  return { s, disk, live: hook.finish(s, 'no') };
 }
 
 /** The whole disk as bytes (no modelled time). */

@@ -1,38 +1,39 @@
 /**
- * The live-update hooks, driven directly (the manager's transfer and
- * redirect steps done by hand): a booted system with ext3 root, files open
- * (one of them unlinked) and inodes cached; the old release exports, a new
- * instance imports, every instance is converted, commit, then the tables
- * are redirected. The system then goes on through the new engine, and the
- * image stays clean. Also: abort leaves the old release serving.
+ * The live-update hooks, driven by the real update manager: a booted system
+ * with ext3 root, files open (one of them unlinked) and inodes cached; the
+ * manager has the old release export, a new instance import, every instance
+ * converted, commits and redirects the tables. The system then goes on
+ * through the new engine, and the image stays clean. Also: a fault just
+ * before the commit makes the manager abort the staged takeover, and the old
+ * release keeps serving.
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { Sim } from '../../../src/sim/index.ts';
-import { O_CREAT, O_RDWR, sys, type Inode, type OpenFile, type Task } from '../../../src/vfs/index.ts';
+import { errno } from '../../../src/sim/errno.ts';
+import { O_CREAT, O_RDWR, sys, type Task } from '../../../src/vfs/index.ts';
 import { Module, ext3Definition, shutdownSystem, type System } from '../../../src/modules/index.ts';
-import type { OpsTable } from '../../../src/modules/core/module.ts';
+import type { FaultPoint, LiveUpdate, UpdateReport } from '../../../src/modules/update/manager.ts';
 import { negotiateFormat } from '../../../src/modules/update/negotiate.ts';
-import { sealSnapshot } from '../../../src/modules/update/snapshot.ts';
 import { EXT3_SB, EXT3_STATE_V2, EXT3_STATE_V3 } from '../../../src/modules/ext3/index.ts';
 import type { Ext2InodeInfo } from '../../../src/ext2/index.ts';
-import { costTable } from '../../../src/hw-ppc64/costs.ts';
 import { readAll } from './exec.ts';
-import { bootExt3, fsck, saveImage, tmpDir } from './helpers.ts';
+import { bootExt3Live, fsck, saveImage, tmpDir } from './helpers.ts';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 interface Setup {
   s: System;
-  disk: ReturnType<typeof bootExt3>['disk'];
+  live: LiveUpdate;
+  disk: ReturnType<typeof bootExt3Live>['disk'];
   keep: number;
   orphan: number;
 }
 
 /** Files, directories, a file kept open, and an open file whose name is gone. */
 function populate(version: number): Setup {
-  const { s, disk } = bootExt3(version);
+  const { s, disk, live } = bootExt3Live(version);
   const fds = s.exec(function* (t) {
     yield* sys.mkdir(t, '/d', 0o755);
     for (let i = 0; i < 20; i++) {
@@ -46,41 +47,23 @@ function populate(version: number): Setup {
     yield* sys.unlink(t, '/gone');
     return { keep, orphan };
   });
-  return { s, disk, ...fds };
+  return { s, disk, live, ...fds };
 }
 
-/** Transfer + redirect by hand, as the update manager does; returns the new module. */
-function* liveUpdate(s: System, to: number, opts: { abort?: boolean } = {}): Sim<{ format: string; neu: Module }> {
-  const old = s.modules.get('ext3')!;
-  const neu = new Module(ext3Definition(to), []);
-  neu.body = neu.def.instantiate(neu);
-  const format = negotiateFormat(old.body.update!.exportFormats, neu.body.update!.importFormats, 'ext3');
-  const snap = sealSnapshot(format, yield* old.body.update!.exportState(format));
-  const staged = yield* neu.body.update!.importState(format, snap, costTable('ppc970'));
-  const inodes = new Map<Inode, unknown>(old.instances.inodes().map((i) => [i, staged.convertInode(i)]));
-  const files = new Map<OpenFile, unknown>(old.instances.files().map((f) => [f, staged.convertFile(f)]));
-  if (opts.abort) {
-    staged.abort();
-    return { format, neu };
-  }
-  staged.commit();
-  const byTable = new Map<OpsTable, OpsTable>();
-  for (const t of old.tables) byTable.set(t.table, neu.table(t.name)!);
-  const re = <T extends OpsTable>(t: T): T => (byTable.get(t) as T | undefined) ?? t;
-  for (const [i, p] of inodes) {
-    i.i_private = p;
-    i.i_op = re(i.i_op);
-    i.i_fop = re(i.i_fop);
-  }
-  for (const [f, p] of files) {
-    f.private_data = p;
-    f.f_op = re(f.f_op);
-  }
-  for (const sb of new Set([...inodes.keys()].map((i) => i.i_sb))) sb.s_op = re(sb.s_op);
-  // The old type's slots now call the new code (the redirect of file_system_type).
-  Object.assign(old.table('ext3_fs_type')!, { mount: (neu.table('ext3_fs_type') as { mount: unknown }).mount, kill_sb: (neu.table('ext3_fs_type') as { kill_sb: unknown }).kill_sb });
-  old.instances.handOver(neu.instances);
-  return { format, neu };
+/**
+ * The update through the real manager (check, interpose, block, quiesce,
+ * transfer with these hooks, redirect, release). `abort`: a fault injected
+ * at the last point before the staged commit, so the manager rolls back and
+ * calls the staged takeover's abort.
+ */
+function liveUpdate(st: Setup, to: string, opts: { abort?: boolean } = {}): { report: UpdateReport; neu: Module | undefined } {
+  // '3.1': a point release of 3 (same code and state formats), as the manager refuses a same-version update
+  const def = to === '3.1' ? { ...ext3Definition(3), version: '3.1' } : ext3Definition(to);
+  const inject = (p: FaultPoint): void => {
+    if (opts.abort && p === 'redirect') throw errno('EIO', 'injected before the commit');
+  };
+  const report = st.s.exec((t) => st.live.update(t, { module: 'ext3', def, source: 'test' }, { allowDowngrade: true, inject }));
+  return { report, neu: st.s.modules.get('ext3') };
 }
 
 function* afterwards(t: Task, st: Setup): Sim<{ kept: string; orphan: string; f7: number }> {
@@ -116,29 +99,36 @@ function expectClean(st: Setup): void {
 
 describe('ext3 live-update hooks', () => {
   it.each([
-    [1, 2, EXT3_STATE_V2, 'goal'],
-    [2, 3, EXT3_STATE_V2, 'rsv'],
-    [3, 2, EXT3_STATE_V2, 'goal'],
-    [3, 3, EXT3_STATE_V3, 'rsv'],
-  ] as const)('v%i -> v%i over %s: open files, an unlinked open file and cached inodes carry over', (from, to, wantFormat, layout) => {
+    [1, '2', EXT3_STATE_V2, 'goal'],
+    [2, '3', EXT3_STATE_V2, 'rsv'],
+    [3, '2', EXT3_STATE_V2, 'goal'],
+    [3, '3.1', EXT3_STATE_V3, 'rsv'],
+  ] as const)('v%i -> v%s over %s: open files, an unlinked open file and cached inodes carry over', (from, to, wantFormat, layout) => {
     const st = populate(from);
     const old = st.s.modules.get('ext3')!;
     const oldEngine = EXT3_SB(st.s.kernel.mounts.root!.mnt_sb).fs;
-    const { format, neu } = st.s.exec(() => liveUpdate(st.s, to));
-    expect(format).toBe(wantFormat);
+    const { report, neu } = liveUpdate(st, to);
+    expect(report.error).toBeUndefined();
+    expect(report.ok).toBe(true);
+    expect(report.format).toBe(wantFormat);
+    expect(neu).not.toBe(old);
+    expect(neu!.version).toBe(to);
+    // the manager redirected every instance: inodes and both open files (one unlinked)
+    expect(report.instances.files).toBe(2);
     const sb = st.s.kernel.mounts.root!.mnt_sb;
     const sbi = EXT3_SB(sb);
     expect(oldEngine.retired).toBe(true);
     expect(sbi.fs).not.toBe(oldEngine);
-    expect(sbi.fs.logic.version).toBe(to);
+    expect(sbi.fs.logic.version).toBe(Math.floor(Number(to)));
     expect(sbi.ctx.mod).toBe(neu);
     expect(old.instances.count('inode')).toBe(0);
-    for (const inode of neu.instances.inodes()) {
+    expect(neu!.instances.count('inode')).toBe(report.instances.inodes);
+    for (const inode of neu!.instances.inodes()) {
       const info = inode.i_private as Ext2InodeInfo;
       expect(info.alloc.layout).toBe(layout);
       expect(sbi.fs.icache.get(inode.i_ino)).toBe(info);
     }
-    expect(neu.instances.count('file')).toBe(2);
+    expect(neu!.instances.count('file')).toBe(2);
     const r = st.s.exec((t) => afterwards(t, st));
     expect(r).toEqual({ kept: 'file 3 '.repeat(6).slice(0, 40), orphan: 'still here', f7: 'file 7 '.length * 800 });
     expectClean(st);
@@ -146,8 +136,13 @@ describe('ext3 live-update hooks', () => {
 
   it('abort: the old release keeps serving, nothing lost', () => {
     const st = populate(2);
+    const old = st.s.modules.get('ext3')!;
     const engine = EXT3_SB(st.s.kernel.mounts.root!.mnt_sb).fs;
-    st.s.exec(() => liveUpdate(st.s, 3, { abort: true }));
+    const { report, neu } = liveUpdate(st, '3', { abort: true });
+    expect(report.ok).toBe(false);
+    expect(report.error).toMatchObject({ code: 'EIO', phase: 'transfer' });
+    expect(neu).toBe(old);
+    expect(old.version).toBe('2');
     expect(EXT3_SB(st.s.kernel.mounts.root!.mnt_sb).fs).toBe(engine);
     expect(engine.retired).toBe(false);
     const r = st.s.exec((t) => afterwards(t, st));
