@@ -99,7 +99,7 @@ interface UpdatePoint {
 }
 
 /** The scenario of every update point (interpolated into the prose). */
-const POINT = { cpus: 8, thinkCycles: 1000, startUs: 200, imageBytesPerInode: 4096 * 1.5 } as const;
+const POINT = { cpus: 8, thinkCycles: 1000, startUs: 200, imageBytesPerInode: 4096 * 1.5, inodes: 1000, threads: 16 } as const;
 
 /** Cached inodes: `n` empty files, 1000 per directory, created through syscalls (they stay in the icache). */
 function populate(b: BuiltSystem, n: number): void {
@@ -216,7 +216,7 @@ export const section: BenchSection = {
     const walk: UpdatePoint[] = [];
     for (const s of STRATS) {
       for (const n of THREADS) {
-        const p = updatePoint(s, n, 1000);
+        const p = updatePoint(s, n, POINT.inodes);
         byThreads.push(updateRow([s, n], p));
         if (s === 'stack-walk') walk.push(p);
       }
@@ -226,14 +226,14 @@ export const section: BenchSection = {
     const percpu16: UpdatePoint[] = [];
     for (const s of ['counter-percpu', 'stack-walk'] as QuiescenceStrategy[]) {
       for (const n of INODES) {
-        const p = updatePoint(s, 16, n);
-        byInodes.push(updateRow([s, 16], p));
+        const p = updatePoint(s, POINT.threads, n);
+        byInodes.push(updateRow([s, POINT.threads], p));
         if (s === 'counter-percpu') percpu16.push(p);
       }
     }
     // a per-inode structure change: v2 -> v3 converts every cached inode
-    const convert = updatePoint('counter-percpu', 16, 10_000, { from: 2, to: 3 });
-    byInodes.push(updateRow(['counter-percpu, v2 -> v3', 16], convert));
+    const convert = updatePoint('counter-percpu', POINT.threads, 10_000, { from: 2, to: 3 });
+    byInodes.push(updateRow(['counter-percpu, v2 -> v3', POINT.threads], convert));
     const aim = updatePoint('counter-percpu', 64, 10_000);
     const aimSync = updatePoint('counter-percpu', 64, 10_000, { presync: true });
     const ms = (p: UpdatePoint, cycles: number): number => cycles / p.cyclesPerUs / 1000;
@@ -280,7 +280,7 @@ export const section: BenchSection = {
       '',
       '### Update cost against threads',
       '',
-      `${scenario}, 1,000 cached inodes, N threads each looping pread/pwrite of 4 KiB on its own file with ${fmt(POINT.thinkCycles)} cycles of think time; the update starts ${POINT.startUs} µs into the load. Simulated µs at ${ghz} GHz; one run per point.`,
+      `${scenario}, ${fmt(POINT.inodes)} cached inodes, N threads each looping pread/pwrite of 4 KiB on its own file with ${fmt(POINT.thinkCycles)} cycles of think time; the update starts ${POINT.startUs} µs into the load. Simulated µs at ${ghz} GHz; one run per point.`,
       '',
       table(['strategy', 'threads', ...UPDATE_HEAD], byThreads),
       '',
@@ -289,7 +289,7 @@ export const section: BenchSection = {
       '',
       '### Update cost against cached inodes',
       '',
-      `16 threads, otherwise as above; the last row is a v2 -> v3 update (a per-inode structure change). Stopped at 50k cached inodes: populating them through syscalls took ${fmt(pop10kS, 1)} s of wall time per 10k in this run and the image is sized at ${fmt(imageKiB, 0)} KiB per inode, ` +
+      `${POINT.threads} threads, otherwise as above; the last row is a v2 -> v3 update (a per-inode structure change). Stopped at 50k cached inodes: populating them through syscalls took ${fmt(pop10kS, 1)} s of wall time per 10k in this run and the image is sized at ${fmt(imageKiB, 0)} KiB per inode, ` +
         `so 1M would take about ${fmt(pop1MMin, 0)} minutes and a ${fmt((1_000_000 * POINT.imageBytesPerInode) / 2 ** 30, 1)} GiB image per point.`,
       '',
       table(['strategy', 'threads', ...UPDATE_HEAD], byInodes),
@@ -304,10 +304,10 @@ export const section: BenchSection = {
       `Aim: a v1 -> v2 update with 64 threads and 10k cached inodes stalls no call longer than 1 ms (Ksplice: 0.7 ms). Measured: ${fmt(stallMs, 2)} ms${stallMs > 1 ? `, missed by ${fmt(stallMs - 1, 2)} ms` : ', met'}. ` +
         'The block window is quiesce + transfer + redirect, and nothing is written inside it: the export hands the buffer cache and the JBD2 journal, running transaction included, to the new engine as they are ' +
         '(in Linux JBD2 is a module of its own under ext3, so its journal_t is not the code being replaced), the import copies the old engine\'s in-memory superblock and group descriptors (no I/O) and adopts the cached inodes by reference, ' +
-        `and redirect re-points every instance. Measured between 1k and 50k cached inodes (16 threads): transfer costs ${fmt(transferPer, 1)} cycles and redirect ${fmt(redirectPer, 1)} cycles per added instance; ` +
+        `and redirect re-points every instance. Measured between 1k and 50k cached inodes (${POINT.threads} threads): transfer costs ${fmt(transferPer, 1)} cycles and redirect ${fmt(redirectPer, 1)} cycles per added instance; ` +
         `at the aim point the largest part of the window is ${largest[0]} (${fmt(ms(aim, largest[1]), 2)} of ${fmt(ms(aim, aim.report.blockWindowCycles), 2)} ms). ` +
         `A per-inode structure change adds work per inode inside the window: v2 -> v3 at 10k inodes spends ${fmt(convertPer, 1)} cycles more per instance in transfer than v1 -> v2. ` +
-        `So the window grows with cached inodes (${percpu16.map((p) => fmt(ms(p, p.report.blockWindowCycles), 2)).join(', ')} ms for ${INODES.map((n) => fmt(n / 1000, 0) + 'k').join(', ')} at 16 threads), not with what the threads dirtied; ` +
+        `So the window grows with cached inodes (${percpu16.map((p) => fmt(ms(p, p.report.blockWindowCycles), 2)).join(', ')} ms for ${INODES.map((n) => fmt(n / 1000, 0) + 'k').join(', ')} at ${POINT.threads} threads), not with what the threads dirtied; ` +
         `at the measured slope the re-pointing alone passes 1 ms at about ${fmt(redirectPassesMsAt)} cached instances. Deferring it past \`release\` when no structure changes (the old tables already forward to the new code) would be the next step. ` +
         `The module's \`prepare\` hook commits once before \`block\` with calls still flowing (a recent durable point; a disk error there stops the update before it blocks anybody): of the ${fmt(checkUs, 1)} µs of \`check + prepare\` at the aim point, the in-kernel checks are ${fmt(checkCostUs, 1)} µs (\`updateCheck\`, ${fmt(c.updateCheck)} cycles; the package signature is verified on the host and costs no simulated time), the rest is the commit. ` +
         `Running sync(2) just before the update: ${fmt(stallSyncMs, 2)} ms.`,
