@@ -20,7 +20,7 @@ import * as sys from '../../src/vfs/syscalls.ts';
 import { O_CREAT, O_RDONLY, O_WRONLY } from '../../src/vfs/types.ts';
 import { buildSystem } from '../../src/cli/system.ts';
 import { runFaultPlan, type FaultRun } from '../../src/reliability/fault-plan.ts';
-import { e2fsck } from '../../src/reliability/fsck.ts';
+import { e2fsckRequired } from '../../src/reliability/fsck.ts';
 
 const POINTS: FaultPoint[] = ['check', 'interpose', 'quiesce', 'export', 'import', 'init', 'convert', 'redirect'];
 
@@ -28,7 +28,7 @@ function consistent(r: FaultRun, version: string): void {
   expect(r.version).toBe(version);
   expect(r.mismatches).toEqual([]);
   expect(r.treeDiff).toBeNull();
-  expect(e2fsck(r.image)?.status ?? 0).toBe(0);
+  expect(e2fsckRequired(r.image).status).toBe(0);
 }
 
 function rolledBack(r: FaultRun, code: string): UpdateReport {
@@ -57,7 +57,7 @@ function diskErrorHandled(r: FaultRun): void {
   }
   expect(r.version).toBe(rep.ok ? '3' : '2');
   expect(r.treeDiff).toBeNull();
-  expect(e2fsck(r.image)?.status ?? 0).toBe(0);
+  expect(e2fsckRequired(r.image).status).toBe(0);
 }
 
 const throwAt = (point: FaultPoint, code: 'EIO' | 'ENOMEM' | 'ENOSPC' = 'EIO', what = 'injected') => () => ({
@@ -130,7 +130,7 @@ describe('faults from the machine', () => {
     expect(enospc).toBe(true);
     expect(r.report!.ok).toBe(true);
     expect(r.version).toBe('3');
-    expect(e2fsck(r.image)?.status ?? 0).toBe(0);
+    expect(e2fsckRequired(r.image).status).toBe(0);
   });
 
   it('disk full during transfer (ENOSPC from import): rollback with ENOSPC', () => {
@@ -189,11 +189,9 @@ describe('power cut in each update phase', () => {
       }),
     });
     // the image as the cut left it; e2fsck -fy replays the journal like a reboot would
-    const fy = e2fsck(r.image, 'y');
-    if (fy) {
-      expect(fy.status).toBeLessThanOrEqual(1);
-      expect(e2fsck(fy.image)!.status).toBe(0);
-    }
+    const fy = e2fsckRequired(r.image, 'y');
+    expect(fy.status).toBeLessThanOrEqual(1);
+    expect(e2fsckRequired(fy.image).status).toBe(0);
     // our own mount recovers the raw image too, and one version serves it
     const dir = mkdtempSync(join(tmpdir(), 'modswap-cut-'));
     try {
@@ -211,7 +209,7 @@ describe('power cut in each update phase', () => {
       expect(got).toBe(new TextDecoder().decode(data));
       expect(b2.system.modules.get('ext3')?.version).toMatch(/^[23]$/);
       b2.shutdown();
-      expect(e2fsck(new Uint8Array(readFileSync(path)))?.status ?? 0).toBe(0);
+      expect(e2fsckRequired(new Uint8Array(readFileSync(path))).status).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

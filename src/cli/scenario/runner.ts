@@ -22,6 +22,7 @@
  * `updateOk` nor `updateError` (`demoOk`) in `expect` gets the implicit
  * expectation that it succeeded: a failed update cannot pass silently.
  */
+import { E2FSPROGS_HINT } from '../../reliability/fsck.ts';
 import { errno } from '../../sim/errno.ts';
 import type { ChromeTrace } from '../../sim/export-chrome.ts';
 import { Machine } from '../../hw-ppc64/machine.ts';
@@ -58,6 +59,15 @@ export interface ScenarioOutcome {
 export interface RunOverrides {
   /** Worker threads of a programmatic demo (a workload's come from the scenario). */
   threads?: number | undefined;
+}
+
+/**
+ * The e2fsckClean metric of a run that has an image: whether e2fsck -fn
+ * exited 0, or, when e2fsprogs is missing, a string with the install hint,
+ * so an expectation `e2fsckClean: true` fails and says how to fix it.
+ */
+function fsckMetric(fsck: { status: number } | null): boolean | string {
+  return fsck ? fsck.status === 0 : `e2fsck not installed (${E2FSPROGS_HINT})`;
 }
 
 function injector(point: string | undefined): Pick<UpdateOptions, 'inject'> {
@@ -130,7 +140,7 @@ function runLinux(s: Scenario): Omit<ScenarioOutcome, 'ok' | 'expectations'> {
     opsDuringUpdate: run.opsDuringUpdate,
     mismatches: run.mismatches.length,
     allResultsMatchModel: run.mismatches.length === 0,
-    e2fsckClean: run.fsck ? run.fsck.status === 0 : null,
+    e2fsckClean: run.b.disk ? fsckMetric(run.fsck) : null,
   };
   for (const [k, v] of results) metrics[`probe.${k}`] = v;
   const calls = run.logs.flat().map((o) => ({ start: o.start / cpu, end: o.end / cpu }));
@@ -192,7 +202,7 @@ function runK42(s: Scenario): Omit<ScenarioOutcome, 'ok' | 'expectations'> {
     mismatches,
     allResultsMatchModel: mismatches === 0,
     sameAsWithoutUpdate: same,
-    e2fsckClean: fsck ? fsck.status === 0 : null,
+    e2fsckClean: fsckMetric(fsck),
     superVersion: r.detail.superVersion,
   };
   const lines = [
@@ -202,7 +212,7 @@ function runK42(s: Scenario): Omit<ScenarioOutcome, 'ok' | 'expectations'> {
     `${r.totalOps} operations, ${r.workDoneDuringUpdate} completed during the update; ${r.callsBlocked} calls blocked, longest stall ${(r.longestStallCycles / cpu).toFixed(1)} us`,
     `results ${mismatches === 0 ? 'all equal the reference model' : `${mismatches} differ from the reference model`}` +
       (same === null ? '' : `; same as a run without update: ${same}`),
-    `e2fsck -fn: ${fsck === null ? 'not run (e2fsck not installed)' : fsck.status === 0 ? 'clean' : `exit ${fsck.status}`}`,
+    `e2fsck -fn: ${fsck === null ? `not run: e2fsck not installed (${E2FSPROGS_HINT})` : fsck.status === 0 ? 'clean' : `exit ${fsck.status}`}`,
   ];
   const calls = r.ops.flat().map((o) => ({ start: o.start / cpu, end: o.end / cpu }));
   return { name: s.name, metrics, text: lines.join('\n') + '\n', trace: r.trace!, calls, stuck: [], updateError: up && !up.ok ? (up.error ?? 'failed') : null };

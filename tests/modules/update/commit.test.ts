@@ -12,14 +12,14 @@ import type { Module, ModuleDefinition } from '../../../src/modules/core/module.
 import { instrumentationOf } from '../../../src/modules/update/instrument.ts';
 import type { FaultPoint } from '../../../src/modules/update/manager.ts';
 import { runFaultPlan, type FaultRun } from '../../../src/reliability/fault-plan.ts';
-import { e2fsck } from '../../../src/reliability/fsck.ts';
+import { e2fsckRequired } from '../../../src/reliability/fsck.ts';
 import type { QuiescenceStrategy } from '../../../src/modules/update/usecount.ts';
 
 function consistent(r: FaultRun, version: string): void {
   expect(r.version).toBe(version);
   expect(r.mismatches).toEqual([]);
   expect(r.treeDiff).toBeNull();
-  expect(e2fsck(r.image)?.status ?? 0).toBe(0);
+  expect(e2fsckRequired(r.image).status).toBe(0);
 }
 
 const throwAt = (point: FaultPoint) => () => ({

@@ -10,7 +10,7 @@ import { sleep, type Sim } from '../../../src/sim/effects.ts';
 import { errno } from '../../../src/sim/errno.ts';
 import { Prng } from '../../../src/sim/prng.ts';
 import { buildSystem, type BuiltSystem } from '../../../src/cli/system.ts';
-import { e2fsck } from '../../../src/cli/scenario/linux-run.ts';
+import { e2fsckRequired } from '../../../src/reliability/fsck.ts';
 import { ext3Definition } from '../../../src/modules/ext3/index.ts';
 import type { ModuleDefinition } from '../../../src/modules/core/module.ts';
 import type { FaultPoint, UpdateReport, UpdateOptions } from '../../../src/modules/update/manager.ts';
@@ -85,7 +85,7 @@ function run(o: {
   const tree = runThread(e, 'walk', () => walkTreeSyscalls(b.system.init, '/'));
   const version = b.system.modules.get(module)!.version;
   b.shutdown();
-  const fsck = b.disk ? (e2fsck(b.disk.readSync(0, b.disk.sizeBytes))?.status ?? null) : null;
+  const fsck = b.disk ? e2fsckRequired(b.disk.readSync(0, b.disk.sizeBytes)).status : null;
   return { results, tree, report, fsck, version };
 }
 
