@@ -47,7 +47,7 @@ import { sealSnapshot, stateFormatSchema } from './snapshot.ts';
 import { checkTablesCover, compareVersions, majorOf } from './check.ts';
 import { type FaultPoint, type ModuleUpdateStatus, type UpdateOptions, type UpdateReport, type UpdateRequest } from './types.ts';
 
-import { makeUseCounter, type QuiescenceStrategy } from './usecount.ts';
+import { makeUseCounter, type QuiescenceStrategy, type UseCounter } from './usecount.ts';
 
 const DEFAULTS = { timeoutUs: 5_000_000, tries: 1, pollUs: 10, backoffUs: 1000, allowDowngrade: false };
 
@@ -120,6 +120,7 @@ class UpdateRun {
   private stagedRegs: FileSystemType[] = [];
   private blockStart = -1;
   private unwatch: (() => void) | null = null;
+  private counter: UseCounter | null = null;
   /** Past the point of no return (the staged state is installed): no rollback any more. */
   private committed = false;
 
@@ -214,6 +215,7 @@ class UpdateRun {
         // does there throws; this is the updater thread itself dying): the
         // new version serves, blocked calls resume in it.
         this.med?.release();
+        this.counter?.release?.();
         r.ok = true;
         st.state = 'done';
         this.lu.history.push(`${name}@${r.from}->${r.to}`);
@@ -291,6 +293,7 @@ class UpdateRun {
       return;
     }
     const counter = strategy === oldIns.strategy ? oldIns.counter : makeUseCounter(strategy, m, oldIns.label);
+    this.counter = counter;
     // the module's own preparation, while calls still run (hooks.ts)
     if (oldHooks.prepare) yield* oldHooks.prepare();
     // ---- interpose ----------------------------------------------------
@@ -329,6 +332,7 @@ class UpdateRun {
       }
       // let the blocked calls run in the old code, then try again
       med.release();
+      counter.release?.();
       yield* sleep(Math.round(o.backoffUs * engine.cyclesPerUs));
     }
     // ---- transfer -----------------------------------------------------
@@ -379,6 +383,7 @@ class UpdateRun {
     // ---- release ------------------------------------------------------
     this.enter('release');
     med.release();
+    counter.release?.();
     this.report.blockWindowCycles = this.now - this.blockStart;
     // ---- retire -------------------------------------------------------
     this.enter('retire');
@@ -524,6 +529,7 @@ class UpdateRun {
       const med = this.med;
       med.restore();
       med.release();
+      this.counter?.release?.();
       if (this.blockStart >= 0) r.blockWindowCycles = this.now - this.blockStart;
       yield* this.m.sync();
       // let every mediated call finish in the old code before reporting

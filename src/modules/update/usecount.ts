@@ -44,6 +44,8 @@ export interface UseCounter {
   exit(): Sim<void>;
   /** Calls in flight as the mechanism sees it; charges the check. */
   inFlight(): Sim<number>;
+  /** The update is over (released or rolled back): back to the fast path, if the check left it. */
+  release?(): void;
 }
 
 class NoCounter implements UseCounter {
@@ -78,33 +80,64 @@ class SharedCounter implements UseCounter {
   }
 }
 
+/**
+ * percpu_ref on the modelled machine. In per-CPU mode an entry or exit is
+ * this CPU's plain load/add/store (addLocal64) on its own line. Summing the
+ * lines one CPU at a time while entries continue is not a snapshot (an entry
+ * on a CPU already read, then an exit on one not yet read, gives a sum too
+ * small), so the check first switches the counter to atomic mode, as
+ * percpu_ref_kill does: from then on entries and exits go to one shared
+ * atomic word, the per-CPU lines are frozen and summed once, and every check
+ * is that frozen sum plus one load of the atomic word, exact at the instant
+ * of that load. `release` switches back to per-CPU mode (percpu_ref_reinit;
+ * the atomic word keeps its value: the count is always the lines plus it).
+ *
+ * The mode test and the add are one step of the simulated CPU (nothing runs
+ * on that CPU in between, as with preemption disabled), so no entry can read
+ * the old mode and add to a frozen line after the switch; Linux needs an
+ * RCU-sched grace period for that, charged here as a sync on the checker.
+ */
 class PerCpuCounter implements UseCounter {
   readonly strategy = 'counter-percpu';
   readonly counts = true;
   private readonly base: number;
+  private readonly atomicEa: number;
+  private atomic = false;
+  /** Sum of the frozen per-CPU lines while in atomic mode. */
+  private frozen = 0;
   constructor(
     private readonly m: Machine,
     module: string,
   ) {
     this.base = m.alloc(m.lineSize * m.cpus, { align: m.lineSize, name: `${module}.use_count_percpu` });
+    this.atomicEa = m.alloc(8, { align: m.lineSize, name: `${module}.use_count_atomic` });
   }
   private slot(): number {
     return this.base + this.m.engine.currentCpu * this.m.lineSize;
   }
   *enter(): Sim<void> {
-    yield* this.m.addLocal64(this.slot(), 1);
+    if (this.atomic) yield* fetchAdd(this.m, this.atomicEa, 1);
+    else yield* this.m.addLocal64(this.slot(), 1);
   }
   *exit(): Sim<void> {
-    yield* this.m.addLocal64(this.slot(), -1);
+    if (this.atomic) yield* fetchAdd(this.m, this.atomicEa, -1);
+    else yield* this.m.addLocal64(this.slot(), -1);
   }
   *inFlight(): Sim<number> {
-    // percpu_ref_kill switches to atomic mode after a grace period; here the
-    // block phase has already stopped new entries, so a sync then a sum of
-    // every CPU's slot is exact.
+    if (!this.atomic) {
+      // percpu_ref_kill: switch to atomic mode, wait out the grace period,
+      // then the per-CPU lines no longer change: sum them once.
+      this.atomic = true;
+      yield* this.m.sync();
+      let sum = 0;
+      for (let c = 0; c < this.m.cpus; c++) sum += yield* this.m.load64(this.base + c * this.m.lineSize);
+      this.frozen = sum;
+    }
     yield* this.m.sync();
-    let sum = 0;
-    for (let c = 0; c < this.m.cpus; c++) sum += yield* this.m.load64(this.base + c * this.m.lineSize);
-    return sum;
+    return this.frozen + (yield* this.m.load64(this.atomicEa));
+  }
+  release(): void {
+    this.atomic = false;
   }
 }
 
