@@ -6,8 +6,15 @@
  * Rules (setattr_prepare): changing the mode needs ownership or CAP_FOWNER
  * (EPERM), and S_ISGID is dropped unless the caller is in the file's group
  * or has CAP_FSETID; changing the owner needs CAP_CHOWN; changing the group
- * needs ownership and membership of the new group, or CAP_CHOWN. A chown of
- * a regular file clears S_ISUID, and S_ISGID when group-execute is set.
+ * needs ownership and membership of the new group, or CAP_CHOWN.
+ *
+ * Set-id bits (Linux 2.6-5.x, the ext3 era): a chown of anything but a
+ * directory, even with -1 for both ids, asks to clear S_ISUID and S_ISGID
+ * (ATTR_KILL_SUID/SGID); a write or truncate of a regular file by a caller
+ * without CAP_FSETID asks the same (should_remove_suid), with the kernel's
+ * authority (ATTR_FORCE: the writer need not own the file). notify_change
+ * turns the request into a mode change: S_ISUID goes if set, S_ISGID only
+ * together with group-execute (without it S_ISGID marks mandatory locking).
  */
 import type { Sim } from '../sim/effects.ts';
 import { errno } from '../sim/errno.ts';
@@ -18,7 +25,10 @@ import { inode_owner_or_capable } from './permission.ts';
 import type { Cred } from './task.ts';
 import {
   ATTR_CTIME,
+  ATTR_FORCE,
   ATTR_GID,
+  ATTR_KILL_SGID,
+  ATTR_KILL_SUID,
   ATTR_MODE,
   ATTR_MTIME,
   ATTR_SIZE,
@@ -75,24 +85,63 @@ export function simple_setattr_copy(inode: Inode, attr: Iattr): void {
 export function* notify_change(cred: Cred, dentry: Dentry, attr: Iattr): Sim<void> {
   const inode = dentry.d_inode;
   if (!inode) throw errno('ENOENT');
-  setattr_prepare(cred, inode, attr);
-  const v = attr.ia_valid;
-  if (v & (ATTR_UID | ATTR_GID) && S_ISREG(inode.i_mode)) {
-    // chown kills set-id bits (ATTR_KILL_SUID / ATTR_KILL_SGID)
-    let mode = v & ATTR_MODE ? attr.ia_mode : inode.i_mode;
-    mode &= ~S_ISUID;
-    if (mode & S_IXGRP) mode &= ~S_ISGID;
-    if ((mode & S_IALLUGO) !== (inode.i_mode & S_IALLUGO)) {
-      attr.ia_mode = mode;
-      attr.ia_valid |= ATTR_MODE;
-    }
+  // the set-id kills become a mode change, before the checks see it (fs/attr.c)
+  const mode = inode.i_mode;
+  if (attr.ia_valid & ATTR_KILL_SUID && mode & S_ISUID) {
+    attr.ia_valid |= ATTR_MODE;
+    attr.ia_mode = mode & ~S_ISUID;
   }
+  if (attr.ia_valid & ATTR_KILL_SGID && (mode & (S_ISGID | S_IXGRP)) === (S_ISGID | S_IXGRP)) {
+    if (!(attr.ia_valid & ATTR_MODE)) {
+      attr.ia_valid |= ATTR_MODE;
+      attr.ia_mode = mode;
+    }
+    attr.ia_mode &= ~S_ISGID;
+  }
+  if (!(attr.ia_valid & ATTR_FORCE)) setattr_prepare(cred, inode, attr);
+  const v = attr.ia_valid;
   attr.ia_time = inode.i_sb.s_kernel.engine.now;
   attr.ia_valid |= ATTR_CTIME;
   if (v & ATTR_SIZE) attr.ia_valid |= ATTR_MTIME;
   const setattr = inode.i_op.setattr;
   if (setattr) yield* setattr(dentry, attr);
   else yield* simple_setattr(dentry, attr);
+}
+
+/**
+ * The set-id bits a write or truncate by `cred` must clear, as ATTR_KILL_*
+ * bits (fs/inode.c should_remove_suid): S_ISUID always, S_ISGID when
+ * group-executable; only on a regular file, never for CAP_FSETID. 0: none.
+ */
+export function should_remove_suid(cred: Cred, inode: Inode): number {
+  const mode = inode.i_mode;
+  let kill = 0;
+  if (mode & S_ISUID) kill = ATTR_KILL_SUID;
+  if (mode & S_ISGID && mode & S_IXGRP) kill |= ATTR_KILL_SGID;
+  return kill !== 0 && S_ISREG(mode) && !cred.capable(CAP_FSETID) ? kill : 0;
+}
+
+/**
+ * Clear the set-id bits before a write by `cred` changes the file
+ * (fs/inode.c file_remove_privs). Linux calls it inside each file system's
+ * write_iter under the inode lock; here the VFS calls it before ->write,
+ * because a module's write slot is not given the caller's credentials. It
+ * takes and drops i_rwsem (->write takes it again). Returns whether it
+ * changed the mode.
+ */
+export function* file_remove_privs(cred: Cred, dentry: Dentry): Sim<boolean> {
+  const inode = dentry.d_inode!;
+  if (should_remove_suid(cred, inode) === 0) return false;
+  yield* inode.i_rwsem.lock();
+  try {
+    // re-checked under the lock: another writer may have cleared them meanwhile
+    const kill = should_remove_suid(cred, inode);
+    if (kill === 0) return false;
+    yield* notify_change(cred, dentry, newIattr(kill | ATTR_FORCE));
+    return true;
+  } finally {
+    yield* inode.i_rwsem.unlock();
+  }
 }
 
 /** Fill `stat` from the in-memory inode (fs/stat.c generic_fillattr). */

@@ -17,8 +17,8 @@
  */
 import type { Sim } from '../sim/effects.ts';
 import { errno } from '../sim/errno.ts';
-import { ATTR_SIZE } from './types.ts';
-import { newIattr, notify_change } from './attr.ts';
+import { ATTR_FORCE, ATTR_SIZE } from './types.ts';
+import { newIattr, notify_change, should_remove_suid } from './attr.ts';
 import { vfs_create } from './dirops.ts';
 import { OpenFile } from './file.ts';
 import { ihold, iput, type Inode } from './inode.ts';
@@ -205,12 +205,17 @@ export function* fput(file: OpenFile): Sim<void> {
   }
 }
 
-/** Truncate through notify_change under the inode's i_rwsem (fs/open.c do_truncate). */
+/**
+ * Truncate through notify_change under the inode's i_rwsem (fs/open.c
+ * do_truncate); a caller without CAP_FSETID also clears the set-id bits
+ * should_remove_suid names, in the same change (ATTR_FORCE).
+ */
 export function* do_truncate(cred: Cred, dentry: Dentry, length: number): Sim<void> {
   const inode = dentry.d_inode!;
   if (length < 0) throw errno('EINVAL');
   if (length > inode.i_sb.s_maxbytes) throw errno('EFBIG');
-  const attr = newIattr(ATTR_SIZE);
+  const kill = should_remove_suid(cred, inode);
+  const attr = newIattr(ATTR_SIZE | (kill !== 0 ? kill | ATTR_FORCE : 0));
   attr.ia_size = length;
   const lock = inode.i_rwsem;
   yield* lock.lock();

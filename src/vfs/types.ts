@@ -101,6 +101,12 @@ export const ATTR_SIZE = 1 << 3;
 export const ATTR_ATIME = 1 << 4;
 export const ATTR_MTIME = 1 << 5;
 export const ATTR_CTIME = 1 << 6;
+/** The kernel's own change (a set-id kill on write/truncate): setattr_prepare's checks are skipped. */
+export const ATTR_FORCE = 1 << 9;
+/** Clear S_ISUID if set (notify_change turns it into a mode change). */
+export const ATTR_KILL_SUID = 1 << 11;
+/** Clear S_ISGID if set together with group-execute. */
+export const ATTR_KILL_SGID = 1 << 12;
 
 export interface Iattr {
   ia_valid: number;

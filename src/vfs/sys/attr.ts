@@ -13,7 +13,7 @@ import { do_truncate } from '../open.ts';
 import { inode_permission } from '../permission.ts';
 import { sync_filesystem } from '../super.ts';
 import type { Task } from '../task.ts';
-import { ATTR_GID, ATTR_MODE, ATTR_UID, MAY_EXEC, MAY_WRITE, S_IALLUGO, S_ISDIR, S_ISREG, type Stat, type Statfs } from '../types.ts';
+import { ATTR_GID, ATTR_KILL_SGID, ATTR_KILL_SUID, ATTR_MODE, ATTR_UID, MAY_EXEC, MAY_WRITE, S_IALLUGO, S_ISDIR, S_ISREG, type Stat, type Statfs } from '../types.ts';
 import { sysfail, walkCost } from './common.ts';
 
 /** stat(2): follows a final symlink. The hot path: no generator below it on a dcache hit. */
@@ -90,20 +90,31 @@ export function* chmod(t: Task, path: string, mode: number): Sim<void> {
   }
 }
 
+/** An id argument of chown: null for "leave unchanged", (uid_t)-1 as -1 or 2^32-1; EINVAL if not a 32-bit id. */
+function chownId(id: number): number | null {
+  if (!Number.isInteger(id) || id < -1 || id > 0xffffffff) throw errno('EINVAL');
+  return id === -1 || id === 0xffffffff ? null : id;
+}
+
 function* chown_common(t: Task, path: string, uid: number, gid: number, follow: boolean, name: string): Sim<void> {
   try {
+    const u = chownId(uid);
+    const g = chownId(gid);
     const nd = yield* path_lookup(t, path, follow ? LOOKUP_FOLLOW : 0);
     let valid = 0;
-    if (uid !== -1) valid |= ATTR_UID;
-    if (gid !== -1) valid |= ATTR_GID;
-    yield* setattr_locked(t, nd.dentry, valid, 0, uid, gid);
+    if (u !== null) valid |= ATTR_UID;
+    if (g !== null) valid |= ATTR_GID;
+    // fs/open.c chown_common: anything but a directory loses its set-id bits,
+    // even when both ids are -1 (notify_change decides which bits go)
+    if (!S_ISDIR(nd.dentry.d_inode!.i_mode)) valid |= ATTR_KILL_SUID | ATTR_KILL_SGID;
+    yield* setattr_locked(t, nd.dentry, valid, 0, u ?? -1, g ?? -1);
     yield walkCost(t, nd) + t.kernel.costs.metaOp;
   } catch (e) {
     throw sysfail(e, name, path);
   }
 }
 
-/** chown(2): -1 leaves uid or gid unchanged. */
+/** chown(2): -1 ((uid_t)-1, also as 2^32-1) leaves uid or gid unchanged. */
 export function chown(t: Task, path: string, uid: number, gid: number): Sim<void> {
   return chown_common(t, path, uid, gid, true, 'chown');
 }

@@ -6,11 +6,12 @@
  */
 import type { Sim } from '../../sim/effects.ts';
 import { errno } from '../../sim/errno.ts';
-import { vfs_getattr } from '../attr.ts';
+import { file_remove_privs, vfs_getattr } from '../attr.ts';
+import type { OpenFile } from '../file.ts';
 import { do_filp_open, do_truncate, fput } from '../open.ts';
 import type { DirContext, LoffT } from '../ops.ts';
 import type { Task } from '../task.ts';
-import { FMODE_READ, FMODE_WRITE, NR_OPEN_DEFAULT, S_ISDIR, S_ISREG, direntRecLen, type Dirent, type Stat } from '../types.ts';
+import { FMODE_READ, FMODE_WRITE, NR_OPEN_DEFAULT, O_APPEND, S_ISGID, S_ISUID, S_ISDIR, S_ISREG, direntRecLen, type Dirent, type Stat } from '../types.ts';
 import { fdCost, fdget, sysfail } from './common.ts';
 
 /** open(2): returns the lowest free file descriptor. */
@@ -57,6 +58,19 @@ export function* read(t: Task, fd: number, buf: Uint8Array): Sim<number> {
   }
 }
 
+/**
+ * Before a write of `count` bytes at `pos` changes the file: clear its set-id
+ * bits (file_remove_privs) if the caller lacks CAP_FSETID. As in Linux's
+ * write_iter, only a write that will change something: not an empty one, not
+ * one past s_maxbytes (EFBIG, generic_write_checks). The mode change costs
+ * one metadata operation. Callers test for a set-id bit first (the hot path
+ * makes no generator).
+ */
+function* removePrivs(t: Task, f: OpenFile, count: number, pos: number): Sim<void> {
+  if (count === 0 || !S_ISREG(f.f_inode.i_mode) || pos + count > f.f_inode.i_sb.s_maxbytes) return;
+  if (yield* file_remove_privs(t.cred, f.f_dentry)) yield t.kernel.costs.metaOp;
+}
+
 /** write(2); returns bytes written. */
 export function* write(t: Task, fd: number, data: Uint8Array): Sim<number> {
   try {
@@ -65,6 +79,7 @@ export function* write(t: Task, fd: number, data: Uint8Array): Sim<number> {
     const wr = f.f_op.write;
     if (!wr) throw errno('EINVAL');
     const ppos: LoffT = { pos: f.f_pos };
+    if (f.f_inode.i_mode & (S_ISUID | S_ISGID)) yield* removePrivs(t, f, data.length, f.f_flags & O_APPEND ? f.f_inode.i_size : ppos.pos);
     const n = yield* wr(f, data, ppos);
     f.f_pos = ppos.pos;
     yield fdCost(t, n);
@@ -98,6 +113,7 @@ export function* pwrite(t: Task, fd: number, data: Uint8Array, pos: number): Sim
     if (pos < 0) throw errno('EINVAL');
     const wr = f.f_op.write;
     if (!wr) throw errno('EINVAL');
+    if (f.f_inode.i_mode & (S_ISUID | S_ISGID)) yield* removePrivs(t, f, data.length, f.f_flags & O_APPEND ? f.f_inode.i_size : pos);
     const n = yield* wr(f, data, { pos });
     yield fdCost(t, n);
     return n;
