@@ -6,7 +6,8 @@
  */
 import { Engine } from '../../src/sim/index.ts';
 import { boot, type System } from '../../src/modules/index.ts';
-import { O_CREAT, O_RDONLY, O_RDWR, sys, type Task } from '../../src/vfs/index.ts';
+import { sys, type Task } from '../../src/vfs/index.ts';
+import { O_CREAT, O_RDONLY, O_RDWR } from '../../src/uapi/fcntl.ts';
 import type { Sim } from '../../src/sim/index.ts';
 import { fmt, median, table, type BenchSection } from '../lib.ts';
 

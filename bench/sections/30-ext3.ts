@@ -14,7 +14,8 @@ import { HostFileBackend } from '../../src/hw-ppc64/disk-backend.ts';
 import { runMke2fs, e2fsprogsTool, type Mke2fsOptions } from '../../src/ext2/mke2fs.ts';
 import { Prng } from '../../src/sim/prng.ts';
 import { bootFromDisk, shutdownSystem } from '../../src/modules/index.ts';
-import { O_CREAT, O_RDONLY, O_WRONLY, sys } from '../../src/vfs/index.ts';
+import { sys } from '../../src/vfs/index.ts';
+import { O_CREAT, O_RDONLY, O_WRONLY } from '../../src/uapi/fcntl.ts';
 import { execFileSync } from 'node:child_process';
 import { fmt, median, table, type BenchSection } from '../lib.ts';
 

@@ -22,7 +22,7 @@ import type { UpdateReport } from '../../src/modules/update/manager.ts';
 import type { QuiescenceStrategy } from '../../src/modules/update/usecount.ts';
 import { sleep, type Sim } from '../../src/sim/effects.ts';
 import * as sys from '../../src/vfs/syscalls.ts';
-import { O_CREAT, O_RDONLY, O_RDWR, O_WRONLY } from '../../src/vfs/types.ts';
+import { O_CREAT, O_RDONLY, O_RDWR, O_WRONLY } from '../../src/uapi/fcntl.ts';
 import { fmt, table, type BenchSection } from '../lib.ts';
 
 const KIB4 = 4096;

@@ -15,7 +15,7 @@
  * NAME`. Exit status 0 when every command succeeded, 1 otherwise.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { ErrnoError } from '../sim/errno.ts';
+import { ErrnoError } from '../uapi/errno.ts';
 import { SimError } from '../sim/errors.ts';
 import { EXT3_VERSIONS } from '../modules/index.ts';
 import { Keyring } from '../modules/update/keyring.ts';

@@ -6,7 +6,7 @@ import { writeSync } from 'node:fs';
 import { UsageError } from './args.ts';
 import type { CliIO, Command } from './command.ts';
 import { COMMANDS } from './commands.ts';
-import { ErrnoError } from '../sim/errno.ts';
+import { ErrnoError } from '../uapi/errno.ts';
 
 function usage(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

@@ -10,7 +10,7 @@
  * reservation window are passed over while any other free block exists.
  */
 import type { Sim } from '../sim/effects.ts';
-import { errno } from '../sim/errno.ts';
+import { errno } from '../uapi/errno.ts';
 import { clearBit, findFirstZero, setBit, testBit } from './bitmap.ts';
 import { groupBlockCount, groupFirstBlock } from './group.ts';
 import type { Ext2InodeInfo } from './inode-info.ts';

@@ -9,7 +9,7 @@
  * disk. The tree depth is fixed at three, so no walk can loop.
  */
 import type { Sim } from '../sim/effects.ts';
-import { errno } from '../sim/errno.ts';
+import { errno } from '../uapi/errno.ts';
 import { COST, EXT2_IND_BLOCK, EXT2_NDIR_BLOCKS, le32, put32 } from './layout.ts';
 
 /** Where a logical block lives: `offsets[0]` indexes i_block, the rest index indirect blocks. */

@@ -23,7 +23,7 @@
  * device's modelled time: never call them in interrupt context.
  */
 import type { Sim } from '../sim/effects.ts';
-import { errno } from '../sim/errno.ts';
+import { errno } from '../uapi/errno.ts';
 import type { BlockDevice } from '../hw-ppc64/blockdev.ts';
 import { COST } from './layout.ts';
 

@@ -9,7 +9,7 @@
  * blocks and it has no holes; anything else read from disk is EUCLEAN.
  */
 import type { Sim } from '../sim/effects.ts';
-import { errno } from '../sim/errno.ts';
+import { errno } from '../uapi/errno.ts';
 import { bmapCreate, bmapLookup } from './blockmap.ts';
 import {
   type Ext2DirEntry, deleteDirEntry, emptyDirBlock, insertDirEntry, namesEqual, nameBytes, nameString,
@@ -17,7 +17,8 @@ import {
 } from './dirent.ts';
 import type { Ext2Fs } from './fs.ts';
 import type { Ext2InodeInfo } from './inode-info.ts';
-import { COST, EXT2_INDEX_FL, EXT2_NAME_LEN, isDir } from './layout.ts';
+import { COST, EXT2_INDEX_FL, EXT2_NAME_LEN } from './layout.ts';
+import { S_ISDIR } from '../uapi/stat.ts';
 
 export interface DirSlot {
   ino: number;
@@ -45,7 +46,7 @@ export function checkName(name: string): Uint8Array {
 }
 
 function dirBlocks(fs: Ext2Fs, dir: Ext2InodeInfo): number {
-  if (!isDir(dir.disk.i_mode)) throw errno('ENOTDIR');
+  if (!S_ISDIR(dir.disk.i_mode)) throw errno('ENOTDIR');
   const size = dir.disk.i_size;
   if (size % fs.blockSize !== 0 || size / fs.blockSize > fs.sb.s_blocks_count) {
     throw errno('EUCLEAN', `directory ${dir.ino} has size ${size}`);

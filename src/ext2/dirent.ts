@@ -9,7 +9,7 @@
  * one; deletion folds the record into its predecessor, or zeroes the inode if
  * it is the first in the block (what Linux and debugfs do).
  */
-import { errno } from '../sim/errno.ts';
+import { errno } from '../uapi/errno.ts';
 import { le16, le32, put16, put32 } from './layout.ts';
 
 export interface Ext2DirEntry {

@@ -13,12 +13,14 @@
  * inode's reservation window and opens a new window when it leaves it.
  */
 import type { Sim } from '../sim/effects.ts';
-import { errno } from '../sim/errno.ts';
+import { errno } from '../uapi/errno.ts';
 import { freeInodeBit } from './alloc.ts';
 import { bmapCreate, bmapLookup, maxFileBlocks, truncateBlocks } from './blockmap.ts';
 import type { Ext2Fs } from './fs.ts';
 import type { Ext2InodeInfo } from './inode-info.ts';
-import { COST, isDir, isLnk, isReg, le32, S_IFMT } from './layout.ts';
+import { COST, le32 } from './layout.ts';
+import { S_ISDIR, S_ISLNK, S_ISREG } from '../uapi/stat.ts';
+import { S_IFMT } from '../uapi/stat.ts';
 
 /** Blocks per write transaction chunk: a long write commits in pieces, each consistent. */
 const WRITE_CHUNK_BLOCKS = 64;
@@ -34,14 +36,14 @@ export function maxFileSize(fs: Ext2Fs): number {
 /** Does this inode's i_block hold block pointers (not a fast symlink or a device number)? */
 export function hasBlockMap(fs: Ext2Fs, info: Ext2InodeInfo): boolean {
   const m = info.disk.i_mode;
-  if (isReg(m) || isDir(m)) return true;
-  if (isLnk(m)) return !isFastSymlink(fs, info);
+  if (S_ISREG(m) || S_ISDIR(m)) return true;
+  if (S_ISLNK(m)) return !isFastSymlink(fs, info);
   return false;
 }
 
 export function isFastSymlink(fs: Ext2Fs, info: Ext2InodeInfo): boolean {
   const eaSectors = info.disk.i_file_acl ? fs.blockSize / 512 : 0;
-  return isLnk(info.disk.i_mode) && info.disk.i_blocks - eaSectors === 0;
+  return S_ISLNK(info.disk.i_mode) && info.disk.i_blocks - eaSectors === 0;
 }
 
 /** Where to put logical block `lblk` of `info`, per the module's inode layout. */
@@ -94,7 +96,7 @@ export function discardWindow(fs: Ext2Fs, info: Ext2InodeInfo): void {
 /** Read up to `len` bytes at `off` (short at EOF; holes read as zeros). */
 export function* readFile(fs: Ext2Fs, info: Ext2InodeInfo, off: number, len: number): Sim<Uint8Array> {
   if (off < 0 || len < 0 || !Number.isSafeInteger(off) || !Number.isSafeInteger(len)) throw errno('EINVAL');
-  if (isDir(info.disk.i_mode)) throw errno('EISDIR');
+  if (S_ISDIR(info.disk.i_mode)) throw errno('EISDIR');
   const size = info.disk.i_size;
   if (off >= size) return new Uint8Array(0);
   const end = Math.min(size, off + len);
@@ -119,8 +121,8 @@ export function* readFile(fs: Ext2Fs, info: Ext2InodeInfo, off: number, len: num
 /** Write `data` at `off`, allocating blocks; returns bytes written (short only on ENOSPC). */
 export function* writeFile(fs: Ext2Fs, info: Ext2InodeInfo, off: number, data: Uint8Array): Sim<number> {
   if (off < 0 || !Number.isSafeInteger(off)) throw errno('EINVAL');
-  if (isDir(info.disk.i_mode)) throw errno('EISDIR');
-  if (!isReg(info.disk.i_mode)) throw errno('EINVAL', 'write to a non-regular inode');
+  if (S_ISDIR(info.disk.i_mode)) throw errno('EISDIR');
+  if (!S_ISREG(info.disk.i_mode)) throw errno('EINVAL', 'write to a non-regular inode');
   if (data.length === 0) return 0;
   if (off + data.length > maxFileSize(fs)) throw errno('EFBIG');
   const bs = fs.blockSize;
@@ -171,8 +173,8 @@ function* finishWrite(fs: Ext2Fs, info: Ext2InodeInfo, pos: number): Sim<void> {
 /** Set the size: shrink frees blocks past the end and zeroes the last block's tail; grow leaves a hole. */
 export function* truncateFile(fs: Ext2Fs, info: Ext2InodeInfo, size: number): Sim<void> {
   if (size < 0 || !Number.isSafeInteger(size)) throw errno('EINVAL');
-  if (isDir(info.disk.i_mode)) throw errno('EISDIR');
-  if (!isReg(info.disk.i_mode)) throw errno('EINVAL', 'truncate of a non-regular inode');
+  if (S_ISDIR(info.disk.i_mode)) throw errno('EISDIR');
+  if (!S_ISREG(info.disk.i_mode)) throw errno('EINVAL', 'truncate of a non-regular inode');
   if (size > maxFileSize(fs)) throw errno('EFBIG');
   yield* setSize(fs, info, size);
   const t = fs.now();
@@ -186,7 +188,7 @@ function* setSize(fs: Ext2Fs, info: Ext2InodeInfo, size: number): Sim<void> {
   if (size < info.disk.i_size) {
     const host = fs.blockMapHost(info);
     yield* truncateBlocks(host, info.disk, Math.ceil(size / bs));
-    if (size % bs !== 0 && isReg(info.disk.i_mode)) {
+    if (size % bs !== 0 && S_ISREG(info.disk.i_mode)) {
       const blk = yield* bmapLookup(host, info.disk, Math.floor(size / bs));
       if (blk) {
         const bh = yield* fs.cache.bread(blk);
@@ -236,7 +238,7 @@ export function* releaseDirBlocks(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {
  */
 export function* freeInode(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {
   const d = info.disk;
-  const dir = isDir(d.i_mode);
+  const dir = S_ISDIR(d.i_mode);
   if (hasBlockMap(fs, info)) yield* truncateBlocks(fs.blockMapHost(info), d, 0);
   if (d.i_file_acl) yield* releaseXattrBlock(fs, info);
   d.i_size = 0;

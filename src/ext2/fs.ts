@@ -21,9 +21,10 @@
  * directory operations live in namei.ts/dir.ts, file data in file.ts, live
  * update state in state.ts.
  */
+import type { Statfs } from '../uapi/stat.ts';
 import { serialise, type Ext2OpLock } from './lock.ts';
 import type { Sim } from '../sim/effects.ts';
-import { errno } from '../sim/errno.ts';
+import { errno } from '../uapi/errno.ts';
 import type { BlockDevice } from '../hw-ppc64/blockdev.ts';
 import { allocBlock, freeBlock } from './alloc.ts';
 import { type BlockMapHost, bmapLookup } from './blockmap.ts';
@@ -33,10 +34,8 @@ import { Ext2InodeInfo, initialAllocState, type RsvWindow } from './inode-info.t
 import { decodeInode, encodeInode } from './inode.ts';
 import { JBD2_KNOWN_INCOMPAT, JBD2_SUPERBLOCK_V1, JBD2_SUPERBLOCK_V2, decodeJournalSuperBlock } from './jbd2.ts';
 import { Journal, type JournalState } from './journal.ts';
-import {
-  COMPAT_HAS_JOURNAL, COST, EXT2_ROOT_INO, EXT2_VALID_FS, EXT3_JOURNAL_INO, INCOMPAT_FILETYPE, INCOMPAT_RECOVER,
-  RO_COMPAT_LARGE_FILE, SUPERBLOCK_OFFSET, SUPPORTED_INCOMPAT, SUPPORTED_RO_COMPAT, featureNames, isDir,
-} from './layout.ts';
+import { COMPAT_HAS_JOURNAL, COST, EXT2_ROOT_INO, EXT2_VALID_FS, EXT3_JOURNAL_INO, INCOMPAT_FILETYPE, INCOMPAT_RECOVER, RO_COMPAT_LARGE_FILE, SUPERBLOCK_OFFSET, SUPPORTED_INCOMPAT, SUPPORTED_RO_COMPAT, featureNames } from './layout.ts';
+import { S_ISDIR } from '../uapi/stat.ts';
 import { EXT3_V2, type Ext2Logic } from './logic.ts';
 import { dirList, dirLookup, type Ext2ReaddirEntry } from './dir.ts';
 import { readFile, setAttr, truncateFile, writeFile, type Ext2SetAttr } from './file.ts';
@@ -62,15 +61,8 @@ export interface Ext2MountOptions {
   lock?: Ext2OpLock;
 }
 
-export interface Ext2StatFs {
-  f_bsize: number;
-  f_blocks: number;
-  f_bfree: number;
-  f_bavail: number;
-  f_files: number;
-  f_ffree: number;
-  f_namelen: number;
-}
+/** statfs(2) as the engine knows it: the file-system type is the caller's. */
+export type Ext2StatFs = Omit<Statfs, 'f_type'>;
 
 /** Commit or write back once this many cache-owned buffers are dirty (ext2 mode). */
 const EXT2_WRITEBACK_THRESHOLD = 256;
@@ -576,7 +568,7 @@ function checkFeatures(sb: Ext2SuperBlock): void {
 function* checkRoot(fs: Ext2Fs): Sim<void> {
   const root = yield* fs.readInodeRaw(EXT2_ROOT_INO);
   const d = root.disk;
-  if (!isDir(d.i_mode) || d.i_links_count === 0 || d.i_size === 0) {
+  if (!S_ISDIR(d.i_mode) || d.i_links_count === 0 || d.i_size === 0) {
     throw errno('EUCLEAN', `corrupt root inode (mode 0${d.i_mode.toString(8)}, links ${d.i_links_count}, size ${d.i_size}), run e2fsck`);
   }
 }

@@ -5,7 +5,7 @@
  * Like the superblock codec, encoding writes the modelled fields over the raw
  * bytes, so bg_flags/checksum fields of images from newer tools survive.
  */
-import { errno } from '../sim/errno.ts';
+import { errno } from '../uapi/errno.ts';
 import { le16, le32, put16, put32 } from './layout.ts';
 import type { Ext2Geometry, Ext2SuperBlock } from './superblock.ts';
 

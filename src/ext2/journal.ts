@@ -22,7 +22,7 @@
  * never overwrite a block the last committed state still uses.
  */
 import type { Sim } from '../sim/effects.ts';
-import { errno } from '../sim/errno.ts';
+import { errno } from '../uapi/errno.ts';
 import type { BlockDevice } from '../hw-ppc64/blockdev.ts';
 import type { BlockCache, BufferHead } from './cache.ts';
 import {

@@ -6,6 +6,7 @@
  * little-endian field helpers, and the cycle costs charged for file-system
  * work. Nothing here touches the disk.
  */
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from '../uapi/stat.ts';
 
 /** Byte offset of the primary superblock on every ext2 volume. */
 export const SUPERBLOCK_OFFSET = 1024;
@@ -83,20 +84,6 @@ export function featureNames(mask: number, kind: 'incompat' | 'ro_compat'): stri
   }
   return out;
 }
-
-/** i_mode file-type bits (S_IFMT). */
-export const S_IFMT = 0o170000;
-export const S_IFSOCK = 0o140000;
-export const S_IFLNK = 0o120000;
-export const S_IFREG = 0o100000;
-export const S_IFBLK = 0o060000;
-export const S_IFDIR = 0o040000;
-export const S_IFCHR = 0o020000;
-export const S_IFIFO = 0o010000;
-
-export const isDir = (mode: number): boolean => (mode & S_IFMT) === S_IFDIR;
-export const isReg = (mode: number): boolean => (mode & S_IFMT) === S_IFREG;
-export const isLnk = (mode: number): boolean => (mode & S_IFMT) === S_IFLNK;
 
 /** i_flags bits we care about. */
 export const EXT2_INDEX_FL = 0x00001000;

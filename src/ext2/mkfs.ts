@@ -9,7 +9,7 @@
  * Deterministic: the UUID and time come from the options.
  */
 import type { Sim } from '../sim/effects.ts';
-import { errno } from '../sim/errno.ts';
+import { errno } from '../uapi/errno.ts';
 import type { BlockDevice } from '../hw-ppc64/blockdev.ts';
 import { setBit, setRange } from './bitmap.ts';
 import { bmapCreate } from './blockmap.ts';
@@ -18,10 +18,8 @@ import { Ext2Fs } from './fs.ts';
 import { encodeGroupDesc, GROUP_DESC_SIZE, type Ext2GroupDesc } from './group.ts';
 import { encodeInode, newDiskInode } from './inode.ts';
 import { encodeJournalSuperBlock, JBD2_SUPERBLOCK_V2, type JournalSuperBlock } from './jbd2.ts';
-import {
-  COMPAT_HAS_JOURNAL, EXT2_FT_DIR, EXT2_ROOT_INO, EXT2_SUPER_MAGIC, EXT2_VALID_FS, EXT3_JOURNAL_INO, INCOMPAT_FILETYPE,
-  RO_COMPAT_LARGE_FILE, RO_COMPAT_SPARSE_SUPER, S_IFDIR, S_IFREG, SUPERBLOCK_OFFSET, putBe32,
-} from './layout.ts';
+import { COMPAT_HAS_JOURNAL, EXT2_FT_DIR, EXT2_ROOT_INO, EXT2_SUPER_MAGIC, EXT2_VALID_FS, EXT3_JOURNAL_INO, INCOMPAT_FILETYPE, RO_COMPAT_LARGE_FILE, RO_COMPAT_SPARSE_SUPER, SUPERBLOCK_OFFSET, putBe32 } from './layout.ts';
+import { S_IFDIR, S_IFREG } from '../uapi/stat.ts';
 import { decodeSuperBlock, encodeSuperBlock, groupHasSuper } from './superblock.ts';
 
 export interface MkfsOptions {

@@ -8,7 +8,7 @@
  * until the glue's drop(ino) (the file may still be open), or unmount.
  */
 import type { Sim } from '../sim/effects.ts';
-import { errno } from '../sim/errno.ts';
+import { errno } from '../uapi/errno.ts';
 import { allocInode, freeInodeBit } from './alloc.ts';
 import { bmapCreate, bmapLookup } from './blockmap.ts';
 import { checkName, dirAddEntry, dirIsEmpty, dirLookup, dirRemoveEntry, dirSetEntry, touchDir } from './dir.ts';
@@ -17,14 +17,13 @@ import { freeInode, hasBlockMap, isFastSymlink, releaseDirBlocks } from './file.
 import type { Ext2Fs } from './fs.ts';
 import { Ext2InodeInfo, initialAllocState } from './inode-info.ts';
 import { newDiskInode } from './inode.ts';
-import {
-  COST, EXT2_FT_DIR, EXT2_LINK_MAX, EXT2_ROOT_INO, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, fileTypeOfMode, isDir, isLnk,
-  le32, put32,
-} from './layout.ts';
+import { COST, EXT2_FT_DIR, EXT2_LINK_MAX, EXT2_ROOT_INO, fileTypeOfMode, le32, put32 } from './layout.ts';
+import { S_ISDIR, S_ISLNK } from '../uapi/stat.ts';
+import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../uapi/stat.ts';
 
 /** A new inode of `mode` (type bits included) owned by uid/gid, cached and written. */
 function* newInode(fs: Ext2Fs, parent: Ext2InodeInfo, mode: number, uid: number, gid: number): Sim<Ext2InodeInfo> {
-  const dir = isDir(mode);
+  const dir = S_ISDIR(mode);
   const ino = yield* allocInode(fs, parent.i_block_group, dir);
   const disk = newDiskInode(fs.geo.inodeSize, mode, fs.now());
   disk.i_uid = uid >>> 0;
@@ -45,14 +44,14 @@ function* abandonInode(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {
     info.disk.i_links_count = 0;
     info.disk.i_dtime = fs.now();
     yield* fs.writeInode(info);
-    yield* freeInodeBit(fs, info.ino, isDir(info.disk.i_mode));
+    yield* freeInodeBit(fs, info.ino, S_ISDIR(info.disk.i_mode));
   }
   fs.icache.delete(info.ino);
 }
 
 function* mustNotExist(fs: Ext2Fs, dir: Ext2InodeInfo, name: string): Sim<void> {
   checkName(name);
-  if (!isDir(dir.disk.i_mode)) throw errno('ENOTDIR');
+  if (!S_ISDIR(dir.disk.i_mode)) throw errno('ENOTDIR');
   if (dir.disk.i_links_count === 0) throw errno('ENOENT', 'directory was removed');
   if (name === '.' || name === '..' || (yield* dirLookup(fs, dir, name))) throw errno('EEXIST');
 }
@@ -64,7 +63,7 @@ function* mustNotExist(fs: Ext2Fs, dir: Ext2InodeInfo, name: string): Sim<void> 
 export function* createNode(fs: Ext2Fs, dir: Ext2InodeInfo, name: string, mode: number, uid: number, gid: number, rdev = 0): Sim<Ext2InodeInfo> {
   yield* mustNotExist(fs, dir, name);
   if ((mode & S_IFMT) === 0) mode |= S_IFREG;
-  if (isDir(mode)) throw errno('EINVAL', 'use mkdir for directories');
+  if (S_ISDIR(mode)) throw errno('EINVAL', 'use mkdir for directories');
   const info = yield* newInode(fs, dir, mode, uid, gid);
   if (!hasBlockMap(fs, info) && rdev) {
     // Old-style encoding (ext2 new_encode_dev in i_block[1], old in [0] when it fits).
@@ -122,7 +121,7 @@ export function* unlinkName(fs: Ext2Fs, dir: Ext2InodeInfo, name: string): Sim<n
   const slot = yield* dirLookup(fs, dir, name);
   if (!slot) throw errno('ENOENT');
   const info = yield* fs.iget(slot.ino);
-  if (isDir(info.disk.i_mode)) throw errno('EISDIR');
+  if (S_ISDIR(info.disk.i_mode)) throw errno('EISDIR');
   yield* dirRemoveEntry(fs, dir, name);
   yield* decLink(fs, info);
   return info.ino;
@@ -135,7 +134,7 @@ export function* removeDir(fs: Ext2Fs, dir: Ext2InodeInfo, name: string): Sim<nu
   const slot = yield* dirLookup(fs, dir, name);
   if (!slot) throw errno('ENOENT');
   const info = yield* fs.iget(slot.ino);
-  if (!isDir(info.disk.i_mode)) throw errno('ENOTDIR');
+  if (!S_ISDIR(info.disk.i_mode)) throw errno('ENOTDIR');
   if (info.ino === EXT2_ROOT_INO) throw errno('EBUSY');
   if (!(yield* dirIsEmpty(fs, info))) throw errno('ENOTEMPTY');
   yield* dirRemoveEntry(fs, dir, name);
@@ -156,7 +155,7 @@ function* killDir(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {
 
 /** Hard link `target` as `name` in `dir`. */
 export function* linkName(fs: Ext2Fs, target: Ext2InodeInfo, dir: Ext2InodeInfo, name: string): Sim<void> {
-  if (isDir(target.disk.i_mode)) throw errno('EPERM');
+  if (S_ISDIR(target.disk.i_mode)) throw errno('EPERM');
   if (target.disk.i_links_count === 0) throw errno('ENOENT');
   if (target.disk.i_links_count >= EXT2_LINK_MAX) throw errno('EMLINK');
   yield* mustNotExist(fs, dir, name);
@@ -200,7 +199,7 @@ export function* makeSymlink(fs: Ext2Fs, dir: Ext2InodeInfo, name: string, targe
 }
 
 export function* readSymlink(fs: Ext2Fs, info: Ext2InodeInfo): Sim<string> {
-  if (!isLnk(info.disk.i_mode)) throw errno('EINVAL');
+  if (!S_ISLNK(info.disk.i_mode)) throw errno('EINVAL');
   const size = info.disk.i_size;
   if (size > fs.blockSize || size === 0) throw errno('EUCLEAN', `symlink ${info.ino} has size ${size}`);
   let bytes: Uint8Array;
@@ -243,11 +242,11 @@ function* isAncestor(fs: Ext2Fs, anc: number, dir: Ext2InodeInfo): Sim<boolean> 
 export function* renameEntry(fs: Ext2Fs, oldDir: Ext2InodeInfo, oldName: string, newDir: Ext2InodeInfo, newName: string): Sim<number> {
   if (oldName === '.' || oldName === '..' || newName === '.' || newName === '..') throw errno('EINVAL');
   checkName(newName);
-  if (!isDir(oldDir.disk.i_mode) || !isDir(newDir.disk.i_mode)) throw errno('ENOTDIR');
+  if (!S_ISDIR(oldDir.disk.i_mode) || !S_ISDIR(newDir.disk.i_mode)) throw errno('ENOTDIR');
   const src = yield* dirLookup(fs, oldDir, oldName);
   if (!src) throw errno('ENOENT');
   const srcInfo = yield* fs.iget(src.ino);
-  const srcIsDir = isDir(srcInfo.disk.i_mode);
+  const srcIsDir = S_ISDIR(srcInfo.disk.i_mode);
   const crossDir = oldDir.ino !== newDir.ino;
   // Moving a directory under itself is checked first, as Linux's lock_rename trap does.
   if (srcIsDir && crossDir && (yield* isAncestor(fs, srcInfo.ino, newDir))) throw errno('EINVAL');
@@ -256,7 +255,7 @@ export function* renameEntry(fs: Ext2Fs, oldDir: Ext2InodeInfo, oldName: string,
   if (dst) {
     if (dst.ino === src.ino) return 0; // both names are the same file: nothing to do
     dstInfo = yield* fs.iget(dst.ino);
-    const dstIsDir = isDir(dstInfo.disk.i_mode);
+    const dstIsDir = S_ISDIR(dstInfo.disk.i_mode);
     if (srcIsDir && !dstIsDir) throw errno('ENOTDIR');
     if (!srcIsDir && dstIsDir) throw errno('EISDIR');
     if (dstIsDir && !(yield* dirIsEmpty(fs, dstInfo))) throw errno('ENOTEMPTY');
@@ -268,7 +267,7 @@ export function* renameEntry(fs: Ext2Fs, oldDir: Ext2InodeInfo, oldName: string,
   let orphan = 0;
   if (dst && dstInfo) {
     yield* dirSetEntry(fs, newDir, dst, srcInfo.ino, ft);
-    if (isDir(dstInfo.disk.i_mode)) {
+    if (S_ISDIR(dstInfo.disk.i_mode)) {
       yield* killDir(fs, dstInfo);
       // The replaced directory's `..` no longer counts against newDir.
       if (newDir.disk.i_links_count > 2) newDir.disk.i_links_count--;

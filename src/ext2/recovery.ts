@@ -15,7 +15,7 @@
  * bounded by the log length, so a hostile journal cannot hang it.
  */
 import type { Sim } from '../sim/effects.ts';
-import { errno } from '../sim/errno.ts';
+import { errno } from '../uapi/errno.ts';
 import type { BlockDevice } from '../hw-ppc64/blockdev.ts';
 import {
   JBD2_COMMIT_BLOCK, JBD2_DESCRIPTOR_BLOCK, JBD2_FLAG_ESCAPE, JBD2_MAGIC, JBD2_REVOKE_BLOCK,

@@ -24,7 +24,7 @@
  */
 import type { CostTable } from '../hw-ppc64/costs.ts';
 import type { Sim } from '../sim/effects.ts';
-import { errno } from '../sim/errno.ts';
+import { errno } from '../uapi/errno.ts';
 import type { BlockDevice } from '../hw-ppc64/blockdev.ts';
 import { Ext2Fs, type Ext2MountOptions } from './fs.ts';
 import { convertInodeInfo, inodeInfoFromJSON, inodeInfoToJSON, type InodeInfoJSON } from './inode-info.ts';

@@ -6,7 +6,7 @@
  * library models back over them, so fields we do not interpret (volume name,
  * mount options, hash seed, ...) survive a mount/unmount cycle untouched.
  */
-import { errno } from '../sim/errno.ts';
+import { errno } from '../uapi/errno.ts';
 import {
   EXT2_GOOD_OLD_FIRST_INO, EXT2_GOOD_OLD_INODE_SIZE, EXT2_SUPER_MAGIC, SUPERBLOCK_SIZE,
   le16, le32, put16, put32,

@@ -31,7 +31,7 @@
  */
 import type { Engine } from '../sim/engine.ts';
 import type { Sim } from '../sim/effects.ts';
-import { ErrnoError, errno } from '../sim/errno.ts';
+import { ErrnoError, errno } from '../uapi/errno.ts';
 import { InterruptContextError, SimError } from '../sim/errors.ts';
 import type { WaitQueue } from '../sim/waitqueue.ts';
 import type { BlockDevice } from './blockdev.ts';

@@ -8,7 +8,7 @@
  */
 import { bootSystem, runThread, type BootOptions, type System } from './core/boot.ts';
 import type { Sim } from '../sim/effects.ts';
-import { ErrnoError } from '../sim/errno.ts';
+import { ErrnoError } from '../uapi/errno.ts';
 import { deactivate_super } from '../vfs/namespace.ts';
 import type { ModuleRegistry } from './core/loader.ts';
 import type { ModuleDefinition } from './core/module.ts';

@@ -15,12 +15,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Sim } from '../sim/effects.ts';
-import { ErrnoError } from '../sim/errno.ts';
+import { ErrnoError } from '../uapi/errno.ts';
 import { Prng } from '../sim/prng.ts';
 import { runThread } from '../modules/core/boot.ts';
 import * as sys from '../vfs/syscalls.ts';
 import type { Task } from '../vfs/task.ts';
-import { O_CREAT, O_DIRECTORY, O_RDONLY, O_WRONLY, S_IFDIR, S_IFLNK, S_IFMT } from '../vfs/types.ts';
+import { O_CREAT, O_DIRECTORY, O_RDONLY, O_WRONLY } from '../uapi/fcntl.ts';
+import { S_IFDIR, S_IFLNK, S_IFMT } from '../uapi/stat.ts';
 import { buildSystem } from '../cli/system.ts';
 import { oneLine } from './linux-case.ts';
 

@@ -18,7 +18,7 @@
  */
 import type { Sim } from '../sim/effects.ts';
 import { sleep } from '../sim/effects.ts';
-import { errno } from '../sim/errno.ts';
+import { errno } from '../uapi/errno.ts';
 import { runThread } from '../modules/core/boot.ts';
 import { ext3Definition } from '../modules/ext3/index.ts';
 import type { LiveUpdate, UpdateOptions, UpdateReport, UpdateRequest } from '../modules/update/manager.ts';

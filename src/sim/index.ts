@@ -2,7 +2,6 @@
 export * from './effects.ts';
 export * from './engine.ts';
 export * from './errors.ts';
-export * from './errno.ts';
 export * from './heap.ts';
 export * from './locks.ts';
 export * from './prng.ts';

@@ -17,33 +17,14 @@
  * together with group-execute (without it S_ISGID marks mandatory locking).
  */
 import type { Sim } from '../sim/effects.ts';
-import { errno } from '../sim/errno.ts';
+import { errno } from '../uapi/errno.ts';
 import type { Dentry } from './dentry.ts';
 import type { Inode } from './inode.ts';
 import { simple_setattr } from './libfs.ts';
 import { inode_owner_or_capable } from './permission.ts';
 import type { Cred } from './task.ts';
-import {
-  ATTR_CTIME,
-  ATTR_FORCE,
-  ATTR_GID,
-  ATTR_KILL_SGID,
-  ATTR_KILL_SUID,
-  ATTR_MODE,
-  ATTR_MTIME,
-  ATTR_SIZE,
-  ATTR_UID,
-  CAP_CHOWN,
-  CAP_FSETID,
-  S_IALLUGO,
-  S_IFMT,
-  S_ISGID,
-  S_ISREG,
-  S_ISUID,
-  S_IXGRP,
-  type Iattr,
-  type Stat,
-} from './types.ts';
+import { ATTR_CTIME, ATTR_FORCE, ATTR_GID, ATTR_KILL_SGID, ATTR_KILL_SUID, ATTR_MODE, ATTR_MTIME, ATTR_SIZE, ATTR_UID, CAP_CHOWN, CAP_FSETID, type Iattr } from './types.ts';
+import { S_IALLUGO, S_IFMT, S_ISGID, S_ISREG, S_ISUID, S_IXGRP, type Stat } from '../uapi/stat.ts';
 
 export function newIattr(valid: number): Iattr {
   return { ia_valid: valid, ia_mode: 0, ia_uid: -1, ia_gid: -1, ia_size: 0, ia_time: 0 };

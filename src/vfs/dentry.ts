@@ -15,7 +15,7 @@
 import type { Sim } from '../sim/effects.ts';
 import { iput, type Inode } from './inode.ts';
 import type { SuperBlock } from './super.ts';
-import { S_ISDIR } from './types.ts';
+import { S_ISDIR } from '../uapi/stat.ts';
 
 export class Dentry {
   d_inode: Inode | null = null;

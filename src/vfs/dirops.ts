@@ -13,12 +13,13 @@
  * and has resolved the dentries with lookup_hash under that lock.
  */
 import type { Sim } from '../sim/effects.ts';
-import { errno } from '../sim/errno.ts';
+import { errno } from '../uapi/errno.ts';
 import { d_delete, d_move, type Dentry } from './dentry.ts';
 import { S_DEAD, type Inode } from './inode.ts';
 import { inode_permission, may_create, may_delete } from './permission.ts';
 import type { Cred } from './task.ts';
-import { MAY_WRITE, S_IALLUGO, S_IFREG, S_IRWXUGO, S_ISDIR, S_ISVTX } from './types.ts';
+import { MAY_WRITE } from './types.ts';
+import { S_IALLUGO, S_IFREG, S_IRWXUGO, S_ISDIR, S_ISVTX } from '../uapi/stat.ts';
 
 export function* vfs_create(cred: Cred, dir: Inode, dentry: Dentry, mode: number, excl: boolean): Sim<void> {
   yield* may_create(cred, dir, dentry);

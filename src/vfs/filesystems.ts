@@ -4,7 +4,7 @@
  * init and unregisters it in its exit. get_fs_type takes a reference on the
  * owning module (try_module_get) that the superblock keeps until kill_sb.
  */
-import { errno } from '../sim/errno.ts';
+import { errno } from '../uapi/errno.ts';
 import type { Kernel } from './kernel.ts';
 import type { FileSystemType } from './ops.ts';
 

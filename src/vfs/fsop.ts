@@ -5,12 +5,13 @@
  * demos, benches and `modswap fuzz` to drive the Linux path.
  */
 import type { Sim } from '../sim/effects.ts';
-import { ErrnoError } from '../sim/errno.ts';
+import { ErrnoError } from '../uapi/errno.ts';
 import { patternBytes, type FsOp, type OpResult } from '../workload/fsstress.ts';
 import { digest } from '../workload/model.ts';
 import * as sys from './syscalls.ts';
 import type { Task } from './task.ts';
-import { O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_WRONLY, S_IFMT, S_IFDIR, S_IFLNK, S_IFREG } from './types.ts';
+import { O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_WRONLY } from '../uapi/fcntl.ts';
+import { S_IFMT, S_IFDIR, S_IFLNK, S_IFREG } from '../uapi/stat.ts';
 
 export function* runFsOp(t: Task, op: FsOp): Sim<OpResult> {
   try {

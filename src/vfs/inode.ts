@@ -22,7 +22,7 @@ import { empty_fops, empty_iops, type FileOperations, type InodeOperations } fro
 import { AddressSpace } from './pagecache.ts';
 import type { SuperBlock } from './super.ts';
 import type { Cred } from './task.ts';
-import { S_IFDIR, S_ISDIR, S_ISGID } from './types.ts';
+import { S_IFDIR, S_ISDIR, S_ISGID } from '../uapi/stat.ts';
 
 /** i_flags: the directory was removed (IS_DEADDIR); creating in it gives ENOENT. */
 export const S_DEAD = 1;

@@ -9,27 +9,16 @@
  * under the locks the slot's lock-table row gives.
  */
 import type { Sim } from '../sim/effects.ts';
-import { errno } from '../sim/errno.ts';
+import { errno } from '../uapi/errno.ts';
 import { simple_setattr_copy, generic_fillattr } from './attr.ts';
 import { d_add, d_children, d_instantiate, type Dentry } from './dentry.ts';
 import type { OpenFile } from './file.ts';
 import { drop_nlink, ihold, inc_nlink, type Inode } from './inode.ts';
 import type { DirContext, LoffT } from './ops.ts';
 import { PAGE_SIZE } from './pagecache.ts';
-import {
-  ATTR_SIZE,
-  DT_DIR,
-  NAME_MAX,
-  O_APPEND,
-  SEEK_CUR,
-  SEEK_END,
-  SEEK_SET,
-  S_ISDIR,
-  dt_type,
-  type Iattr,
-  type Stat,
-  type Statfs,
-} from './types.ts';
+import { ATTR_SIZE, DT_DIR, NAME_MAX, dt_type, type Iattr } from './types.ts';
+import { O_APPEND, SEEK_CUR, SEEK_END, SEEK_SET } from '../uapi/fcntl.ts';
+import { S_ISDIR, type Stat, type Statfs } from '../uapi/stat.ts';
 
 /** RENAME_* flags (include/uapi/linux/fs.h). */
 export const RENAME_NOREPLACE = 1;

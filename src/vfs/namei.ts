@@ -19,13 +19,14 @@
  * `nd.steps` and charged once by the syscall.
  */
 import type { Sim } from '../sim/effects.ts';
-import { errno } from '../sim/errno.ts';
+import { errno } from '../uapi/errno.ts';
 import { d_alloc, d_dir_alias, type Dentry } from './dentry.ts';
 import { iput, type Inode } from './inode.ts';
 import type { Mount } from './mount.ts';
 import { inode_permission, may_lookup_fast } from './permission.ts';
 import type { Task } from './task.ts';
-import { MAXSYMLINKS, MAY_EXEC, PATH_MAX, S_IFDIR, S_IFLNK, S_IFMT, S_ISDIR } from './types.ts';
+import { MAXSYMLINKS, MAY_EXEC, PATH_MAX } from './types.ts';
+import { S_IFDIR, S_IFLNK, S_IFMT, S_ISDIR } from '../uapi/stat.ts';
 
 export const LAST_NORM = 0;
 export const LAST_ROOT = 1;

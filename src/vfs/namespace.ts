@@ -9,7 +9,7 @@
  * inside, no mount on top (else EBUSY). The root mount cannot be unmounted.
  */
 import type { Sim } from '../sim/effects.ts';
-import { errno } from '../sim/errno.ts';
+import { errno } from '../uapi/errno.ts';
 import { get_fs_type, put_filesystem } from './filesystems.ts';
 import type { Kernel } from './kernel.ts';
 import { Mount } from './mount.ts';
@@ -18,7 +18,8 @@ import type { SuperBlock } from './super.ts';
 import { generic_shutdown_super } from './super.ts';
 import { LOOKUP_FOLLOW, path_lookup } from './namei.ts';
 import type { Task } from './task.ts';
-import { CAP_SYS_ADMIN, S_ISDIR } from './types.ts';
+import { CAP_SYS_ADMIN } from './types.ts';
+import { S_ISDIR } from '../uapi/stat.ts';
 
 /** Ask the type for a superblock; on failure drop the module reference. */
 function* vfs_kern_mount(kernel: Kernel, fstype: string, devName: string, flags: number, data: string): Sim<Dentry> {

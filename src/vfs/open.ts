@@ -16,7 +16,7 @@
  * f_op->release slot.
  */
 import type { Sim } from '../sim/effects.ts';
-import { errno } from '../sim/errno.ts';
+import { errno } from '../uapi/errno.ts';
 import { ATTR_FORCE, ATTR_SIZE } from './types.ts';
 import { newIattr, notify_change, should_remove_suid } from './attr.ts';
 import { vfs_create } from './dirops.ts';
@@ -38,26 +38,9 @@ import { inode_permission } from './permission.ts';
 import type { Task } from './task.ts';
 import type { Cred } from './task.ts';
 import type { Dentry } from './dentry.ts';
-import {
-  FMODE_READ,
-  FMODE_WRITE,
-  MAY_OPEN,
-  MAY_READ,
-  MAY_WRITE,
-  O_ACCMODE,
-  O_CREAT,
-  O_DIRECTORY,
-  O_EXCL,
-  O_NOCTTY,
-  O_NOFOLLOW,
-  O_RDONLY,
-  O_TRUNC,
-  O_WRONLY,
-  S_IFDIR,
-  S_IFLNK,
-  S_IFMT,
-  S_IFREG,
-} from './types.ts';
+import { FMODE_READ, FMODE_WRITE, MAY_OPEN, MAY_READ, MAY_WRITE } from './types.ts';
+import { O_ACCMODE, O_CREAT, O_DIRECTORY, O_EXCL, O_NOCTTY, O_NOFOLLOW, O_RDONLY, O_TRUNC, O_WRONLY } from '../uapi/fcntl.ts';
+import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../uapi/stat.ts';
 
 /** Result of resolving the last component for open. */
 interface OpenState {

@@ -69,7 +69,8 @@ import type { Inode } from './inode.ts';
 import type { Kernel } from './kernel.ts';
 import type { SuperBlock } from './super.ts';
 import type { Cred } from './task.ts';
-import type { Iattr, Stat, Statfs } from './types.ts';
+import type { Iattr } from './types.ts';
+import type { Stat, Statfs } from '../uapi/stat.ts';
 
 /** The VFS's view of a module: enough for try_module_get/module_put. */
 export interface ModuleOwner {

@@ -11,25 +11,12 @@
  * path walk can call it per component.
  */
 import type { Sim } from '../sim/effects.ts';
-import { errno, type ErrnoCode } from '../sim/errno.ts';
+import { errno, type ErrnoCode } from '../uapi/errno.ts';
 import type { Dentry } from './dentry.ts';
 import { S_DEAD, type Inode } from './inode.ts';
 import type { Cred } from './task.ts';
-import {
-  CAP_DAC_OVERRIDE,
-  CAP_DAC_READ_SEARCH,
-  CAP_FOWNER,
-  MAY_EXEC,
-  MAY_READ,
-  MAY_WRITE,
-  MS_RDONLY,
-  S_IFDIR,
-  S_IFLNK,
-  S_IFMT,
-  S_IFREG,
-  S_ISDIR,
-  S_ISVTX,
-} from './types.ts';
+import { CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, MAY_EXEC, MAY_READ, MAY_WRITE, MS_RDONLY } from './types.ts';
+import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_ISDIR, S_ISVTX } from '../uapi/stat.ts';
 
 /** The mode-bit check with capability overrides; null when granted. */
 export function generic_permission(cred: Cred, inode: Inode, mask: number): ErrnoCode | null {

@@ -1,60 +1,13 @@
 /**
- * Constants and plain records of the modelled Linux ABI: file modes, open
- * flags, permission masks, capabilities, and the stat/statfs/dirent records
- * syscalls return.
- *
- * Open-flag values are PowerPC's (arch/powerpc/include/uapi/asm/fcntl.h),
- * which differ from x86 for O_DIRECTORY and O_NOFOLLOW: the modelled machine
- * is a PowerPC.
+ * Constants and plain records of the VFS's in-kernel interface: f_mode bits,
+ * permission masks, capabilities, setattr, dirent records, mount flags.
+ * The user-kernel ABI (file modes, open flags, struct stat) is in src/uapi.
  */
-
-// ---- file modes (include/uapi/linux/stat.h) --------------------------------
-export const S_IFMT = 0o170000;
-export const S_IFSOCK = 0o140000;
-export const S_IFLNK = 0o120000;
-export const S_IFREG = 0o100000;
-export const S_IFBLK = 0o060000;
-export const S_IFDIR = 0o040000;
-export const S_IFCHR = 0o020000;
-export const S_IFIFO = 0o010000;
-export const S_ISUID = 0o4000;
-export const S_ISGID = 0o2000;
-export const S_ISVTX = 0o1000;
-export const S_IRWXU = 0o700;
-export const S_IRWXG = 0o070;
-export const S_IXGRP = 0o010;
-export const S_IRWXO = 0o007;
-export const S_IRWXUGO = 0o777;
-export const S_IALLUGO = 0o7777;
-
-export const S_ISDIR = (m: number): boolean => (m & S_IFMT) === S_IFDIR;
-export const S_ISREG = (m: number): boolean => (m & S_IFMT) === S_IFREG;
-export const S_ISLNK = (m: number): boolean => (m & S_IFMT) === S_IFLNK;
-
-// ---- open(2) flags, PowerPC values ------------------------------------------
-export const O_ACCMODE = 0o3;
-export const O_RDONLY = 0o0;
-export const O_WRONLY = 0o1;
-export const O_RDWR = 0o2;
-export const O_CREAT = 0o100;
-export const O_EXCL = 0o200;
-export const O_NOCTTY = 0o400;
-export const O_TRUNC = 0o1000;
-export const O_APPEND = 0o2000;
-export const O_NONBLOCK = 0o4000;
-export const O_DIRECTORY = 0o40000;
-export const O_NOFOLLOW = 0o100000;
-export const O_LARGEFILE = 0o200000;
-export const O_CLOEXEC = 0o2000000;
+import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../uapi/stat.ts';
 
 /** f_mode bits (include/linux/fs.h). */
 export const FMODE_READ = 0x1;
 export const FMODE_WRITE = 0x2;
-
-// ---- lseek whence ----------------------------------------------------------
-export const SEEK_SET = 0;
-export const SEEK_CUR = 1;
-export const SEEK_END = 2;
 
 // ---- permission masks (include/linux/fs.h) ---------------------------------
 export const MAY_EXEC = 0x1;
@@ -116,35 +69,6 @@ export interface Iattr {
   ia_size: number;
   /** Time to stamp (modelled cycles); the VFS fills it from the engine clock. */
   ia_time: number;
-}
-
-/** What stat(2) returns (struct stat, times in modelled cycles). */
-export interface Stat {
-  dev: number;
-  ino: number;
-  mode: number;
-  nlink: number;
-  uid: number;
-  gid: number;
-  rdev: number;
-  size: number;
-  blksize: number;
-  blocks: number;
-  atime: number;
-  mtime: number;
-  ctime: number;
-}
-
-/** What statfs(2) returns. */
-export interface Statfs {
-  f_type: number;
-  f_bsize: number;
-  f_blocks: number;
-  f_bfree: number;
-  f_bavail: number;
-  f_files: number;
-  f_ffree: number;
-  f_namelen: number;
 }
 
 /** d_type values (include/linux/fs_types.h). */

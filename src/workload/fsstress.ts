@@ -14,7 +14,7 @@
  * design, some invalid ones: errors are part of the workload).
  */
 import type { Prng } from '../sim/prng.ts';
-import type { ErrnoCode } from '../sim/errno.ts';
+import type { ErrnoCode } from '../uapi/errno.ts';
 
 export type FsOp =
   | { kind: 'create'; path: string; mode: number }

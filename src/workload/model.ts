@@ -19,7 +19,7 @@
  *   readdir  open(O_RDONLY|O_DIRECTORY), getdents, close  value: sorted names
  *   fsync    open(O_RDONLY), fsync, close
  */
-import { ErrnoError, type ErrnoCode } from '../sim/errno.ts';
+import { ErrnoError, type ErrnoCode } from '../uapi/errno.ts';
 import { patternBytes, type FsOp, type OpResult } from './fsstress.ts';
 
 type Node = FileNode | DirNode | LinkNode;

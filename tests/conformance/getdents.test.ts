@@ -1,6 +1,7 @@
 /** getdents64(2): entries, types, resuming, and errors. */
 import { describe, expect, it } from 'vitest';
-import { DT_DIR, DT_LNK, DT_REG, O_DIRECTORY, O_RDONLY, sys, type Dirent } from '../../src/vfs/index.ts';
+import { DT_DIR, DT_LNK, DT_REG, sys, type Dirent } from '../../src/vfs/index.ts';
+import { O_DIRECTORY, O_RDONLY } from '../../src/uapi/fcntl.ts';
 import { Env, errorCases, type ErrCase } from './harness.ts';
 import { SETUPS } from './setups.ts';
 

@@ -4,9 +4,11 @@
  * unprivileged tasks) and the table-driven error-case runner.
  */
 import { expect, it } from 'vitest';
-import { ErrnoError, type ErrnoCode, type Sim } from '../../src/sim/index.ts';
+import { type Sim } from '../../src/sim/index.ts';
+import { ErrnoError, type ErrnoCode } from '../../src/uapi/errno.ts';
 import type { System } from '../../src/modules/index.ts';
-import { Cred, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, sys, type Task } from '../../src/vfs/index.ts';
+import { Cred, sys, type Task } from '../../src/vfs/index.ts';
+import { O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY } from '../../src/uapi/fcntl.ts';
 import { MNT, type FsSetup } from './setups.ts';
 
 export interface Fixture {

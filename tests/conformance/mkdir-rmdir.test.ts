@@ -1,6 +1,7 @@
 /** mkdir(2) and rmdir(2) (pjdfstest mkdir/*, rmdir/*). */
 import { describe, expect, it } from 'vitest';
-import { S_IFDIR, sys } from '../../src/vfs/index.ts';
+import { sys } from '../../src/vfs/index.ts';
+import { S_IFDIR } from '../../src/uapi/stat.ts';
 import { Env, errorCases, type ErrCase } from './harness.ts';
 import { MNT, SETUPS } from './setups.ts';
 

@@ -1,7 +1,8 @@
 /** Module calls and mount/umount: refcounts held by mounts and open files, privilege, procfs. */
 import { describe, expect, it } from 'vitest';
 import { delete_module as rmmod, init_module as insmod } from '../../src/modules/index.ts';
-import { O_RDONLY, sys } from '../../src/vfs/index.ts';
+import { sys } from '../../src/vfs/index.ts';
+import { O_RDONLY } from '../../src/uapi/fcntl.ts';
 import { Env, errorCases, type ErrCase } from './harness.ts';
 import { MNT, SETUPS } from './setups.ts';
 

@@ -1,18 +1,8 @@
 /** open(2): creation modes, flags, and the errno table (pjdfstest open/*). */
 import { describe, expect, it } from 'vitest';
-import {
-  O_APPEND,
-  O_CREAT,
-  O_DIRECTORY,
-  O_EXCL,
-  O_NOFOLLOW,
-  O_RDONLY,
-  O_RDWR,
-  O_TRUNC,
-  O_WRONLY,
-  S_IFREG,
-  sys,
-} from '../../src/vfs/index.ts';
+import { sys } from '../../src/vfs/index.ts';
+import { O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY } from '../../src/uapi/fcntl.ts';
+import { S_IFREG } from '../../src/uapi/stat.ts';
 import { Env, errorCases, type ErrCase } from './harness.ts';
 import { SETUPS } from './setups.ts';
 

@@ -1,6 +1,8 @@
 /** chmod(2), chown(2) and access checks for unprivileged users (pjdfstest chmod/*, chown/*). */
 import { describe, expect, it } from 'vitest';
-import { O_RDONLY, O_WRONLY, S_IFLNK, S_IFREG, S_ISGID, S_ISUID, sys } from '../../src/vfs/index.ts';
+import { sys } from '../../src/vfs/index.ts';
+import { O_RDONLY, O_WRONLY } from '../../src/uapi/fcntl.ts';
+import { S_IFLNK, S_IFREG, S_ISGID, S_ISUID } from '../../src/uapi/stat.ts';
 import { Env, USER, errorCases, type ErrCase } from './harness.ts';
 import { SETUPS } from './setups.ts';
 

@@ -1,6 +1,7 @@
 /** read(2), write(2), pread/pwrite, lseek(2), fsync(2) (fsx-style checks). */
 import { describe, expect, it } from 'vitest';
-import { O_APPEND, O_CREAT, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET, sys } from '../../src/vfs/index.ts';
+import { sys } from '../../src/vfs/index.ts';
+import { O_APPEND, O_CREAT, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET } from '../../src/uapi/fcntl.ts';
 import { Env, bytes, errorCases, text, type ErrCase } from './harness.ts';
 import { SETUPS } from './setups.ts';
 

@@ -11,8 +11,9 @@
  *    for both ids; -1 (also as (uid_t)-1 = 2^32-1) leaves that id unchanged.
  */
 import { describe, expect, it } from 'vitest';
-import { ErrnoError } from '../../src/sim/index.ts';
-import { O_APPEND, O_RDWR, O_TRUNC, O_WRONLY, sys, type Task } from '../../src/vfs/index.ts';
+import { ErrnoError } from '../../src/uapi/errno.ts';
+import { sys, type Task } from '../../src/vfs/index.ts';
+import { O_APPEND, O_RDWR, O_TRUNC, O_WRONLY } from '../../src/uapi/fcntl.ts';
 import { Env, OTHER, USER, bytes } from './harness.ts';
 import { SETUPS } from './setups.ts';
 

@@ -1,6 +1,7 @@
 /** symlink(2) and readlink(2), and symlinks in path walks (pjdfstest symlink/*). */
 import { describe, expect, it } from 'vitest';
-import { S_IFLNK, S_IFREG, sys } from '../../src/vfs/index.ts';
+import { sys } from '../../src/vfs/index.ts';
+import { S_IFLNK, S_IFREG } from '../../src/uapi/stat.ts';
 import { Env, errorCases, type ErrCase } from './harness.ts';
 import { SETUPS } from './setups.ts';
 

@@ -1,6 +1,7 @@
 /** truncate(2) and ftruncate(2) (pjdfstest truncate/*, ftruncate/*; fsx size checks). */
 import { describe, expect, it } from 'vitest';
-import { MAX_LFS_FILESIZE, O_RDONLY, O_RDWR, sys } from '../../src/vfs/index.ts';
+import { MAX_LFS_FILESIZE, sys } from '../../src/vfs/index.ts';
+import { O_RDONLY, O_RDWR } from '../../src/uapi/fcntl.ts';
 import { Env, bytes, errorCases, text, type ErrCase } from './harness.ts';
 import { SETUPS } from './setups.ts';
 

@@ -1,6 +1,7 @@
 /** unlink(2) and link(2): link counts, unlink of open files, errors (pjdfstest link/*, unlink/*). */
 import { describe, expect, it } from 'vitest';
-import { O_RDONLY, sys } from '../../src/vfs/index.ts';
+import { sys } from '../../src/vfs/index.ts';
+import { O_RDONLY } from '../../src/uapi/fcntl.ts';
 import { Env, OTHER, errorCases, text, type ErrCase } from './harness.ts';
 import { SETUPS } from './setups.ts';
 

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { Ext2Fs } from '../../src/ext2/fs.ts';
 import { mkfs } from '../../src/ext2/mkfs.ts';
 import { runMke2fs } from '../../src/ext2/mke2fs.ts';
-import { EXT2_ROOT_INO, S_IFIFO } from '../../src/ext2/layout.ts';
+import { EXT2_ROOT_INO } from '../../src/ext2/layout.ts';
+import { S_IFIFO } from '../../src/uapi/stat.ts';
 import { FileDevice, MemDevice, fsck, requireE2fsprogs, run, runCounting, tmpDir } from './helpers.ts';
 
 let clock = 1_700_000_000;

@@ -7,10 +7,11 @@
 import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync, symlinkSync } from 'node:fs';
-import { isErrno } from '../../src/sim/errno.ts';
+import { isErrno } from '../../src/uapi/errno.ts';
 import { Ext2Fs } from '../../src/ext2/fs.ts';
 import { runMke2fs } from '../../src/ext2/mke2fs.ts';
-import { EXT2_INDEX_FL, EXT2_ROOT_INO, isDir, isLnk } from '../../src/ext2/layout.ts';
+import { EXT2_INDEX_FL, EXT2_ROOT_INO } from '../../src/ext2/layout.ts';
+import { S_ISDIR, S_ISLNK } from '../../src/uapi/stat.ts';
 import { MemDevice, Prng, debugfsScript, fsck, requireE2fsprogs, run, tmpDir } from './helpers.ts';
 
 let clock = 1_600_000_000;
@@ -155,8 +156,8 @@ function walk(fs: Ext2Fs, ino: number, depth: number, seen: Set<number>): void {
   for (const e of run(fs.readdir(ino))) {
     if (e.name === '.' || e.name === '..') continue;
     const info = run(fs.iget(e.ino));
-    if (isDir(info.disk.i_mode)) walk(fs, e.ino, depth + 1, seen);
-    else if (isLnk(info.disk.i_mode)) run(fs.readlink(e.ino));
+    if (S_ISDIR(info.disk.i_mode)) walk(fs, e.ino, depth + 1, seen);
+    else if (S_ISLNK(info.disk.i_mode)) run(fs.readlink(e.ino));
     else run(fs.read(e.ino, 0, Math.min(info.disk.i_size, 1 << 20)));
   }
 }

@@ -9,7 +9,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync, readFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Sim } from '../../src/sim/effects.ts';
-import { errno } from '../../src/sim/errno.ts';
+import { errno } from '../../src/uapi/errno.ts';
 import type { BlockDevice } from '../../src/hw-ppc64/blockdev.ts';
 import { e2fsprogsTool } from '../../src/ext2/mke2fs.ts';
 

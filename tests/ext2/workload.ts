@@ -5,9 +5,10 @@
  * sometimes, to check the engine's errno.
  */
 import { expect } from 'vitest';
-import { isErrno } from '../../src/sim/errno.ts';
+import { isErrno } from '../../src/uapi/errno.ts';
 import type { Ext2Fs } from '../../src/ext2/fs.ts';
-import { EXT2_ROOT_INO, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../../src/ext2/layout.ts';
+import { EXT2_ROOT_INO } from '../../src/ext2/layout.ts';
+import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../../src/uapi/stat.ts';
 import { Prng, run } from './helpers.ts';
 
 export interface SNode {

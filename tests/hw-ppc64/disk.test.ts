@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isErrno } from '../../src/sim/errno.ts';
+import { isErrno } from '../../src/uapi/errno.ts';
 import { InterruptContextError } from '../../src/sim/errors.ts';
 import { HostFileBackend, type Disk, type DiskCompletion, type Machine } from '../../src/hw-ppc64/index.ts';
 import { machine } from './helpers.ts';

@@ -9,7 +9,8 @@ import {
   type ModuleDefinition,
   type ModuleRegistry,
 } from '../../src/modules/index.ts';
-import { O_CREAT, O_RDWR, register_filesystem, sys, unregister_filesystem, type FileSystemType } from '../../src/vfs/index.ts';
+import { register_filesystem, sys, unregister_filesystem, type FileSystemType } from '../../src/vfs/index.ts';
+import { O_CREAT, O_RDWR } from '../../src/uapi/fcntl.ts';
 
 /** A module with no tables that depends on ramfs and records its init/exit. */
 const log: string[] = [];

@@ -10,14 +10,14 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sleep, type Sim } from '../../src/sim/effects.ts';
-import { errno } from '../../src/sim/errno.ts';
+import { errno } from '../../src/uapi/errno.ts';
 import { runThread } from '../../src/modules/core/boot.ts';
 import { ext3Definition } from '../../src/modules/ext3/index.ts';
 import { Keyring } from '../../src/modules/update/keyring.ts';
 import { loadPackage } from '../../src/modules/update/load.ts';
 import type { FaultPoint, UpdateReport } from '../../src/modules/update/manager.ts';
 import * as sys from '../../src/vfs/syscalls.ts';
-import { O_CREAT, O_RDONLY, O_WRONLY } from '../../src/vfs/types.ts';
+import { O_CREAT, O_RDONLY, O_WRONLY } from '../../src/uapi/fcntl.ts';
 import { buildSystem } from '../../src/cli/system.ts';
 import { runFaultPlan, type FaultRun } from '../../src/reliability/fault-plan.ts';
 import { e2fsckRequired } from '../../src/reliability/fsck.ts';

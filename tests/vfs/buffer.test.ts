@@ -1,6 +1,7 @@
 /** The buffer cache over a BlockDevice: read once, write back on sync, concurrency, eviction. */
 import { describe, expect, it } from 'vitest';
-import { Engine, errno, type Sim } from '../../src/sim/index.ts';
+import { Engine, type Sim } from '../../src/sim/index.ts';
+import { errno } from '../../src/uapi/errno.ts';
 import type { BlockDevice } from '../../src/hw-ppc64/blockdev.ts';
 import { BufferCache } from '../../src/vfs/buffer.ts';
 

@@ -10,9 +10,9 @@
  * `probe.NAME` that the scenario's expectations can name.
  */
 import type { Sim } from '../../sim/effects.ts';
-import { ErrnoError } from '../../sim/errno.ts';
+import { ErrnoError } from '../../uapi/errno.ts';
 import * as sys from '../../vfs/syscalls.ts';
-import { O_CREAT, O_RDONLY, O_WRONLY } from '../../vfs/types.ts';
+import { O_CREAT, O_RDONLY, O_WRONLY } from '../../uapi/fcntl.ts';
 import { delete_module } from '../../modules/core/syscalls.ts';
 import type { ProbeContext } from './linux-run.ts';
 import type { ProbeStep } from './schema.ts';

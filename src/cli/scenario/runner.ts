@@ -23,7 +23,7 @@
  * expectation that it succeeded: a failed update cannot pass silently.
  */
 import { E2FSPROGS_HINT } from '../../reliability/fsck.ts';
-import { errno } from '../../sim/errno.ts';
+import { errno } from '../../uapi/errno.ts';
 import type { ChromeTrace } from '../../sim/export-chrome.ts';
 import { Machine } from '../../hw-ppc64/machine.ts';
 import { ext3Definition } from '../../modules/ext3/index.ts';

@@ -10,7 +10,7 @@
  * same lines as a script print.
  */
 import type { Sim } from '../../sim/effects.ts';
-import { ErrnoError, errno, type ErrnoCode } from '../../sim/errno.ts';
+import { ErrnoError, errno, type ErrnoCode } from '../../uapi/errno.ts';
 import type { System } from '../../modules/core/boot.ts';
 import type { Task } from '../../vfs/task.ts';
 import { findShellCommand } from './table.ts';

@@ -15,7 +15,7 @@
  *       Each loaded module's version and update state (as /sys/module shows).
  */
 import type { Sim } from '../../sim/effects.ts';
-import { ErrnoError, errno } from '../../sim/errno.ts';
+import { ErrnoError, errno } from '../../uapi/errno.ts';
 import { Prng } from '../../sim/prng.ts';
 import type { SimThread } from '../../sim/thread.ts';
 import * as sys from '../../vfs/syscalls.ts';

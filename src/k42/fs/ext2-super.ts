@@ -30,10 +30,8 @@
 import type { Sim } from '../../sim/effects.ts';
 import { Mutex } from '../../sim/locks.ts';
 import type { BlockDevice } from '../../hw-ppc64/blockdev.ts';
-import {
-  Ext2Fs, exportState, importState, logicForVersion, S_IFLNK, S_IFMT, S_IFDIR, S_IFREG,
-  type Ext2InodeInfo, type Ext2ReaddirEntry, type Ext2StateSnapshot, type Ext2StatFs,
-} from '../../ext2/index.ts';
+import { Ext2Fs, exportState, importState, logicForVersion, type Ext2InodeInfo, type Ext2ReaddirEntry, type Ext2StateSnapshot, type Ext2StatFs } from '../../ext2/index.ts';
+import { S_IFLNK, S_IFMT, S_IFDIR, S_IFREG } from '../../uapi/stat.ts';
 import { CObjRep } from '../cobj.ts';
 import { CObjRootSingleRep } from '../cobj-root-single-rep.ts';
 import type { COSMgr } from '../cosmgr.ts';

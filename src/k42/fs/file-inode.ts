@@ -28,7 +28,7 @@
  * check the type first (a wrong-type call throws the errno Linux gives).
  */
 import type { Sim } from '../../sim/effects.ts';
-import { errno } from '../../sim/errno.ts';
+import { errno } from '../../uapi/errno.ts';
 import { convertInodeV2toV3, type Ext2InodeInfo } from '../../ext2/index.ts';
 import { CObjRep } from '../cobj.ts';
 import { CObjRootSingleRep } from '../cobj-root-single-rep.ts';

@@ -29,7 +29,7 @@
  * object is kept.
  */
 import type { Sim } from '../../sim/effects.ts';
-import { errno, isErrno } from '../../sim/errno.ts';
+import { errno, isErrno } from '../../uapi/errno.ts';
 import type { Ext2InodeInfo } from '../../ext2/index.ts';
 import { CObjRep } from '../cobj.ts';
 import { CObjRootSingleRep } from '../cobj-root-single-rep.ts';

@@ -20,7 +20,7 @@
  * thread.
  */
 import type { Sim } from '../../sim/effects.ts';
-import { ErrnoError } from '../../sim/errno.ts';
+import { ErrnoError } from '../../uapi/errno.ts';
 import { patternBytes, type FsOp, type OpResult } from '../../workload/fsstress.ts';
 import { digest } from '../../workload/model.ts';
 import type { COSMgr } from '../cosmgr.ts';

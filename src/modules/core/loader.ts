@@ -12,7 +12,7 @@
  * Privilege (CAP_SYS_MODULE) is checked by the syscalls (syscalls.ts).
  */
 import type { Sim } from '../../sim/effects.ts';
-import { errno } from '../../sim/errno.ts';
+import { errno } from '../../uapi/errno.ts';
 import type { Kernel } from '../../vfs/kernel.ts';
 import { Module, type ModuleDefinition } from './module.ts';
 

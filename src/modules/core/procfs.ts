@@ -6,7 +6,7 @@
  * (`register_pseudofs` with another type name): entry names may contain '/'.
  */
 import type { Sim } from '../../sim/effects.ts';
-import { errno } from '../../sim/errno.ts';
+import { errno } from '../../uapi/errno.ts';
 import { d_alloc, d_instantiate, d_make_root, type Dentry } from '../../vfs/dentry.ts';
 import type { OpenFile } from '../../vfs/file.ts';
 import { filesystems_text, register_filesystem } from '../../vfs/filesystems.ts';
@@ -24,7 +24,7 @@ import {
 import type { FileOperations, FileSystemType, InodeOperations, LoffT, SuperOperations } from '../../vfs/ops.ts';
 import { alloc_super, kill_anon_super } from '../../vfs/super.ts';
 import { Cred } from '../../vfs/task.ts';
-import { S_IFDIR, S_IFREG } from '../../vfs/types.ts';
+import { S_IFDIR, S_IFREG } from '../../uapi/stat.ts';
 import type { ModuleSubsystem } from './loader.ts';
 
 export const PROC_SUPER_MAGIC = 0x9fa0;

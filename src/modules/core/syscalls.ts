@@ -4,7 +4,7 @@
  * the syscall and the module name as path.
  */
 import type { Sim } from '../../sim/effects.ts';
-import { errno } from '../../sim/errno.ts';
+import { errno } from '../../uapi/errno.ts';
 import { sysfail } from '../../vfs/sys/common.ts';
 import type { Task } from '../../vfs/task.ts';
 import { CAP_SYS_MODULE } from '../../vfs/types.ts';

@@ -16,12 +16,13 @@
  * not seen again.
  */
 import type { Sim } from '../../sim/effects.ts';
-import { errno } from '../../sim/errno.ts';
+import { errno } from '../../uapi/errno.ts';
 import type { OpenFile } from '../../vfs/file.ts';
 import type { Inode } from '../../vfs/inode.ts';
 import type { Dentry } from '../../vfs/dentry.ts';
 import type { DirContext, LoffT } from '../../vfs/ops.ts';
-import { DT_DIR, DT_LNK, DT_REG, DT_UNKNOWN, FMODE_WRITE, O_APPEND } from '../../vfs/types.ts';
+import { DT_DIR, DT_LNK, DT_REG, DT_UNKNOWN, FMODE_WRITE } from '../../vfs/types.ts';
+import { O_APPEND } from '../../uapi/fcntl.ts';
 import { discardWindow } from '../../ext2/file.ts';
 import { EXT3_SB, Ext3FileInfo, type Ext3Ctx } from './ext3.ts';
 import { ext3_sync_inode, ext3_touch } from './inode.ts';

@@ -19,16 +19,14 @@
  * current_time), then reconciled to the disk's seconds.
  */
 import type { Sim } from '../../sim/effects.ts';
-import { errno } from '../../sim/errno.ts';
+import { errno } from '../../uapi/errno.ts';
 import type { Ext2InodeInfo, Ext2SetAttr } from '../../ext2/index.ts';
 import { simple_setattr_copy } from '../../vfs/attr.ts';
 import type { Dentry } from '../../vfs/dentry.ts';
 import { Inode, ihold } from '../../vfs/inode.ts';
 import type { SuperBlock } from '../../vfs/super.ts';
-import {
-  ATTR_ATIME, ATTR_CTIME, ATTR_GID, ATTR_MODE, ATTR_MTIME, ATTR_SIZE, ATTR_UID,
-  S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type Iattr,
-} from '../../vfs/types.ts';
+import { ATTR_ATIME, ATTR_CTIME, ATTR_GID, ATTR_MODE, ATTR_MTIME, ATTR_SIZE, ATTR_UID, type Iattr } from '../../vfs/types.ts';
+import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../../uapi/stat.ts';
 import { EXT3_SB, ext3_disk_time, ext3_vfs_time, type Ext3Ctx } from './ext3.ts';
 
 /** The engine's in-memory inode behind a VFS inode (Linux EXT3_I). */

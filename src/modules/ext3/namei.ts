@@ -11,11 +11,12 @@
  * parents' i_rwsem. Every slot may block (disk reads, journal commits).
  */
 import type { Sim } from '../../sim/effects.ts';
-import { errno, isErrno } from '../../sim/errno.ts';
+import { errno, isErrno } from '../../uapi/errno.ts';
 import { d_add, d_instantiate, type Dentry } from '../../vfs/dentry.ts';
 import { ihold, type Inode } from '../../vfs/inode.ts';
 import type { Cred } from '../../vfs/task.ts';
-import { NAME_MAX, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_ISGID, S_ISDIR } from '../../vfs/types.ts';
+import { NAME_MAX } from '../../vfs/types.ts';
+import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_ISGID, S_ISDIR } from '../../uapi/stat.ts';
 import { EXT3_SB, type Ext3Ctx } from './ext3.ts';
 import { ext3_iget, ext3_sync_inode, ext3_touch } from './inode.ts';
 

@@ -17,7 +17,7 @@
  * the write time, so `e2fsck -fn` on the image exits 0.
  */
 import type { Sim } from '../../sim/effects.ts';
-import { errno } from '../../sim/errno.ts';
+import { errno } from '../../uapi/errno.ts';
 import { Ext2Fs, mutexOpLock } from '../../ext2/index.ts';
 import { maxFileSize } from '../../ext2/file.ts';
 import { checkMagic, decodeSuperBlock } from '../../ext2/superblock.ts';
@@ -28,7 +28,8 @@ import type { Kernel } from '../../vfs/kernel.ts';
 import { claim_bdev, release_bdev } from '../../vfs/namespace.ts';
 import type { FileSystemType } from '../../vfs/ops.ts';
 import { alloc_super, generic_shutdown_super, type SuperBlock } from '../../vfs/super.ts';
-import { MS_RDONLY, NAME_MAX, type Statfs } from '../../vfs/types.ts';
+import { MS_RDONLY, NAME_MAX } from '../../vfs/types.ts';
+import { type Statfs } from '../../uapi/stat.ts';
 import {
   EXT3_SB, EXT3_SUPER_MAGIC, Ext3SbInfo, ext3_disk_time, ext3_new_super_id, ext3_super_blocks, type Ext3Ctx,
 } from './ext3.ts';

@@ -31,7 +31,7 @@
 import { z } from 'zod';
 import type { CostTable } from '../../hw-ppc64/costs.ts';
 import type { Sim } from '../../sim/effects.ts';
-import { errno } from '../../sim/errno.ts';
+import { errno } from '../../uapi/errno.ts';
 import { convertInodeInfo, convertInodeV3toV2, exportState, importState, type Ext2InodeInfo, type Ext2StateSnapshot } from '../../ext2/index.ts';
 import { inodeInfoFromJSON, inodeInfoToJSON } from '../../ext2/inode-info.ts';
 import { EXT2_STATE_FORMAT } from '../../ext2/state.ts';

@@ -13,7 +13,7 @@
  * number; a new ramfs version may extend them.
  */
 import type { Sim } from '../../sim/effects.ts';
-import { errno } from '../../sim/errno.ts';
+import { errno } from '../../uapi/errno.ts';
 import { d_instantiate, d_make_root, type Dentry } from '../../vfs/dentry.ts';
 import type { OpenFile } from '../../vfs/file.ts';
 import { register_filesystem, unregister_filesystem } from '../../vfs/filesystems.ts';
@@ -40,7 +40,8 @@ import type { FileOperations, FileSystemType, InodeOperations, SuperOperations }
 import { PAGE_SIZE } from '../../vfs/pagecache.ts';
 import { alloc_super, kill_litter_super, type SuperBlock } from '../../vfs/super.ts';
 import { Cred } from '../../vfs/task.ts';
-import { MAX_LFS_FILESIZE, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../../vfs/types.ts';
+import { MAX_LFS_FILESIZE } from '../../vfs/types.ts';
+import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../../uapi/stat.ts';
 import type { Module, ModuleBody, ModuleDefinition } from '../core/module.ts';
 
 export const RAMFS_MAGIC = 0x858458f6;

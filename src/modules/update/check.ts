@@ -2,7 +2,7 @@
  * Checks of the `check` phase that need no simulated time: version order and
  * that the new code covers every table and slot of the old.
  */
-import { errno } from '../../sim/errno.ts';
+import { errno } from '../../uapi/errno.ts';
 import type { Module } from '../core/module.ts';
 
 /** The new code must export every table the old one did, with every slot the old one had. */

@@ -6,7 +6,7 @@
  * init_module); a failure is kept and reported by the update's `check` phase.
  */
 import { pathToFileURL } from 'node:url';
-import { ErrnoError } from '../../sim/errno.ts';
+import { ErrnoError } from '../../uapi/errno.ts';
 import type { ModuleDefinition } from '../core/module.ts';
 import type { Keyring } from './keyring.ts';
 import type { Manifest } from './manifest.ts';

@@ -30,7 +30,7 @@
  * Every phase is traced on the track "update NAME" with simulated times.
  */
 import { sleep, type Sim } from '../../sim/effects.ts';
-import { ErrnoError, errno } from '../../sim/errno.ts';
+import { ErrnoError, errno } from '../../uapi/errno.ts';
 import type { Machine } from '../../hw-ppc64/machine.ts';
 import type { Task } from '../../vfs/task.ts';
 import type { Inode } from '../../vfs/inode.ts';

@@ -7,7 +7,7 @@
  * is an error and the update stops before anything is touched. (K42 does the
  * same with bit sets and "lowest common bit wins"; src/k42 models that form.)
  */
-import { ErrnoError } from '../../sim/errno.ts';
+import { ErrnoError } from '../../uapi/errno.ts';
 
 /** A format is `name@version`, e.g. `ext3-state@2`. */
 export function parseFormat(f: string): { name: string; version: number } {

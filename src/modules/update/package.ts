@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ErrnoError } from '../../sim/errno.ts';
+import { ErrnoError } from '../../uapi/errno.ts';
 import { parseManifest, signedBytes, updateId, MANIFEST_VERSION, type Manifest } from './manifest.ts';
 import { Keyring, loadPrivateKey, signBytes } from './keyring.ts';
 

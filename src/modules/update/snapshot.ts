@@ -9,7 +9,7 @@
  */
 import { freeze } from 'immer';
 import type { z } from 'zod';
-import { ErrnoError } from '../../sim/errno.ts';
+import { ErrnoError } from '../../uapi/errno.ts';
 
 const schemas = new Map<string, z.ZodType>();
 

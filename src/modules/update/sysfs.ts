@@ -10,7 +10,7 @@
  * for every module the registry knows; reading `version` of a module that is
  * not loaded fails with ENOENT, as the directory would not exist in Linux.
  */
-import { errno } from '../../sim/errno.ts';
+import { errno } from '../../uapi/errno.ts';
 import type { ModuleSubsystem } from '../core/loader.ts';
 import { register_pseudofs, type ProcEntries } from '../core/procfs.ts';
 import type { LiveUpdate, UpdateReport } from './manager.ts';

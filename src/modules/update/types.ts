@@ -3,7 +3,7 @@
  * update, the per-module status sysfs shows, the named fault points, and the
  * modelled costs of the manager's own work.
  */
-import type { ErrnoCode, ErrnoError } from '../../sim/errno.ts';
+import type { ErrnoCode, ErrnoError } from '../../uapi/errno.ts';
 import type { ModuleDefinition } from '../core/module.ts';
 import type { MediatorStats, UpdatePhase } from './mediator.ts';
 import type { Manifest } from './manifest.ts';

@@ -3,7 +3,7 @@
  * lchown, statfs, chdir, sync.
  */
 import type { Sim } from '../../sim/effects.ts';
-import { errno } from '../../sim/errno.ts';
+import { errno } from '../../uapi/errno.ts';
 import { generic_fillattr, newIattr, newStat, notify_change, vfs_getattr } from '../attr.ts';
 import type { Dentry } from '../dentry.ts';
 import type { Inode } from '../inode.ts';
@@ -13,7 +13,8 @@ import { do_truncate } from '../open.ts';
 import { inode_permission } from '../permission.ts';
 import { sync_filesystem } from '../super.ts';
 import type { Task } from '../task.ts';
-import { ATTR_GID, ATTR_KILL_SGID, ATTR_KILL_SUID, ATTR_MODE, ATTR_UID, MAY_EXEC, MAY_WRITE, S_IALLUGO, S_ISDIR, S_ISREG, type Stat, type Statfs } from '../types.ts';
+import { ATTR_GID, ATTR_KILL_SGID, ATTR_KILL_SUID, ATTR_MODE, ATTR_UID, MAY_EXEC, MAY_WRITE } from '../types.ts';
+import { S_IALLUGO, S_ISDIR, S_ISREG, type Stat, type Statfs } from '../../uapi/stat.ts';
 import { sysfail, walkCost } from './common.ts';
 
 /** stat(2): follows a final symlink. The hot path: no generator below it on a dcache hit. */

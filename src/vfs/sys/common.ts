@@ -3,7 +3,7 @@
  * errno error (the only place context is added), fd lookup, and the
  * modelled cost of a call.
  */
-import { ErrnoError, errno } from '../../sim/errno.ts';
+import { ErrnoError, errno } from '../../uapi/errno.ts';
 import type { OpenFile } from '../file.ts';
 import type { NameiData } from '../namei.ts';
 import type { Task } from '../task.ts';

@@ -5,13 +5,15 @@
  * ErrnoError { code, syscall, path }.
  */
 import type { Sim } from '../../sim/effects.ts';
-import { errno } from '../../sim/errno.ts';
+import { errno } from '../../uapi/errno.ts';
 import { file_remove_privs, vfs_getattr } from '../attr.ts';
 import type { OpenFile } from '../file.ts';
 import { do_filp_open, do_truncate, fput } from '../open.ts';
 import type { DirContext, LoffT } from '../ops.ts';
 import type { Task } from '../task.ts';
-import { FMODE_READ, FMODE_WRITE, NR_OPEN_DEFAULT, O_APPEND, S_ISGID, S_ISUID, S_ISDIR, S_ISREG, direntRecLen, type Dirent, type Stat } from '../types.ts';
+import { FMODE_READ, FMODE_WRITE, NR_OPEN_DEFAULT, direntRecLen, type Dirent } from '../types.ts';
+import { O_APPEND } from '../../uapi/fcntl.ts';
+import { S_ISGID, S_ISUID, S_ISDIR, S_ISREG, type Stat } from '../../uapi/stat.ts';
 import { fdCost, fdget, sysfail } from './common.ts';
 
 /** open(2): returns the lowest free file descriptor. */

@@ -9,13 +9,14 @@
  * trailing slash on a name being created (other than by mkdir) gives ENOENT.
  */
 import type { Sim } from '../../sim/effects.ts';
-import { errno } from '../../sim/errno.ts';
+import { errno } from '../../uapi/errno.ts';
 import { is_subdir, type Dentry } from '../dentry.ts';
 import { vfs_link, vfs_mkdir, vfs_rename, vfs_rmdir, vfs_symlink, vfs_unlink } from '../dirops.ts';
 import type { Inode } from '../inode.ts';
 import { LAST_DOT, LAST_DOTDOT, LAST_NORM, get_link, lookup_hash, path_lookup, path_parent, type NameiData } from '../namei.ts';
 import type { Task } from '../task.ts';
-import { PATH_MAX, S_ISDIR, S_ISLNK } from '../types.ts';
+import { PATH_MAX } from '../types.ts';
+import { S_ISDIR, S_ISLNK } from '../../uapi/stat.ts';
 import { sysfail, walkCost } from './common.ts';
 
 /**

@@ -5,7 +5,8 @@
 
  */
 import type { Sim } from '../../../src/sim/index.ts';
-import { O_DIRECTORY, O_RDONLY, sys, type Task } from '../../../src/vfs/index.ts';
+import { sys, type Task } from '../../../src/vfs/index.ts';
+import { O_DIRECTORY, O_RDONLY } from '../../../src/uapi/fcntl.ts';
 import { runFsOp } from '../../../src/vfs/fsop.ts';
 
 function* withFd<T>(t: Task, path: string, flags: number, body: (fd: number) => Sim<T>, mode = 0): Sim<T> {

@@ -10,8 +10,9 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { Sim } from '../../../src/sim/index.ts';
-import { errno } from '../../../src/sim/errno.ts';
-import { O_CREAT, O_RDWR, sys, type Task } from '../../../src/vfs/index.ts';
+import { errno } from '../../../src/uapi/errno.ts';
+import { sys, type Task } from '../../../src/vfs/index.ts';
+import { O_CREAT, O_RDWR } from '../../../src/uapi/fcntl.ts';
 import { Module, ext3Definition, shutdownSystem, type System } from '../../../src/modules/index.ts';
 import type { FaultPoint, LiveUpdate, UpdateReport } from '../../../src/modules/update/manager.ts';
 import { negotiateFormat } from '../../../src/modules/update/negotiate.ts';

@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { O_CREAT, O_RDWR, sys } from '../../../src/vfs/index.ts';
+import { sys } from '../../../src/vfs/index.ts';
+import { O_CREAT, O_RDWR } from '../../../src/uapi/fcntl.ts';
 import { shutdownSystem } from '../../../src/modules/index.ts';
 import { EXT3_EPOCH, EXT3_SUPER_MAGIC } from '../../../src/modules/ext3/index.ts';
 import { bootExt3, debugfs, fsck, saveImage, tmpDir } from './helpers.ts';

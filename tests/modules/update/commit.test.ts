@@ -6,7 +6,7 @@
  * tree against the model, e2fsck clean.
  */
 import { describe, it, expect } from 'vitest';
-import { errno } from '../../../src/sim/errno.ts';
+import { errno } from '../../../src/uapi/errno.ts';
 import { ext3Definition } from '../../../src/modules/ext3/index.ts';
 import type { Module, ModuleDefinition } from '../../../src/modules/core/module.ts';
 import { instrumentationOf } from '../../../src/modules/update/instrument.ts';

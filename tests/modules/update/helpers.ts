@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { Machine } from '../../../src/hw-ppc64/machine.ts';
-import { errno } from '../../../src/sim/errno.ts';
+import { errno } from '../../../src/uapi/errno.ts';
 import { sleep, type Sim } from '../../../src/sim/effects.ts';
 import { Prng } from '../../../src/sim/prng.ts';
 import type { SimThread } from '../../../src/sim/thread.ts';

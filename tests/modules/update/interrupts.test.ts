@@ -21,7 +21,7 @@ import type { Task } from '../../../src/vfs/task.ts';
 import { buildSystem } from '../../../src/cli/system.ts';
 import { ext3Definition } from '../../../src/modules/ext3/index.ts';
 import * as sys from '../../../src/vfs/syscalls.ts';
-import { O_CREAT, O_RDWR } from '../../../src/vfs/types.ts';
+import { O_CREAT, O_RDWR } from '../../../src/uapi/fcntl.ts';
 import { checkAgainstModel, liveRamfs, spawnWorkers } from './helpers.ts';
 
 const STRATEGIES: QuiescenceStrategy[] = ['counter-shared', 'counter-percpu', 'stack-walk'];

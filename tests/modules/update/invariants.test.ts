@@ -7,7 +7,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { sleep, type Sim } from '../../../src/sim/effects.ts';
-import { errno } from '../../../src/sim/errno.ts';
+import { errno } from '../../../src/uapi/errno.ts';
 import { Prng } from '../../../src/sim/prng.ts';
 import { buildSystem, type BuiltSystem } from '../../../src/cli/system.ts';
 import { e2fsckRequired } from '../../../src/reliability/fsck.ts';

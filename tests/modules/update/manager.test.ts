@@ -3,7 +3,7 @@ import { sleep, type Sim } from '../../../src/sim/effects.ts';
 import type { UpdateReport, UpdateOptions } from '../../../src/modules/update/manager.ts';
 import type { QuiescenceStrategy } from '../../../src/modules/update/usecount.ts';
 import * as sys from '../../../src/vfs/syscalls.ts';
-import { O_CREAT, O_RDWR } from '../../../src/vfs/types.ts';
+import { O_CREAT, O_RDWR } from '../../../src/uapi/fcntl.ts';
 import { Cred } from '../../../src/vfs/task.ts';
 import { checkAgainstModel, liveRamfs, liveSystem, spawnWorkers, type LiveRamfsFaults } from './helpers.ts';
 

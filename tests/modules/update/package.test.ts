@@ -7,7 +7,7 @@ import type { CliIO } from '../../../src/cli/command.ts';
 import { Keyring, generateKeyPair } from '../../../src/modules/update/keyring.ts';
 import { pack, verifyPackage } from '../../../src/modules/update/package.ts';
 import { parseManifest } from '../../../src/modules/update/manifest.ts';
-import { ErrnoError } from '../../../src/sim/errno.ts';
+import { ErrnoError } from '../../../src/uapi/errno.ts';
 
 function capture(): CliIO & { stdout: string; stderr: string } {
   const io = {

@@ -1,9 +1,9 @@
 /**
  * Linux errno values and the one error type every layer throws for them.
  *
- * It lives in src/sim (the bottom layer) because both kernels modelled above
- * (the Linux VFS and K42, whose SysStatus carries an errno as its GenCode)
- * and the shared ext2 code speak it. Inner code throws a bare `ErrnoError`
+ * It lives in src/uapi (the user-kernel ABI, the bottom layer) because both
+ * kernels modelled above (the Linux VFS and K42, whose SysStatus carries an
+ * errno as its GenCode), the shared ext2 code and user space all speak it. Inner code throws a bare `ErrnoError`
  * with just the code; the syscall layer adds `syscall` and `path` (the way
  * Linux ops return -ENOENT and the syscall reports it).
  */
