@@ -31,7 +31,7 @@ import type { Sim } from '../../sim/effects.ts';
 import type { Kernel } from '../../vfs/kernel.ts';
 import type { FileOperations, FileSystemType, InodeOperations, ModuleOwner, SuperOperations } from '../../vfs/ops.ts';
 import { InstanceRegistry } from './instances.ts';
-import type { LiveUpdateHooks } from '../update/hooks.ts';
+import type { LiveUpdateHooks } from './hooks.ts';
 
 export type TableKind = 'file_operations' | 'inode_operations' | 'super_operations' | 'file_system_type';
 

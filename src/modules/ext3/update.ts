@@ -38,8 +38,8 @@ import { EXT2_STATE_FORMAT } from '../../ext2/state.ts';
 import type { OpenFile } from '../../vfs/file.ts';
 import type { Inode } from '../../vfs/inode.ts';
 import type { SuperBlock } from '../../vfs/super.ts';
-import type { LiveUpdateHooks, StagedTakeover } from '../update/hooks.ts';
-import { registerStateFormat } from '../update/snapshot.ts';
+import type { LiveUpdateHooks, StagedTakeover } from '../core/hooks.ts';
+import { registerStateFormat } from '../core/snapshot.ts';
 import { EXT3_SB, Ext3FileInfo, Ext3SbInfo, ext3_super_blocks, type Ext3Ctx } from './ext3.ts';
 import { ext3_clock } from './super.ts';
 

@@ -39,11 +39,11 @@ import type { FileSystemType } from '../../vfs/ops.ts';
 import { CAP_SYS_MODULE } from '../../vfs/types.ts';
 import { Module, type OpsTable } from '../core/module.ts';
 import type { ModuleSubsystem } from '../core/loader.ts';
-import type { LiveUpdateHooks, StagedTakeover } from './hooks.ts';
+import type { LiveUpdateHooks, StagedTakeover } from '../core/hooks.ts';
 import { instrumentModule, instrumentationOf, type Instrumentation } from './instrument.ts';
 import { Mediator, type SlotPlan, type UpdatePhase } from './mediator.ts';
 import { negotiateFormat } from './negotiate.ts';
-import { sealSnapshot, stateFormatSchema } from './snapshot.ts';
+import { sealSnapshot, stateFormatSchema } from '../core/snapshot.ts';
 import { checkTablesCover, compareVersions, majorOf } from './check.ts';
 import { type FaultPoint, type ModuleUpdateStatus, type UpdateOptions, type UpdateReport, type UpdateRequest } from './types.ts';
 

@@ -12,7 +12,7 @@ import type { SimThread } from '../../../src/sim/thread.ts';
 import { ramfsModule, RamfsFileInfo, RamfsInodeInfo } from '../../../src/modules/ramfs/index.ts';
 import type { ModuleDefinition } from '../../../src/modules/core/module.ts';
 import { bootLiveSystem } from '../../../src/modules/update/boot.ts';
-import { registerStateFormat } from '../../../src/modules/update/snapshot.ts';
+import { registerStateFormat } from '../../../src/modules/core/snapshot.ts';
 import type { QuiescenceStrategy } from '../../../src/modules/update/usecount.ts';
 import type { FileOperations } from '../../../src/vfs/ops.ts';
 import * as sys from '../../../src/vfs/syscalls.ts';

@@ -6,6 +6,10 @@
  * in place, and validated against the zod schema registered for that format
  * before the new module sees it. A snapshot that fails validation aborts the
  * update (rollback), with the first problem named in one line.
+ *
+ * It sits in modules/core, beside the hook contract (hooks.ts), because a
+ * module registers its formats at load: module code imports core only, never
+ * the update manager (modules/update) that uses them.
  */
 import { freeze } from 'immer';
 import type { z } from 'zod';
