@@ -21,7 +21,7 @@ import { flagHelp, parseFlags, UsageError } from './args.ts';
 import type { Command } from './command.ts';
 import { MAX_CPUS } from '../hw-ppc64/index.ts';
 import { e2fsprogsTool } from '../ext2/mke2fs.ts';
-import { runK42Workload } from '../k42/fs/workload.ts';
+import { runK42Workload } from '../workload/k42-driver.ts';
 import type { QuiescenceStrategy } from '../modules/update/usecount.ts';
 import type { FsVersion, FsWorkloadOptions, FsWorkloadResult, WorkloadCpuModel, WorkloadUpdateMode } from '../workload/run.ts';
 import { runLinuxWorkload, type AnyFsWorkloadResult } from './run-linux.ts';

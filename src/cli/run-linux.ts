@@ -1,5 +1,5 @@
 /**
- * The fsstress workload of `runK42Workload` (src/k42/fs/workload.ts) on the
+ * The fsstress workload of `runK42Workload` (src/workload/k42-driver.ts) on the
  * Linux path: the ext3 module at `fromVersion` as the root file system,
  * every module instrumented for a quiescence strategy, and a live update of
  * the module to `toVersion` by the update manager in the middle. It returns
@@ -27,7 +27,7 @@
  */
 import { sleep, type Sim } from '../sim/effects.ts';
 import { toChromeTrace } from '../sim/export-chrome.ts';
-import { runFsOp, walkTreeSyscalls } from '../vfs/fsop.ts';
+import { runFsOp, walkTreeSyscalls } from '../workload/linux-ops.ts';
 import {
   defaultUpdateAt, derivedFigures, waitForTrigger, workloadGenerator, workloadSetupOps, WORKLOAD_DEFAULTS,
   type FsOpRecord, type FsWorkloadOptions, type FsWorkloadResult, type SwapRecord, type WorkloadUpdateSummary,
@@ -36,7 +36,7 @@ import { runThread } from '../modules/core/boot.ts';
 import { ext3Definition } from '../modules/ext3/index.ts';
 import type { UpdateOptions, UpdateReport } from '../modules/update/manager.ts';
 import type { QuiescenceStrategy } from '../modules/update/usecount.ts';
-import type { K42WorkloadDetail } from '../k42/fs/workload.ts';
+import type { K42WorkloadDetail } from '../workload/k42-driver.ts';
 import { buildSystem } from './system.ts';
 
 export interface LinuxWorkloadOptions extends FsWorkloadOptions {

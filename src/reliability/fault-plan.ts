@@ -17,7 +17,7 @@ import type { UpdateOptions, UpdateReport, UpdateRequest } from '../modules/upda
 import { ext3Definition } from '../modules/ext3/index.ts';
 import * as sys from '../vfs/syscalls.ts';
 import type { Task } from '../vfs/task.ts';
-import { runFsOp } from '../vfs/fsop.ts';
+import { runFsOp } from '../workload/linux-ops.ts';
 import { FsStress, type FsOp, type OpResult } from '../workload/fsstress.ts';
 import { PosixModel } from '../workload/model.ts';
 import { buildSystem, type BuiltSystem } from '../cli/system.ts';

@@ -13,7 +13,7 @@
  * tree equals the model's; `e2fsck -fn` on the image after unmount.
  * Replay: `modswap fuzz --paths k42 --start SEED --seeds 1`.
  */
-import { runK42Workload } from '../k42/fs/workload.ts';
+import { runK42Workload } from '../workload/k42-driver.ts';
 import { workloadSetupOps } from '../workload/run.ts';
 import { PosixModel } from '../workload/model.ts';
 import type { K42Case } from './case.ts';

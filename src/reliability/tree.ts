@@ -5,11 +5,11 @@
  * from the kernel through system calls. Equal listings mean every
  * acknowledged write is readable and nothing else changed, whatever the
  * update did in the middle. The format is the K42 path's `walkTree`
- * (src/k42/fs/run-op.ts), so both paths compare against the same text.
+ * (src/workload/k42-ops.ts), so both paths compare against the same text.
  */
 import type { Sim } from '../sim/effects.ts';
 import type { Task } from '../vfs/task.ts';
-import { walkTreeSyscalls } from '../vfs/fsop.ts';
+import { walkTreeSyscalls } from '../workload/linux-ops.ts';
 import { digest, type PosixModel } from '../workload/model.ts';
 
 type ModelNode = PosixModel['root'] | { type: 'file'; data: Uint8Array; size: number; nlink: number } | { type: 'symlink'; target: string };
@@ -41,7 +41,7 @@ export function modelTree(model: PosixModel, root: string): string[] {
   return out.sort();
 }
 
-/** The kernel's tree below `root`, through system calls (the same format: src/vfs/fsop.ts). */
+/** The kernel's tree below `root`, through system calls (the same format: src/workload/linux-ops.ts). */
 export function* kernelTree(t: Task, root: string): Sim<string[]> {
   return (yield* walkTreeSyscalls(t, root.replace(/\/+$/, '') || '/')).sort();
 }

@@ -8,7 +8,7 @@
  *   generatorSeed     thread I's generator seed, independent of the CPU count
  *   latencyStats      the latency summary both records carry
  *
- * The K42 path (src/k42/fs/workload.ts) and the Linux path
+ * The K42 path (src/workload/k42-driver.ts) and the Linux path
  * (src/cli/run-linux.ts) each fill in an `FsWorkloadResult` whose `detail`
  * is their own record; the discriminant is `detail.path`, so code that reads
  * both (the `compare` command, tests, bench) narrows on it:

@@ -15,7 +15,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Sim } from '../../src/sim/effects.ts';
 import type { TraceEvent } from '../../src/sim/trace.ts';
-import { K42FileService, runFsOp } from '../../src/k42/fs/index.ts';
+import { K42FileService } from '../../src/k42/fs/index.ts';
+import { runFsOp } from '../../src/workload/k42-ops.ts';
 import { runLinuxWorkload } from '../../src/cli/run-linux.ts';
 import { compareRun } from './helpers.ts';
 

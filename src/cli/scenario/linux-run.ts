@@ -23,7 +23,7 @@ import { Prng } from '../../sim/prng.ts';
 import { toChromeTrace, type ChromeTrace } from '../../sim/export-chrome.ts';
 import * as sys from '../../vfs/syscalls.ts';
 import type { Task } from '../../vfs/task.ts';
-import { runFsOp } from '../../vfs/fsop.ts';
+import { runFsOp } from '../../workload/linux-ops.ts';
 import type { ModuleDefinition } from '../../modules/core/module.ts';
 import type { UpdateOptions, UpdateReport } from '../../modules/update/manager.ts';
 import { describeReport } from '../../modules/update/sysfs.ts';

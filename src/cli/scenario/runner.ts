@@ -6,7 +6,7 @@
  *               workers, the probe script, the update manager with the
  *               scenario's options and injected fault, the model check and
  *               e2fsck
- *   k42 path    `runK42Workload` (src/k42/fs/workload.ts), plus a run
+ *   k42 path    `runK42Workload` (src/workload/k42-driver.ts), plus a run
  *               without the update when the scenario asks whether the
  *               results are the same, and e2fsck on the image it returns
  *   demo        a programmatic demo by name (src/cli/demos: K42 clustered
@@ -29,7 +29,7 @@ import { Machine } from '../../hw-ppc64/machine.ts';
 import { ext3Definition } from '../../modules/ext3/index.ts';
 import type { UpdateOptions } from '../../modules/update/manager.ts';
 import type { StuckThread } from '../../modules/update/types.ts';
-import { runK42Workload } from '../../k42/fs/workload.ts';
+import { runK42Workload } from '../../workload/k42-driver.ts';
 import type { K42FsVersion } from '../../k42/fs/types.ts';
 import { PosixModel } from '../../workload/model.ts';
 import { workloadSetupOps, type FsOpRecord, type WorkloadUpdateSummary } from '../../workload/run.ts';

@@ -19,7 +19,7 @@ import { ErrnoError, errno } from '../../uapi/errno.ts';
 import { Prng } from '../../sim/prng.ts';
 import type { SimThread } from '../../sim/thread.ts';
 import * as sys from '../../vfs/syscalls.ts';
-import { runFsOp } from '../../vfs/fsop.ts';
+import { runFsOp } from '../../workload/linux-ops.ts';
 import type { ModuleDefinition } from '../../modules/core/module.ts';
 import { ext3Definition, EXT3_VERSIONS } from '../../modules/ext3/index.ts';
 import { liveUpdateOf } from '../../modules/update/boot.ts';

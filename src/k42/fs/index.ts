@@ -2,8 +2,9 @@
  * src/k42/fs: the ext3-style file system served as K42 clustered objects
  * (DESIGN.md, "The K42 path"): a superblock/allocator object wrapping the
  * shared ext2 engine, per-inode objects made by versioned factories, a
- * FileSystemServer name space, the fsstress executor and workload driver,
- * and dynamic update of the whole file system object by object.
+ * FileSystemServer name space, and dynamic update of the whole file system
+ * object by object. The user-space side (the fsstress executor and the
+ * workload driver) is in src/workload.
  */
 export * from './types.ts';
 export * from './ext2-super.ts';
@@ -11,6 +12,4 @@ export * from './file-inode.ts';
 export * from './inode-factory.ts';
 export * from './fs-server.ts';
 export * from './file-service.ts';
-export * from './run-op.ts';
 export * from './update.ts';
-export * from './workload.ts';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { e2fsprogsTool } from '../../../src/ext2/mke2fs.ts';
 import { PosixModel } from '../../../src/workload/model.ts';
 import type { FsOp, OpResult } from '../../../src/workload/fsstress.ts';
-import { workloadSetupOps, type FsWorkloadResult } from '../../../src/k42/fs/index.ts';
+import { workloadSetupOps, type FsWorkloadResult } from '../../../src/workload/run.ts';
 
 /** Replay every thread's operations on the reference model (threads touch disjoint trees). */
 export function modelResults(r: FsWorkloadResult, threads: number): OpResult[][] {
@@ -50,7 +50,8 @@ export function e2fsck(image: Uint8Array): { status: number; out: string } {
 export type { FsOp };
 
 import type { Sim } from '../../../src/sim/effects.ts';
-import { K42FileService, runFsOp, type K42FsVersion } from '../../../src/k42/fs/index.ts';
+import { K42FileService, type K42FsVersion } from '../../../src/k42/fs/index.ts';
+import { runFsOp } from '../../../src/workload/k42-ops.ts';
 
 /** A fresh service with `version` (2 CPUs unless told). */
 export function service(version: K42FsVersion, seed = 1, cpus = 2): K42FileService {

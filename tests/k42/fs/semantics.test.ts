@@ -5,7 +5,7 @@
  * e2fsck -fn clean after unmount, deterministic).
  */
 import { describe, it, expect } from 'vitest';
-import { runK42Workload } from '../../../src/k42/fs/index.ts';
+import { runK42Workload } from '../../../src/workload/k42-driver.ts';
 import { e2fsck, mismatches, modelOf, runOps, service, type FsOp } from './helpers.ts';
 
 const long = 'x'.repeat(256);

@@ -8,10 +8,9 @@
  */
 import { describe, it, expect } from 'vitest';
 import { DTT_FACTORY_DEFAULT } from '../../../src/k42/index.ts';
-import {
-  DTT_EXT2_STATE, DTT_K42FS_INODE_GOAL, FileInodeRoot, runK42Workload, updateK42FileService,
-  type FsWorkloadResult, type K42FsUpdateResult, type K42FsVersion,
-} from '../../../src/k42/fs/index.ts';
+import { DTT_EXT2_STATE, DTT_K42FS_INODE_GOAL, FileInodeRoot, updateK42FileService, type K42FsUpdateResult, type K42FsVersion } from '../../../src/k42/fs/index.ts';
+import { type FsWorkloadResult } from '../../../src/workload/run.ts';
+import { runK42Workload } from '../../../src/workload/k42-driver.ts';
 import { e2fsck, inRequest, mismatches, modelOf, runOps, service, type FsOp } from './helpers.ts';
 
 const CPUS = 4;

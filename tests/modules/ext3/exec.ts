@@ -1,13 +1,13 @@
 /**
  * Test helpers that read a tree back through the syscalls (listDir, readAll);
- * operations run through src/vfs/fsop.ts (execOp), whose results compare
+ * operations run through src/workload/linux-ops.ts (execOp), whose results compare
  * one to one with the reference model.
 
  */
 import type { Sim } from '../../../src/sim/index.ts';
 import { sys, type Task } from '../../../src/vfs/index.ts';
 import { O_DIRECTORY, O_RDONLY } from '../../../src/uapi/fcntl.ts';
-import { runFsOp } from '../../../src/vfs/fsop.ts';
+import { runFsOp } from '../../../src/workload/linux-ops.ts';
 
 function* withFd<T>(t: Task, path: string, flags: number, body: (fd: number) => Sim<T>, mode = 0): Sim<T> {
   const fd = yield* sys.open(t, path, flags, mode);
@@ -53,5 +53,5 @@ export function* readAll(t: Task, path: string): Sim<Uint8Array> {
   });
 }
 
-/** Run one operation through the syscalls, as src/vfs/fsop.ts does for every driver. */
+/** Run one operation through the syscalls, as src/workload/linux-ops.ts does for every driver. */
 export const execOp = runFsOp;

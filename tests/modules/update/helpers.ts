@@ -17,7 +17,7 @@ import type { QuiescenceStrategy } from '../../../src/modules/update/usecount.ts
 import type { FileOperations } from '../../../src/vfs/ops.ts';
 import * as sys from '../../../src/vfs/syscalls.ts';
 import type { Task } from '../../../src/vfs/task.ts';
-import { runFsOp } from '../../../src/vfs/fsop.ts';
+import { runFsOp } from '../../../src/workload/linux-ops.ts';
 import { FsStress, type FsOp, type OpResult } from '../../../src/workload/fsstress.ts';
 import { PosixModel } from '../../../src/workload/model.ts';
 

@@ -17,10 +17,10 @@ import type { FaultPoint, UpdateReport, UpdateOptions } from '../../../src/modul
 import type { QuiescenceStrategy } from '../../../src/modules/update/usecount.ts';
 import { runThread } from '../../../src/modules/core/boot.ts';
 import * as sys from '../../../src/vfs/syscalls.ts';
-import { runFsOp } from '../../../src/vfs/fsop.ts';
+import { runFsOp } from '../../../src/workload/linux-ops.ts';
 import { FsStress, type FsOp, type OpResult } from '../../../src/workload/fsstress.ts';
 import { liveRamfs } from './helpers.ts';
-import { walkTreeSyscalls } from '../../../src/vfs/fsop.ts';
+import { walkTreeSyscalls } from '../../../src/workload/linux-ops.ts';
 import { Machine } from '../../../src/hw-ppc64/machine.ts';
 import { bootLiveSystem } from '../../../src/modules/update/boot.ts';
 

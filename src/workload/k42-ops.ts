@@ -19,13 +19,13 @@
  * Contracts: may block (the server does); run it in an activated request
  * thread.
  */
-import type { Sim } from '../../sim/effects.ts';
-import { ErrnoError } from '../../uapi/errno.ts';
-import { patternBytes, type FsOp, type OpResult } from '../../workload/fsstress.ts';
-import { digest } from '../../workload/model.ts';
-import type { COSMgr } from '../cosmgr.ts';
-import type { CORef } from '../types.ts';
-import type { FileSystemServerRep } from './fs-server.ts';
+import type { Sim } from '../sim/effects.ts';
+import { ErrnoError } from '../uapi/errno.ts';
+import { patternBytes, type FsOp, type OpResult } from './fsstress.ts';
+import { digest } from './model.ts';
+import type { COSMgr } from '../k42/cosmgr.ts';
+import type { CORef } from '../k42/types.ts';
+import type { FileSystemServerRep } from '../k42/fs/fs-server.ts';
 
 /** What `runFsOp` needs: the object manager and the server's reference. */
 export interface FsServerHandle {

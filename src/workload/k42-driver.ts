@@ -25,16 +25,16 @@
  *   callsBlocked / longestStallCycles  summed / maximal over every switch
  *   shareOfCallsThatWaited    requests that waited at a mediator / requests
  */
-import { sleep, type Sim } from '../../sim/effects.ts';
-import { toChromeTrace } from '../../sim/export-chrome.ts';
+import { sleep, type Sim } from '../sim/effects.ts';
+import { toChromeTrace } from '../sim/export-chrome.ts';
 import {
-  derivedFigures, defaultUpdateAt, generatorSeed, latencyStats, waitForTrigger, workloadGenerator, workloadSetupOps, WORKLOAD_DEFAULTS,
-  type FsOpRecord, type FsWorkloadOptions, type FsWorkloadResult, type LatencyStats, type SwapRecord, type UpdateTrigger,
-} from '../../workload/run.ts';
-import { FileInodeRoot } from './file-inode.ts';
-import { K42FileService } from './file-service.ts';
-import { runFsOp, walkTree } from './run-op.ts';
-import { updateK42FileService, type K42FsUpdateResult } from './update.ts';
+  derivedFigures, defaultUpdateAt, waitForTrigger, workloadGenerator, workloadSetupOps, WORKLOAD_DEFAULTS,
+  type FsOpRecord, type FsWorkloadOptions, type FsWorkloadResult, type SwapRecord,
+} from './run.ts';
+import { FileInodeRoot } from '../k42/fs/file-inode.ts';
+import { K42FileService } from '../k42/fs/file-service.ts';
+import { runFsOp, walkTree } from './k42-ops.ts';
+import { updateK42FileService, type K42FsUpdateResult } from '../k42/fs/update.ts';
 
 /** What the K42 path reports beyond the shared record. */
 export interface K42WorkloadDetail {
@@ -49,8 +49,6 @@ export interface K42WorkloadDetail {
 
 export type K42WorkloadResult = FsWorkloadResult<K42WorkloadDetail>;
 
-export type { FsOpRecord, FsWorkloadOptions, FsWorkloadResult, LatencyStats, SwapRecord, UpdateTrigger };
-export { generatorSeed, latencyStats, workloadSetupOps };
 
 export function runK42Workload(opts: FsWorkloadOptions): K42WorkloadResult {
   const svc = K42FileService.create({ cpus: opts.cpus, model: opts.model, seed: opts.seed, version: opts.fromVersion, trace: true, perturb: opts.perturb });

@@ -6,10 +6,10 @@
  */
 import type { Sim } from '../sim/effects.ts';
 import { ErrnoError } from '../uapi/errno.ts';
-import { patternBytes, type FsOp, type OpResult } from '../workload/fsstress.ts';
-import { digest } from '../workload/model.ts';
-import * as sys from './syscalls.ts';
-import type { Task } from './task.ts';
+import { patternBytes, type FsOp, type OpResult } from './fsstress.ts';
+import { digest } from './model.ts';
+import * as sys from '../vfs/syscalls.ts';
+import type { Task } from '../vfs/task.ts';
 import { O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_WRONLY } from '../uapi/fcntl.ts';
 import { S_IFMT, S_IFDIR, S_IFLNK, S_IFREG } from '../uapi/stat.ts';
 
@@ -91,7 +91,7 @@ function* exec(t: Task, op: FsOp): Sim<string | number | null> {
 
 /**
  * The tree under `root` through syscalls, in the format of the K42 path's
- * `walkTree` (src/k42/fs/run-op.ts): sorted lines of path, type, links,
+ * `walkTree` (src/workload/k42-ops.ts): sorted lines of path, type, links,
  * size and content digest, or symlink target. Directories on another device
  * (procfs on /proc) are not descended into or listed.
  */
