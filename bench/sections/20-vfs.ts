@@ -5,7 +5,7 @@
  * One CPU, one thread, a warm dcache, path /a/b/f.
  */
 import { Engine } from '../../src/sim/index.ts';
-import { boot, type System } from '../../src/modules/index.ts';
+import { bootSystem, type System } from '../../src/system/boot.ts';
 import { sys, type Task } from '../../src/vfs/index.ts';
 import { O_CREAT, O_RDONLY, O_RDWR } from '../../src/uapi/fcntl.ts';
 import type { Sim } from '../../src/sim/index.ts';
@@ -15,7 +15,7 @@ const PATH = '/a/b/f';
 const KIB4 = 4096;
 
 function setup(): System {
-  const s = boot({ engine: new Engine({ cpus: 1, seed: 1 }) });
+  const s = bootSystem({ engine: new Engine({ cpus: 1, seed: 1 }) });
   s.exec(function* (t) {
     yield* sys.mkdir(t, '/a', 0o755);
     yield* sys.mkdir(t, '/a/b', 0o755);

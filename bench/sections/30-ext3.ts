@@ -13,7 +13,7 @@ import { Machine } from '../../src/hw-ppc64/machine.ts';
 import { HostFileBackend } from '../../src/hw-ppc64/disk-backend.ts';
 import { runMke2fs, e2fsprogsTool, type Mke2fsOptions } from '../../src/ext2/mke2fs.ts';
 import { Prng } from '../../src/sim/prng.ts';
-import { bootFromDisk, shutdownSystem } from '../../src/modules/index.ts';
+import { bootSystem, shutdownSystem, type System } from '../../src/system/boot.ts';
 import { sys } from '../../src/vfs/index.ts';
 import { O_CREAT, O_RDONLY, O_WRONLY } from '../../src/uapi/fcntl.ts';
 import { execFileSync } from 'node:child_process';
@@ -69,7 +69,7 @@ function populateModswap(img: string, tree: readonly TreeFile[]): { wallMs: numb
   runMke2fs(img, imageOpts());
   const m = new Machine({ cpus: 2, model: 'ppc970', seed: 1 });
   const disk = m.addDisk({ name: 'sda', backend: HostFileBackend.open(img) });
-  const s = bootFromDisk({ engine: m.engine, disk, procfs: false });
+  const s = bootSystem({ engine: m.engine, disk, procfs: false });
   const c0 = m.engine.now;
   s.exec(function* (t) {
     for (let d = 0; d < DIRS; d++) yield* sys.mkdir(t, `/d${d}`, 0o755);
@@ -105,10 +105,10 @@ function sequential(img: string, data: Uint8Array): { write: [number, number]; r
   freshFile(img);
   runMke2fs(img, imageOpts());
   const mb = SEQ_BYTES / 2 ** 20;
-  const run = (body: (s: ReturnType<typeof bootFromDisk>) => void): [number, number] => {
+  const run = (body: (s: System) => void): [number, number] => {
     const m = new Machine({ cpus: 2, model: 'ppc970', seed: 1 });
     const disk = m.addDisk({ name: 'sda', backend: HostFileBackend.open(img) });
-    const s = bootFromDisk({ engine: m.engine, disk, procfs: false });
+    const s = bootSystem({ engine: m.engine, disk, procfs: false });
     const c0 = m.engine.now;
     const t0 = performance.now();
     body(s);

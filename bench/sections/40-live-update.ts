@@ -14,9 +14,9 @@
  *     call longer than 1 ms of simulated time (Ksplice reports 0.7 ms);
  *   - the stack-walk's cost visibly grows with threads.
  */
-import { buildSystem, type BuiltSystem } from '../../src/cli/system.ts';
+import { buildSystem, type BuiltSystem } from '../../src/system/build.ts';
 import type { CostTable } from '../../src/hw-ppc64/costs.ts';
-import { runThread } from '../../src/modules/core/boot.ts';
+import { runThread } from '../../src/sim/run-thread.ts';
 import { ext3Definition } from '../../src/modules/ext3/index.ts';
 import type { UpdateReport } from '../../src/modules/update/manager.ts';
 import type { QuiescenceStrategy } from '../../src/modules/update/usecount.ts';

@@ -24,7 +24,7 @@ import { QUIESCENCE_STRATEGIES, type QuiescenceStrategy } from '../modules/updat
 import { UsageError, flagHelp, parseFlags, type FlagSpecs } from './args.ts';
 import type { Command } from './command.ts';
 import { defaultKeyring } from './paths.ts';
-import { buildSystem, type BuiltSystem } from './system.ts';
+import { buildSystem, type BuiltSystem } from '../system/build.ts';
 import { PACKAGES_KEY, runScript, shellCommandList, splitArgs, splitCommand, stripLine, type ShellResult } from './shell/index.ts';
 import { runInteractive } from './shell/interactive.ts';
 

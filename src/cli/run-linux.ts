@@ -32,12 +32,12 @@ import {
   defaultUpdateAt, derivedFigures, waitForTrigger, workloadGenerator, workloadSetupOps, WORKLOAD_DEFAULTS,
   type FsOpRecord, type FsWorkloadOptions, type FsWorkloadResult, type SwapRecord, type WorkloadUpdateSummary,
 } from '../workload/run.ts';
-import { runThread } from '../modules/core/boot.ts';
+import { runThread } from '../sim/run-thread.ts';
 import { ext3Definition } from '../modules/ext3/index.ts';
 import type { UpdateOptions, UpdateReport } from '../modules/update/manager.ts';
 import type { QuiescenceStrategy } from '../modules/update/usecount.ts';
 import type { K42WorkloadDetail } from '../workload/k42-driver.ts';
-import { buildSystem } from './system.ts';
+import { buildSystem } from '../system/build.ts';
 
 export interface LinuxWorkloadOptions extends FsWorkloadOptions {
   strategy: QuiescenceStrategy;

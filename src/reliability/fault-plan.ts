@@ -11,7 +11,7 @@
  */
 import { sleep, type Sim } from '../sim/effects.ts';
 import { Prng } from '../sim/prng.ts';
-import { runThread } from '../modules/core/boot.ts';
+import { runThread } from '../sim/run-thread.ts';
 import type { ModuleDefinition } from '../modules/core/module.ts';
 import type { UpdateOptions, UpdateReport, UpdateRequest } from '../modules/update/manager.ts';
 import { ext3Definition } from '../modules/ext3/index.ts';
@@ -20,7 +20,7 @@ import type { Task } from '../vfs/task.ts';
 import { runFsOp } from '../workload/linux-ops.ts';
 import { FsStress, type FsOp, type OpResult } from '../workload/fsstress.ts';
 import { PosixModel } from '../workload/model.ts';
-import { buildSystem, type BuiltSystem } from '../cli/system.ts';
+import { buildSystem, type BuiltSystem } from '../system/build.ts';
 import type { QuiescenceStrategy } from '../modules/update/usecount.ts';
 import { kernelTree, modelTree, treeDiff } from './tree.ts';
 

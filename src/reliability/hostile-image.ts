@@ -17,12 +17,12 @@ import { join } from 'node:path';
 import type { Sim } from '../sim/effects.ts';
 import { ErrnoError } from '../uapi/errno.ts';
 import { Prng } from '../sim/prng.ts';
-import { runThread } from '../modules/core/boot.ts';
+import { runThread } from '../sim/run-thread.ts';
 import * as sys from '../vfs/syscalls.ts';
 import type { Task } from '../vfs/task.ts';
 import { O_CREAT, O_DIRECTORY, O_RDONLY, O_WRONLY } from '../uapi/fcntl.ts';
 import { S_IFDIR, S_IFLNK, S_IFMT } from '../uapi/stat.ts';
-import { buildSystem } from '../cli/system.ts';
+import { buildSystem } from '../system/build.ts';
 import { oneLine } from './linux-case.ts';
 
 export const IMAGE_REGIONS = ['superblock', 'group-descriptors', 'inode-table', 'directory', 'indirect', 'journal'] as const;

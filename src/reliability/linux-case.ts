@@ -19,13 +19,13 @@
 import type { Sim } from '../sim/effects.ts';
 import { sleep } from '../sim/effects.ts';
 import { errno } from '../uapi/errno.ts';
-import { runThread } from '../modules/core/boot.ts';
+import { runThread } from '../sim/run-thread.ts';
 import { ext3Definition } from '../modules/ext3/index.ts';
 import type { LiveUpdate, UpdateOptions, UpdateReport, UpdateRequest } from '../modules/update/manager.ts';
 import type { Task } from '../vfs/task.ts';
 import { PosixModel } from '../workload/model.ts';
 import type { FsOp, OpResult } from '../workload/fsstress.ts';
-import { buildSystem } from '../cli/system.ts';
+import { buildSystem } from '../system/build.ts';
 import { runLine, stripLine, type ShellContext, type ShellResult } from '../cli/shell/index.ts';
 import type { LinuxCase } from './case.ts';
 import { e2fsck, fsckLine } from './fsck.ts';

@@ -6,7 +6,7 @@
 import { expect, it } from 'vitest';
 import { type Sim } from '../../src/sim/index.ts';
 import { ErrnoError, type ErrnoCode } from '../../src/uapi/errno.ts';
-import type { System } from '../../src/modules/index.ts';
+import type { System } from '../../src/system/boot.ts';
 import { Cred, sys, type Task } from '../../src/vfs/index.ts';
 import { O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY } from '../../src/uapi/fcntl.ts';
 import { MNT, type FsSetup } from './setups.ts';

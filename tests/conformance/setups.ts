@@ -13,11 +13,11 @@ import { Disk } from '../../src/hw-ppc64/disk.ts';
 import { MemoryBackend } from '../../src/hw-ppc64/disk-backend.ts';
 import type { BlockDevice } from '../../src/hw-ppc64/blockdev.ts';
 import { mkfs } from '../../src/ext2/index.ts';
-import { boot, init_module, withExt3Version, type System } from '../../src/modules/index.ts';
+import { init_module, withExt3Version } from '../../src/modules/index.ts';
+import { bootSystem, type System } from '../../src/system/boot.ts';
 import { EXT3_EPOCH } from '../../src/modules/ext3/index.ts';
 import { sys } from '../../src/vfs/index.ts';
 import { Machine } from '../../src/hw-ppc64/machine.ts';
-import { bootLiveSystem } from '../../src/modules/update/boot.ts';
 import { ext3Definition } from '../../src/modules/ext3/index.ts';
 import type { QuiescenceStrategy } from '../../src/modules/update/usecount.ts';
 
@@ -60,7 +60,7 @@ const ramfs: FsSetup = {
   fstype: 'ramfs',
   module: 'ramfs',
   create() {
-    const s = boot({ engine: new Engine({ cpus: 2, seed: 1 }) });
+    const s = bootSystem({ engine: new Engine({ cpus: 2, seed: 1 }) });
     s.exec(function* (t) {
       yield* sys.mkdir(t, MNT, 0o755);
       yield* sys.mount(t, 'none', MNT, 'ramfs');
@@ -110,7 +110,7 @@ function ext3Setup(version: number, knownFailures?: Record<string, string>): FsS
       const backend = new MemoryBackend(IMAGE_BYTES);
       for (const [off, c] of ext3ImageChunks()) backend.write(off, c);
       const disk = new Disk(engine, costTable('ppc970'), { name: 'sda', backend });
-      const s = boot({ engine, registry: withExt3Version(version) });
+      const s = bootSystem({ engine, registry: withExt3Version(version) });
       // The suites expect the device under test to be called `none` (as ramfs's is).
       s.kernel.add_bdev(disk, 'none');
       s.exec(function* (t) {
@@ -144,7 +144,8 @@ function ext3LiveSetup(from: number, to: number, strategy: QuiescenceStrategy): 
       const backend = new MemoryBackend(IMAGE_BYTES);
       for (const [off, c] of ext3ImageChunks()) backend.write(off, c);
       const disk = machine.addDisk({ name: 'sda', backend });
-      const { system: s, live } = bootLiveSystem({ machine, strategy, registry: withExt3Version(from), sysfs: false });
+      const s = bootSystem({ engine: machine.engine, registry: withExt3Version(from), live: { machine, strategy, sysfs: 'no' } });
+      const live = s.live!;
       s.kernel.add_bdev(disk, 'none');
       s.exec(function* (t) {
         yield* init_module(t, 'ext3');

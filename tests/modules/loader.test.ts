@@ -1,14 +1,8 @@
 /** The module loader, dependencies, refcounts, the instance registry and procfs. */
 import { describe, expect, it } from 'vitest';
 import { Engine, type Sim } from '../../src/sim/index.ts';
-import {
-  MODULE_REGISTRY,
-  ModuleSubsystem,
-  boot,
-  ramfsModule,
-  type ModuleDefinition,
-  type ModuleRegistry,
-} from '../../src/modules/index.ts';
+import { MODULE_REGISTRY, ModuleSubsystem, ramfsModule, type ModuleDefinition, type ModuleRegistry } from '../../src/modules/index.ts';
+import { bootSystem } from '../../src/system/boot.ts';
 import { register_filesystem, sys, unregister_filesystem, type FileSystemType } from '../../src/vfs/index.ts';
 import { O_CREAT, O_RDWR } from '../../src/uapi/fcntl.ts';
 
@@ -57,7 +51,7 @@ describe('module loader', () => {
 
   it('loads with dependencies, blocks rmmod of a used module, unloads in order', () => {
     log.length = 0;
-    const s = boot({ engine: new Engine({ cpus: 1 }), registry: REGISTRY });
+    const s = bootSystem({ engine: new Engine({ cpus: 1 }), registry: REGISTRY });
     const ms = ModuleSubsystem.of(s.kernel);
     s.exec(() => ms.insmod('helper'));
     expect(s.kernel.file_systems.has('helperfs')).toBe(true);
@@ -71,7 +65,7 @@ describe('module loader', () => {
   });
 
   it('undoes a failed init; modinfo describes a loadable module', () => {
-    const s = boot({ engine: new Engine({ cpus: 1 }), registry: REGISTRY, rootfs: 'ramfs' });
+    const s = bootSystem({ engine: new Engine({ cpus: 1 }), registry: REGISTRY, rootfs: 'ramfs' });
     const ms = ModuleSubsystem.of(s.kernel);
     expect(() => s.exec(() => ms.insmod('failing'))).toThrow(/init failed/);
     expect(ms.get('failing')).toBeUndefined();
@@ -79,8 +73,8 @@ describe('module loader', () => {
   });
 
   it('gives every load fresh tables', () => {
-    const s1 = boot({ engine: new Engine({ cpus: 1 }) });
-    const s2 = boot({ engine: new Engine({ cpus: 1 }) });
+    const s1 = bootSystem({ engine: new Engine({ cpus: 1 }) });
+    const s2 = bootSystem({ engine: new Engine({ cpus: 1 }) });
     const t1 = s1.modules.get('ramfs')!.table('ramfs_file_operations');
     const t2 = s2.modules.get('ramfs')!.table('ramfs_file_operations');
     expect(t1).toBeDefined();
@@ -89,7 +83,7 @@ describe('module loader', () => {
   });
 
   it('tracks every inode and open file private structure in the instance registry', () => {
-    const s = boot({ engine: new Engine({ cpus: 1 }), procfs: false });
+    const s = bootSystem({ engine: new Engine({ cpus: 1 }), procfs: false });
     const mod = s.modules.get('ramfs')!;
     const inodes0 = mod.instances.count('inode');
     const fd = s.exec(function* (t) {
@@ -110,7 +104,7 @@ describe('module loader', () => {
   });
 
   it('lets a factory make the private structures', () => {
-    const s = boot({ engine: new Engine({ cpus: 1 }), procfs: false });
+    const s = bootSystem({ engine: new Engine({ cpus: 1 }), procfs: false });
     const mod = s.modules.get('ramfs')!;
     mod.instances.setFactory((_inst, fallback) => ({ wrapped: fallback() }));
     s.exec((t) => sys.mkdir(t, '/x', 0o755));
@@ -119,7 +113,7 @@ describe('module loader', () => {
   });
 
   it('mount and umount take and drop a module reference', () => {
-    const s = boot({ engine: new Engine({ cpus: 1 }) });
+    const s = bootSystem({ engine: new Engine({ cpus: 1 }) });
     const mod = s.modules.get('ramfs')!;
     const base = mod.refcnt;
     s.exec(function* (t) {

@@ -11,14 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sleep, type Sim } from '../../src/sim/effects.ts';
 import { errno } from '../../src/uapi/errno.ts';
-import { runThread } from '../../src/modules/core/boot.ts';
+import { runThread } from '../../src/sim/run-thread.ts';
 import { ext3Definition } from '../../src/modules/ext3/index.ts';
 import { Keyring } from '../../src/modules/update/keyring.ts';
 import { loadPackage } from '../../src/modules/update/load.ts';
 import type { FaultPoint, UpdateReport } from '../../src/modules/update/manager.ts';
 import * as sys from '../../src/vfs/syscalls.ts';
 import { O_CREAT, O_RDONLY, O_WRONLY } from '../../src/uapi/fcntl.ts';
-import { buildSystem } from '../../src/cli/system.ts';
+import { buildSystem } from '../../src/system/build.ts';
 import { runFaultPlan, type FaultRun } from '../../src/reliability/fault-plan.ts';
 import { e2fsckRequired } from '../../src/reliability/fsck.ts';
 

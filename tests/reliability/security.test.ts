@@ -9,7 +9,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSystem } from '../../src/cli/system.ts';
+import { buildSystem } from '../../src/system/build.ts';
 import { runScript } from '../../src/cli/shell/index.ts';
 import { Keyring } from '../../src/modules/update/keyring.ts';
 import { loadPackage } from '../../src/modules/update/load.ts';

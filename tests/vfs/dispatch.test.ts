@@ -6,12 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Engine, type Sim } from '../../src/sim/index.ts';
-import { boot, type System } from '../../src/modules/index.ts';
+import { bootSystem, type System } from '../../src/system/boot.ts';
 import { d_lookup, sys, type FileOperations, type InodeOperations, type OpenFile } from '../../src/vfs/index.ts';
 import { O_CREAT, O_RDONLY, O_RDWR } from '../../src/uapi/fcntl.ts';
 
 function fresh(): System {
-  return boot({ engine: new Engine({ cpus: 1, seed: 1 }), procfs: false });
+  return bootSystem({ engine: new Engine({ cpus: 1, seed: 1 }), procfs: false });
 }
 
 describe('VFS dispatch', () => {

@@ -1,6 +1,6 @@
 /**
  * A Linux-path scenario run (the engine under `modswap run` and `modswap
- * demo` for scenarios on the linux path): boot a system (src/cli/system.ts),
+ * demo` for scenarios on the linux path): boot a system (src/system/build.ts),
  * run an fsstress workload on several threads, optionally a scripted probe
  * thread, and a live update of a module at a given time; then check every
  * result against the reference model, unmount, run e2fsck, and describe
@@ -30,7 +30,7 @@ import { describeReport } from '../../modules/update/sysfs.ts';
 import { e2fsprogsTool } from '../../ext2/mke2fs.ts';
 import { FsStress, type FsOp, type FsOpKind, type OpResult } from '../../workload/fsstress.ts';
 import { PosixModel } from '../../workload/model.ts';
-import { buildSystem, type BuiltSystem, type SystemSpec } from '../system.ts';
+import { buildSystem, type BuiltSystem, type SystemSpec } from '../../system/build.ts';
 
 export interface WorkloadSpec {
   threads: number;

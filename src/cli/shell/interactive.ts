@@ -15,7 +15,7 @@
  * and run in turn.
  */
 import { createInterface, type Interface } from 'node:readline';
-import type { System } from '../../modules/core/boot.ts';
+import type { System } from '../../system/boot.ts';
 import { pauseRun } from '../../sim/effects.ts';
 import type { Task } from '../../vfs/task.ts';
 import { startSession, type LineSource, type ShellResult } from './session.ts';

@@ -11,7 +11,7 @@
  */
 import type { Sim } from '../../sim/effects.ts';
 import { ErrnoError, errno, type ErrnoCode } from '../../uapi/errno.ts';
-import type { System } from '../../modules/core/boot.ts';
+import type { System } from '../../system/boot.ts';
 import type { Task } from '../../vfs/task.ts';
 import { findShellCommand } from './table.ts';
 import { splitArgs, splitCommand, stripLine } from './parse.ts';

@@ -22,7 +22,6 @@ import * as sys from '../../vfs/syscalls.ts';
 import { runFsOp } from '../../workload/linux-ops.ts';
 import type { ModuleDefinition } from '../../modules/core/module.ts';
 import { ext3Definition, EXT3_VERSIONS } from '../../modules/ext3/index.ts';
-import { liveUpdateOf } from '../../modules/update/boot.ts';
 import type { LoadedPackage } from '../../modules/update/load.ts';
 import { describeReport } from '../../modules/update/sysfs.ts';
 import { QUIESCENCE_STRATEGIES, type QuiescenceStrategy } from '../../modules/update/usecount.ts';
@@ -85,7 +84,7 @@ registerShellCommand({
   detailedErrors: true,
   *run(ctx: ShellContext, args: readonly string[]): Sim<string> {
     const [module, what, ...rest] = args as [string, string, ...string[]];
-    const live = liveUpdateOf(ctx.system);
+    const live = ctx.system.live;
     if (!live) throw new ErrnoError('ENOSYS', 'update', module, 'this system was booted without live update');
     const opts = parseOptions(rest);
     let req;
@@ -201,7 +200,7 @@ registerShellCommand({
   words: 0,
   minArgs: 0,
   *run(ctx: ShellContext): Sim<string> {
-    const live = liveUpdateOf(ctx.system);
+    const live = ctx.system.live;
     const lines: string[] = [];
     for (const m of ctx.system.modules.loaded.values()) {
       const st = live?.statusOf(m.name);

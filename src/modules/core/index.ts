@@ -6,4 +6,3 @@ export * from './instances.ts';
 export * from './loader.ts';
 export * from './syscalls.ts';
 export * from './procfs.ts';
-export * from './boot.ts';

@@ -11,7 +11,7 @@ import type { Sim } from '../../../src/sim/index.ts';
 import { runMke2fs } from '../../../src/ext2/mke2fs.ts';
 import { sys, type Task } from '../../../src/vfs/index.ts';
 import { S_ISLNK } from '../../../src/uapi/stat.ts';
-import { shutdownSystem } from '../../../src/modules/index.ts';
+import { shutdownSystem } from '../../../src/system/boot.ts';
 import { patternBytes } from '../../../src/workload/fsstress.ts';
 import { listDir, readAll } from './exec.ts';
 import { bootExt3, debugfs, freshImage, fsck, saveImage, tmpDir } from './helpers.ts';

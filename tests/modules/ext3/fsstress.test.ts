@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { Prng } from '../../../src/sim/index.ts';
 import { sys } from '../../../src/vfs/index.ts';
-import { shutdownSystem } from '../../../src/modules/index.ts';
+import { shutdownSystem } from '../../../src/system/boot.ts';
 import { FsStress } from '../../../src/workload/fsstress.ts';
 import { PosixModel } from '../../../src/workload/model.ts';
 import { execOp, listDir, readAll } from './exec.ts';

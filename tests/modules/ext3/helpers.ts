@@ -14,8 +14,7 @@ import { Disk } from '../../../src/hw-ppc64/disk.ts';
 import { MemoryBackend } from '../../../src/hw-ppc64/disk-backend.ts';
 import { e2fsprogsTool, runMke2fs, type Mke2fsOptions } from '../../../src/ext2/mke2fs.ts';
 import { Machine } from '../../../src/hw-ppc64/machine.ts';
-import { bootFromDisk, type System } from '../../../src/modules/index.ts';
-import { liveUpdateHook } from '../../../src/modules/update/boot.ts';
+import { bootSystem, type System } from '../../../src/system/boot.ts';
 import type { LiveUpdate } from '../../../src/modules/update/manager.ts';
 
 export const INSTALL_HINT = 'apt-get install -y e2fsprogs';
@@ -75,7 +74,7 @@ export function memDisk(engine: Engine, image: Uint8Array, name = 'sda'): Disk {
 export function bootExt3(version: string | number = 3, image: Uint8Array = freshImage()): { s: System; disk: Disk } {
   const engine = new Engine({ cpus: 2, seed: 1 });
   const disk = memDisk(engine, image);
-  const s = bootFromDisk({ engine, disk, ext3Version: version, procfs: false });
+  const s = bootSystem({ engine, disk, ext3Version: version, procfs: false });
   return { s, disk };
 }
 
@@ -85,10 +84,9 @@ export function bootExt3(version: string | number = 3, image: Uint8Array = fresh
  */
 export function bootExt3Live(version: string | number = 3, image: Uint8Array = freshImage()): { s: System; disk: Disk; live: LiveUpdate } {
   const machine = new Machine({ cpus: 2, model: 'ppc970', seed: 1 });
-  const hook = liveUpdateHook(machine, 'counter-percpu');
   const disk = machine.addDisk({ name: 'sda', backend: memBackend(image) });
-  const s = bootFromDisk({ engine: machine.engine, disk, ext3Version: version, procfs: false, onModuleSubsystem: hook.onModuleSubsystem });
-  return { s, disk, live: hook.finish(s, 'no') };
+  const s = bootSystem({ engine: machine.engine, disk, ext3Version: version, procfs: false, live: { machine, strategy: 'counter-percpu', sysfs: 'no' } });
+  return { s, disk, live: s.live! };
 }
 
 /** The whole disk as bytes (no modelled time). */

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { sys } from '../../../src/vfs/index.ts';
 import { O_CREAT, O_RDWR } from '../../../src/uapi/fcntl.ts';
-import { shutdownSystem } from '../../../src/modules/index.ts';
+import { shutdownSystem } from '../../../src/system/boot.ts';
 import { EXT3_EPOCH, EXT3_SUPER_MAGIC } from '../../../src/modules/ext3/index.ts';
 import { bootExt3, debugfs, fsck, saveImage, tmpDir } from './helpers.ts';
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { sys } from '../../../src/vfs/index.ts';
-import { shutdownSystem } from '../../../src/modules/index.ts';
+import { shutdownSystem } from '../../../src/system/boot.ts';
 import { bootExt3, fsck, saveImage, tmpDir } from './helpers.ts';
 
 describe.each([

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sleep, type Sim } from '../../../src/sim/effects.ts';
-import { buildSystem } from '../../../src/cli/system.ts';
+import { buildSystem } from '../../../src/system/build.ts';
 import { ext3Definition } from '../../../src/modules/ext3/index.ts';
 import type { UpdateReport } from '../../../src/modules/update/manager.ts';
 import type { QuiescenceStrategy } from '../../../src/modules/update/usecount.ts';

@@ -11,7 +11,7 @@ import { Prng } from '../../../src/sim/prng.ts';
 import type { SimThread } from '../../../src/sim/thread.ts';
 import { ramfsModule, RamfsFileInfo, RamfsInodeInfo } from '../../../src/modules/ramfs/index.ts';
 import type { ModuleDefinition } from '../../../src/modules/core/module.ts';
-import { bootLiveSystem } from '../../../src/modules/update/boot.ts';
+import { bootSystem } from '../../../src/system/boot.ts';
 import { registerStateFormat } from '../../../src/modules/core/snapshot.ts';
 import type { QuiescenceStrategy } from '../../../src/modules/update/usecount.ts';
 import type { FileOperations } from '../../../src/vfs/ops.ts';
@@ -94,7 +94,8 @@ export function liveSystem(opts: { cpus: number; seed: number; strategy: Quiesce
     ...(opts.perturb ? { perturb: { preemptProbability: 0.05, maxDelayCycles: 2000 } } : {}),
   });
   const registry = new Map([['ramfs', opts.v1 ?? liveRamfs('1')]]);
-  const { system, live } = bootLiveSystem({ machine, strategy: opts.strategy, registry });
+  const system = bootSystem({ engine: machine.engine, registry, live: { machine, strategy: opts.strategy } });
+  const live = system.live!;
   return { machine, system, live };
 }
 

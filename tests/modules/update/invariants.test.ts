@@ -9,20 +9,20 @@ import fc from 'fast-check';
 import { sleep, type Sim } from '../../../src/sim/effects.ts';
 import { errno } from '../../../src/uapi/errno.ts';
 import { Prng } from '../../../src/sim/prng.ts';
-import { buildSystem, type BuiltSystem } from '../../../src/cli/system.ts';
+import { buildSystem, type BuiltSystem } from '../../../src/system/build.ts';
 import { e2fsckRequired } from '../../../src/reliability/fsck.ts';
 import { ext3Definition } from '../../../src/modules/ext3/index.ts';
 import type { ModuleDefinition } from '../../../src/modules/core/module.ts';
 import type { FaultPoint, UpdateReport, UpdateOptions } from '../../../src/modules/update/manager.ts';
 import type { QuiescenceStrategy } from '../../../src/modules/update/usecount.ts';
-import { runThread } from '../../../src/modules/core/boot.ts';
+import { runThread } from '../../../src/sim/run-thread.ts';
 import * as sys from '../../../src/vfs/syscalls.ts';
 import { runFsOp } from '../../../src/workload/linux-ops.ts';
 import { FsStress, type FsOp, type OpResult } from '../../../src/workload/fsstress.ts';
 import { liveRamfs } from './helpers.ts';
 import { walkTreeSyscalls } from '../../../src/workload/linux-ops.ts';
 import { Machine } from '../../../src/hw-ppc64/machine.ts';
-import { bootLiveSystem } from '../../../src/modules/update/boot.ts';
+import { bootSystem } from '../../../src/system/boot.ts';
 
 const STRATEGIES: QuiescenceStrategy[] = ['counter-shared', 'counter-percpu', 'stack-walk'];
 
@@ -50,7 +50,8 @@ function run(o: {
     b = buildSystem({ cpus: 4, seed: o.seed, fs: 'ext3', ext3Version: o.from, strategy: o.strategy, imageMiB: 16, perturb: { preemptProbability: 0.05, maxDelayCycles: 3000 } });
   } else {
     const machine = new Machine({ cpus: 4, model: 'ppc970', seed: o.seed, perturb: { preemptProbability: 0.05, maxDelayCycles: 3000 } });
-    const { system, live } = bootLiveSystem({ machine, strategy: o.strategy, registry: new Map([['ramfs', liveRamfs(String(o.from))]]) });
+    const system = bootSystem({ engine: machine.engine, registry: new Map([['ramfs', liveRamfs(String(o.from))]]), live: { machine, strategy: o.strategy } });
+    const live = system.live!;
     b = { machine, system, live, disk: null, shutdown: () => {} };
   }
   const e = b.machine.engine;
@@ -185,7 +186,8 @@ describe('no deadlock', () => {
         return body;
       },
     };
-    const { system, live } = bootLiveSystem({ machine, strategy: 'counter-shared', registry: new Map([['ramfs', recursive]]) });
+    const system = bootSystem({ engine: machine.engine, registry: new Map([['ramfs', recursive]]), live: { machine, strategy: 'counter-shared' } });
+    const live = system.live!;
     const t = system.newTask();
     machine.engine.spawn('caller', function* (): Sim<void> {
       const fd = yield* sys.open(t, '/f', 0o102, 0o644);
@@ -206,7 +208,8 @@ describe('no deadlock', () => {
   it('a call in interrupt context during block never blocks: deferred to softirq, it runs once, in the new code', () => {
     const machine = new Machine({ cpus: 2, model: 'ppc970', seed: 6 });
     const v1 = liveRamfs('1', { fsyncSleepUs: 300 });
-    const { system, live } = bootLiveSystem({ machine, strategy: 'counter-shared', registry: new Map([['ramfs', v1]]) });
+    const system = bootSystem({ engine: machine.engine, registry: new Map([['ramfs', v1]]), live: { machine, strategy: 'counter-shared' } });
+    const live = system.live!;
     const t = system.newTask();
     const e = machine.engine;
     let irqResult = -1;

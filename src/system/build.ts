@@ -1,10 +1,11 @@
 /**
- * Building a modelled system the way every command, demo, scenario and bench
- * does: a machine, a root file system (ramfs, or ext3 at some release on a
- * disk: a fresh in-memory image or a host image file), every module
- * instrumented for the chosen quiescence strategy, the live-update manager,
- * procfs and sysfs. One code path, so a demo and a user's scenario differ
- * only in their parameters.
+ * Building a modelled system the way every command, demo, scenario, the
+ * fuzzer and the bench do: a machine, a root file system (ramfs, or ext3 at
+ * some release on a disk: a fresh in-memory image or a host image file),
+ * then the one boot path (`bootSystem`, boot.ts) with live update: every
+ * module instrumented for the chosen quiescence strategy, the live-update
+ * manager, procfs and sysfs. A demo and a user's scenario differ only in
+ * their parameters.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,9 +15,8 @@ import type { CpuModel } from '../hw-ppc64/costs.ts';
 import type { Disk } from '../hw-ppc64/disk.ts';
 import { HostFileBackend, MemoryBackend } from '../hw-ppc64/disk-backend.ts';
 import type { PerturbConfig } from '../sim/engine.ts';
-import { runThread, type System } from '../modules/core/boot.ts';
-import { bootFromDisk, boot, shutdownSystem } from '../modules/index.ts';
-import { liveUpdateHook } from '../modules/update/boot.ts';
+import { runThread } from '../sim/run-thread.ts';
+import { bootSystem, shutdownSystem, type System } from './boot.ts';
 import type { LiveUpdate } from '../modules/update/manager.ts';
 import type { QuiescenceStrategy } from '../modules/update/usecount.ts';
 import { e2fsprogsTool, runMke2fs } from '../ext2/mke2fs.ts';
@@ -109,29 +109,28 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
     trace: spec.trace ?? false,
     ...(spec.perturb ? { perturb: spec.perturb } : {}),
   });
-  const hook = liveUpdateHook(machine, spec.strategy);
+  const live = { machine, strategy: spec.strategy };
   let disk: Disk | null = null;
   let system: System;
   if (spec.fs === 'ramfs') {
-    system = boot({ engine: machine.engine, onModuleSubsystem: hook.onModuleSubsystem });
+    system = bootSystem({ engine: machine.engine, live });
   } else {
     const backend = spec.image ? HostFileBackend.open(spec.image) : memoryBackendWith(freshExt3Image(spec.imageMiB ?? 32));
     disk = machine.addDisk({ name: 'sda', backend, ...(spec.diskOverheadUs !== undefined ? { overheadUs: spec.diskOverheadUs } : {}) });
-    system = bootFromDisk({
+    system = bootSystem({
       engine: machine.engine,
       disk,
-      // a user's image is not written to unasked: no /proc created on it
+      // a user's image is not written to unasked: no /proc or /sys created on it
       procfs: !spec.image,
       ...(spec.ext3Version !== undefined ? { ext3Version: spec.ext3Version } : {}),
-      onModuleSubsystem: hook.onModuleSubsystem,
+      live: { ...live, sysfs: spec.image ? 'if-present' : 'create' },
     });
   }
-  const live = hook.finish(system, spec.image ? 'if-present' : 'create');
   let down = false;
   return {
     machine,
     system,
-    live,
+    live: system.live!,
     disk,
     shutdown() {
       if (down) return;
