@@ -2,7 +2,7 @@
  * `modswap compare`: the same fsstress workload with a live update of the
  * file system in the middle, run on the K42 path (objects hot-swapped one
  * by one, src/k42/fs) and on the Linux path (the ext3 module replaced by the
- * update manager, src/cli/run-linux.ts), on the same machine configuration
+ * update manager, src/workload/linux-driver.ts), on the same machine configuration
  * and seed, printed side by side: steady-state modelled cycles per call,
  * calls blocked, the longest stall, the update's duration, the share of
  * calls that waited, the work done during the update, whether every result
@@ -24,7 +24,7 @@ import { e2fsprogsTool } from '../ext2/mke2fs.ts';
 import { runK42Workload } from '../workload/k42-driver.ts';
 import type { QuiescenceStrategy } from '../modules/update/usecount.ts';
 import type { FsVersion, FsWorkloadOptions, FsWorkloadResult, WorkloadCpuModel, WorkloadUpdateMode } from '../workload/run.ts';
-import { runLinuxWorkload, type AnyFsWorkloadResult } from './run-linux.ts';
+import { runLinuxWorkload, type AnyFsWorkloadResult } from '../workload/linux-driver.ts';
 
 /** Strategies that can detect quiescence ('none' cannot; 'refcount' refuses a module in use). */
 export const COMPARE_STRATEGIES = ['counter-percpu', 'counter-shared', 'stack-walk'] as const;

@@ -14,7 +14,7 @@ import type { Command } from './command.ts';
 import { builtinScenarios, findBuiltinScenario, loadScenario } from './scenario/files.ts';
 import { checkOutputs, printOutcome, writeOutputs } from './scenario/output.ts';
 import { runScenario } from './scenario/runner.ts';
-import type { Scenario } from './scenario/schema.ts';
+import type { Scenario } from '../system/scenario.ts';
 
 /** The demo `npm run demo` runs: the best one there is. */
 export const DEFAULT_DEMO = 'ext3-bugfix';

@@ -15,7 +15,7 @@ import { createProgress } from './progress.ts';
 import { loadScenario } from './scenario/files.ts';
 import { checkOutputs, printOutcome, writeOutputs } from './scenario/output.ts';
 import { runScenario } from './scenario/runner.ts';
-import { ScenarioError, type Scenario } from './scenario/schema.ts';
+import { ScenarioError, type Scenario } from '../system/scenario.ts';
 
 const FLAGS = {
   json: { kind: 'boolean', help: 'print one JSON object per scenario (metrics and expectations)' },
@@ -36,7 +36,7 @@ export const runCommand: Command = {
       'YAML when the name ends in .yaml or .yml. Exit 0: all met; 1: some failed (an',
       'update that failed fails the scenario unless it expects updateOk false or an',
       'updateError); 2: a scenario is invalid or an output path cannot be written.',
-      'The format is described in docs/tutorial.md and src/cli/scenario/schema.ts;',
+      'The format is described in docs/tutorial.md and src/system/scenario.ts;',
       'scenarios/ holds the built-in demos (modswap demo NAME runs scenarios/NAME.*).',
       '',
       'flags:',

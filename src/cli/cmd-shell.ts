@@ -25,8 +25,8 @@ import { UsageError, flagHelp, parseFlags, type FlagSpecs } from './args.ts';
 import type { Command } from './command.ts';
 import { defaultKeyring } from './paths.ts';
 import { buildSystem, type BuiltSystem } from '../system/build.ts';
-import { PACKAGES_KEY, runScript, shellCommandList, splitArgs, splitCommand, stripLine, type ShellResult } from './shell/index.ts';
-import { runInteractive } from './shell/interactive.ts';
+import { PACKAGES_KEY, runScript, shellCommandList, splitArgs, splitCommand, stripLine, type ShellResult } from '../shell/index.ts';
+import { runInteractive } from '../shell/interactive.ts';
 
 const FLAGS = {
   script: { kind: 'string', help: 'read commands from FILE (default: standard input)', arg: 'FILE' },

@@ -11,9 +11,19 @@
  */
 import { Prng } from '../sim/prng.ts';
 import { parseManifest } from '../modules/update/manifest.ts';
-import { parseScenario, ScenarioError } from '../cli/scenario/schema.ts';
-import type { CliIO } from '../cli/command.ts';
+import { parseScenario, ScenarioError } from '../system/scenario.ts';
 import { oneLine } from './linux-case.ts';
+
+/**
+ * The console `modswap`'s main writes to (src/cli/command.ts's CliIO, restated
+ * by shape: the CLI sits above this layer and passes its main in).
+ */
+export interface ArgvTrialIO {
+  out(text: string): void;
+  err(text: string): void;
+  readStdin(): Promise<string>;
+  readonly isTTY: boolean;
+}
 
 export interface TextTrial {
   kind: 'manifest' | 'scenario' | 'argv';
@@ -131,14 +141,14 @@ const ARGV_WORDS = ['--seed', '--cpus', '--json', '--fs', 'ext3', 'ramfs', '--se
 const COMMAND_NAMES = ['demo', 'run', 'keygen', 'sign', 'pack', 'machine', 'mkfs', 'shell', 'compare', 'fuzz', 'nosuchcmd', 'x\ny', ''];
 
 /** argv with at least one unknown flag: `main` must exit 2 with exactly one stderr line and print nothing else. */
-export async function argvTrial(seed: number, main: (argv: string[], io: CliIO) => Promise<number>): Promise<TextTrial> {
+export async function argvTrial(seed: number, main: (argv: string[], io: ArgvTrialIO) => Promise<number>): Promise<TextTrial> {
   const rng = new Prng(seed);
   const argv = [rng.pick(COMMAND_NAMES)];
   for (let n = rng.int(5); n > 0; n--) argv.push(rng.pick(ARGV_WORDS));
   argv.splice(1 + rng.int(argv.length), 0, `--no-such-flag-${rng.int(100)}`);
   const out: string[] = [];
   const err: string[] = [];
-  const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), readStdin: async () => '', isTTY: false };
+  const io: ArgvTrialIO = { out: (t) => out.push(t), err: (t) => err.push(t), readStdin: async () => '', isTTY: false };
   const input = JSON.stringify(argv);
   let code: number;
   try {

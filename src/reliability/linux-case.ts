@@ -26,7 +26,7 @@ import type { Task } from '../vfs/task.ts';
 import { PosixModel } from '../workload/model.ts';
 import type { FsOp, OpResult } from '../workload/fsstress.ts';
 import { buildSystem } from '../system/build.ts';
-import { runLine, stripLine, type ShellContext, type ShellResult } from '../cli/shell/index.ts';
+import { runLine, stripLine, type ShellContext, type ShellResult } from '../shell/index.ts';
 import type { LinuxCase } from './case.ts';
 import { e2fsck, fsckLine } from './fsck.ts';
 import { kernelTree, modelTree, treeDiff } from './tree.ts';

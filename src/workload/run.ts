@@ -9,7 +9,7 @@
  *   latencyStats      the latency summary both records carry
  *
  * The K42 path (src/workload/k42-driver.ts) and the Linux path
- * (src/cli/run-linux.ts) each fill in an `FsWorkloadResult` whose `detail`
+ * (src/workload/linux-driver.ts) each fill in an `FsWorkloadResult` whose `detail`
  * is their own record; the discriminant is `detail.path`, so code that reads
  * both (the `compare` command, tests, bench) narrows on it:
  *

@@ -17,7 +17,7 @@ import type { Sim } from '../../src/sim/effects.ts';
 import type { TraceEvent } from '../../src/sim/trace.ts';
 import { K42FileService } from '../../src/k42/fs/index.ts';
 import { runFsOp } from '../../src/workload/k42-ops.ts';
-import { runLinuxWorkload } from '../../src/cli/run-linux.ts';
+import { runLinuxWorkload } from '../../src/workload/linux-driver.ts';
 import { compareRun } from './helpers.ts';
 
 describe('K42 path: only the object being swapped makes calls wait', () => {

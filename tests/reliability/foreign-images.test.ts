@@ -18,7 +18,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import type { CliIO } from '../../src/cli/command.ts';
-import { CAT_CHUNK } from '../../src/cli/shell/index.ts';
+import { CAT_CHUNK } from '../../src/shell/index.ts';
 import { runMke2fs } from '../../src/ext2/mke2fs.ts';
 import { debugfsScript, fsck, requireE2fsprogs, tmpDir } from '../ext2/helpers.ts';
 

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSystem } from '../../src/system/build.ts';
-import { runScript } from '../../src/cli/shell/index.ts';
+import { runScript } from '../../src/shell/index.ts';
 import { Keyring } from '../../src/modules/update/keyring.ts';
 import { loadPackage } from '../../src/modules/update/load.ts';
 

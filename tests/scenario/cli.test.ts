@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import type { CliIO } from '../../src/cli/command.ts';
-import { parseScenario, ScenarioError } from '../../src/cli/scenario/schema.ts';
+import { parseScenario, ScenarioError } from '../../src/system/scenario.ts';
 import { checkExpectation } from '../../src/cli/scenario/expect.ts';
 import { createProgress } from '../../src/cli/progress.ts';
 

@@ -6,7 +6,7 @@
 import { describe, it, expect } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseScenario } from '../../src/cli/scenario/schema.ts';
+import { parseScenario } from '../../src/system/scenario.ts';
 import { runScenario } from '../../src/cli/scenario/runner.ts';
 
 const DIR = join(import.meta.dirname, '..', '..', 'scenarios');

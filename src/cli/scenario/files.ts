@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { installPath } from '../paths.ts';
-import { parseScenario, type Scenario } from './schema.ts';
+import { parseScenario, type Scenario } from '../../system/scenario.ts';
 
 export const SCENARIO_EXTENSIONS = ['.json', '.yaml', '.yml'] as const;
 

@@ -12,7 +12,7 @@ import type { CliIO } from '../command.ts';
 import { checkOutputFile, prepareOutputDir } from '../output-path.ts';
 import { REPORT_FILES, writeReport } from '../report/index.ts';
 import type { ScenarioOutcome } from './runner.ts';
-import type { Scenario } from './schema.ts';
+import type { Scenario } from '../../system/scenario.ts';
 
 export interface OutputFlags {
   trace?: string | undefined;

@@ -15,7 +15,7 @@ import * as sys from '../../vfs/syscalls.ts';
 import { O_CREAT, O_RDONLY, O_WRONLY } from '../../uapi/fcntl.ts';
 import { delete_module } from '../../modules/core/syscalls.ts';
 import type { ProbeContext } from './linux-run.ts';
-import type { ProbeStep } from './schema.ts';
+import type { ProbeStep } from '../../system/scenario.ts';
 
 export type ProbeResults = Map<string, boolean | string>;
 

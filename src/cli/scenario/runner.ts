@@ -39,7 +39,7 @@ import type { ExpectationLine } from '../report/html.ts';
 import type { CallSample } from '../report/model.ts';
 import { checkAll, flattenSummary, type Metrics } from './expect.ts';
 import { probeScript, type ProbeResults } from './probe.ts';
-import type { Scenario } from './schema.ts';
+import type { Scenario } from '../../system/scenario.ts';
 
 export interface ScenarioOutcome {
   name: string;

@@ -15,9 +15,9 @@
  * and run in turn.
  */
 import { createInterface, type Interface } from 'node:readline';
-import type { System } from '../../system/boot.ts';
-import { pauseRun } from '../../sim/effects.ts';
-import type { Task } from '../../vfs/task.ts';
+import type { System } from '../system/boot.ts';
+import { pauseRun } from '../sim/effects.ts';
+import type { Task } from '../vfs/task.ts';
 import { startSession, type LineSource, type ShellResult } from './session.ts';
 import { shellCommands } from './table.ts';
 

@@ -27,16 +27,16 @@
  */
 import { sleep, type Sim } from '../sim/effects.ts';
 import { toChromeTrace } from '../sim/export-chrome.ts';
-import { runFsOp, walkTreeSyscalls } from '../workload/linux-ops.ts';
+import { runFsOp, walkTreeSyscalls } from './linux-ops.ts';
 import {
   defaultUpdateAt, derivedFigures, waitForTrigger, workloadGenerator, workloadSetupOps, WORKLOAD_DEFAULTS,
   type FsOpRecord, type FsWorkloadOptions, type FsWorkloadResult, type SwapRecord, type WorkloadUpdateSummary,
-} from '../workload/run.ts';
+} from './run.ts';
 import { runThread } from '../sim/run-thread.ts';
 import { ext3Definition } from '../modules/ext3/index.ts';
 import type { UpdateOptions, UpdateReport } from '../modules/update/manager.ts';
 import type { QuiescenceStrategy } from '../modules/update/usecount.ts';
-import type { K42WorkloadDetail } from '../workload/k42-driver.ts';
+import type { K42WorkloadDetail } from './k42-driver.ts';
 import { buildSystem } from '../system/build.ts';
 
 export interface LinuxWorkloadOptions extends FsWorkloadOptions {

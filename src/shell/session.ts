@@ -9,10 +9,10 @@
  * pauses the run for each, so a session typed line by line prints what the
  * same lines as a script print.
  */
-import type { Sim } from '../../sim/effects.ts';
-import { ErrnoError, errno, type ErrnoCode } from '../../uapi/errno.ts';
-import type { System } from '../../system/boot.ts';
-import type { Task } from '../../vfs/task.ts';
+import type { Sim } from '../sim/effects.ts';
+import { ErrnoError, errno, type ErrnoCode } from '../uapi/errno.ts';
+import type { System } from '../system/boot.ts';
+import type { Task } from '../vfs/task.ts';
 import { findShellCommand } from './table.ts';
 import { splitArgs, splitCommand, stripLine } from './parse.ts';
 

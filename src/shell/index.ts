@@ -1,4 +1,4 @@
-/** src/cli/shell: the `modswap shell` interpreter (see session.ts and table.ts). */
+/** src/shell: the `modswap shell` interpreter (see session.ts and table.ts), a user-space program on a booted system. */
 export * from './parse.ts';
 export * from './session.ts';
 export * from './table.ts';

@@ -7,14 +7,14 @@
  * Later issues add commands (update, bg, wait, status) with
  * `registerShellCommand`; the output contract stays: one result per line.
  */
-import type { Sim } from '../../sim/effects.ts';
-import { ModuleSubsystem } from '../../modules/core/loader.ts';
-import { delete_module, init_module } from '../../modules/core/syscalls.ts';
-import * as sys from '../../vfs/syscalls.ts';
-import { Cred } from '../../vfs/task.ts';
-import { CAP_FULL_SET } from '../../vfs/types.ts';
-import { O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_TRUNC, O_WRONLY } from '../../uapi/fcntl.ts';
-import { S_ISDIR } from '../../uapi/stat.ts';
+import type { Sim } from '../sim/effects.ts';
+import { ModuleSubsystem } from '../modules/core/loader.ts';
+import { delete_module, init_module } from '../modules/core/syscalls.ts';
+import * as sys from '../vfs/syscalls.ts';
+import { Cred } from '../vfs/task.ts';
+import { CAP_FULL_SET } from '../vfs/types.ts';
+import { O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_TRUNC, O_WRONLY } from '../uapi/fcntl.ts';
+import { S_ISDIR } from '../uapi/stat.ts';
 import { parseCount, parseMode } from './parse.ts';
 import { ShellUsageError, outputSink, type ShellContext } from './session.ts';
 

@@ -14,20 +14,20 @@
  *   status
  *       Each loaded module's version and update state (as /sys/module shows).
  */
-import type { Sim } from '../../sim/effects.ts';
-import { ErrnoError, errno } from '../../uapi/errno.ts';
-import { Prng } from '../../sim/prng.ts';
-import type { SimThread } from '../../sim/thread.ts';
-import * as sys from '../../vfs/syscalls.ts';
-import { runFsOp } from '../../workload/linux-ops.ts';
-import type { ModuleDefinition } from '../../modules/core/module.ts';
-import { ext3Definition, EXT3_VERSIONS } from '../../modules/ext3/index.ts';
-import type { LoadedPackage } from '../../modules/update/load.ts';
-import { describeReport } from '../../modules/update/sysfs.ts';
-import { QUIESCENCE_STRATEGIES, type QuiescenceStrategy } from '../../modules/update/usecount.ts';
-import type { UpdateOptions } from '../../modules/update/manager.ts';
-import { FsStress, type FsOp, type OpResult } from '../../workload/fsstress.ts';
-import { PosixModel } from '../../workload/model.ts';
+import type { Sim } from '../sim/effects.ts';
+import { ErrnoError, errno } from '../uapi/errno.ts';
+import { Prng } from '../sim/prng.ts';
+import type { SimThread } from '../sim/thread.ts';
+import * as sys from '../vfs/syscalls.ts';
+import { runFsOp } from '../workload/linux-ops.ts';
+import type { ModuleDefinition } from '../modules/core/module.ts';
+import { ext3Definition, EXT3_VERSIONS } from '../modules/ext3/index.ts';
+import type { LoadedPackage } from '../modules/update/load.ts';
+import { describeReport } from '../modules/update/sysfs.ts';
+import { QUIESCENCE_STRATEGIES, type QuiescenceStrategy } from '../modules/update/usecount.ts';
+import type { UpdateOptions } from '../modules/update/manager.ts';
+import { FsStress, type FsOp, type OpResult } from '../workload/fsstress.ts';
+import { PosixModel } from '../workload/model.ts';
 import { ShellUsageError, type ShellContext } from './session.ts';
 import { registerShellCommand } from './table.ts';
 
