@@ -25,12 +25,9 @@
  *   callsBlocked / longestStallCycles  summed / maximal over every switch
  *   shareOfCallsThatWaited    requests that waited at a mediator / requests
  */
-import { sleep, type Sim } from '../sim/effects.ts';
 import { toChromeTrace } from '../sim/export-chrome.ts';
-import {
-  derivedFigures, defaultUpdateAt, waitForTrigger, workloadGenerator, workloadSetupOps, WORKLOAD_DEFAULTS,
-  type FsOpRecord, type FsWorkloadOptions, type FsWorkloadResult, type SwapRecord,
-} from './run.ts';
+import { derivedFigures, type FsOpRecord, type FsWorkloadOptions, type FsWorkloadResult, type SwapRecord } from './run.ts';
+import { cpuOfClient, runSetup, startClients, startUpdateTrigger } from './clients.ts';
 import { FileInodeRoot } from '../k42/fs/file-inode.ts';
 import { K42FileService } from '../k42/fs/file-service.ts';
 import { runFsOp, walkTree } from './k42-ops.ts';
@@ -54,59 +51,33 @@ export function runK42Workload(opts: FsWorkloadOptions): K42WorkloadResult {
   const svc = K42FileService.create({ cpus: opts.cpus, model: opts.model, seed: opts.seed, version: opts.fromVersion, trace: true, perturb: opts.perturb });
   const { m, cos } = svc;
   const e = m.engine;
-  const cpuOf = (i: number): number => i % opts.cpus;
 
   // each thread's directory
-  cos.spawnRequest('k42fs-setup', function* () {
-    for (const op of workloadSetupOps(opts.threads)) {
-      const r = yield* runFsOp(svc, op);
-      if (!r.ok) throw new Error(`setup ${op.kind}: ${r.errno}`);
-    }
-  });
+  cos.spawnRequest('k42fs-setup', () => runSetup(opts.threads, (op) => runFsOp(svc, op)));
   m.run();
 
-  const ops: FsOpRecord[][] = Array.from({ length: opts.threads }, () => []);
-  const total = opts.threads * opts.opsPerThread;
-  let completed = 0;
-  const progress = e.waitQueue('k42fs ops completed');
-  const think = opts.thinkCycles ?? WORKLOAD_DEFAULTS.thinkCycles;
+  // each operation is one request thread the client joins
   const tidOfOp = new Map<FsOpRecord, number>();
-  for (let i = 0; i < opts.threads; i++) {
-    const gen = workloadGenerator(opts, i);
-    e.spawn(`client${i}`, function* (): Sim<void> {
-      for (let k = 0; k < opts.opsPerThread; k++) {
-        const op = gen.next();
-        const rec: FsOpRecord = { thread: i, index: k, op, result: { ok: false, errno: 'EIO' }, cpu: cpuOf(i), start: -1, end: -1, blocked: false };
-        const t = cos.spawnRequest(`op ${i}.${k} ${op.kind}`, function* () {
-          rec.start = e.now;
-          rec.result = yield* runFsOp(svc, op);
-          rec.end = e.now;
-        }, { cpu: cpuOf(i) });
-        tidOfOp.set(rec, t.id);
-        yield* e.join(t);
-        gen.observe(op, rec.result);
-        ops[i]!.push(rec);
-        completed++;
-        progress.wakeAll();
-        if (think > 0) yield* sleep(think);
-      }
-    }, { cpu: cpuOf(i) });
-  }
+  const clients = startClients(e, opts, 'k42fs', (i) => function* (op, rec, k) {
+    const t = cos.spawnRequest(`op ${i}.${k} ${op.kind}`, function* () {
+      rec.start = e.now;
+      rec.result = yield* runFsOp(svc, op);
+      rec.end = e.now;
+    }, { cpu: cpuOfClient(opts, i) });
+    tidOfOp.set(rec, t.id);
+    yield* e.join(t);
+  });
+  const { ops } = clients;
 
   let upd: K42FsUpdateResult | null = null;
-  const to = opts.toVersion ?? null;
-  if (to !== null) {
-    const at = opts.updateAt ?? defaultUpdateAt(opts);
-    e.spawn('k42fs-update-trigger', function* (): Sim<void> {
-      yield* waitForTrigger(e, at, progress, () => completed);
-      const t = cos.spawnRequest('k42fs-updater', function* () {
-        upd = yield* updateK42FileService(svc, to, opts.mode ?? 'eager');
-      }, { cpu: 0 });
-      yield* e.join(t);
+  startUpdateTrigger(e, opts, clients, 'k42fs-update-trigger', function* (to) {
+    const t = cos.spawnRequest('k42fs-updater', function* () {
+      upd = yield* updateK42FileService(svc, to, opts.mode ?? 'eager');
     }, { cpu: 0 });
-  }
+    yield* e.join(t);
+  });
   bounded(m.run({ maxEvents: opts.maxEvents ?? Infinity }));
-  if (completed !== total) throw new Error(`k42fs workload: ${completed} of ${total} operations completed`);
+  if (clients.completed() !== clients.total) throw new Error(`k42fs workload: ${clients.completed()} of ${clients.total} operations completed`);
 
   // after the load: walk the tree, unmount
   let finalTree: string[] = [];

@@ -25,13 +25,10 @@
  *
  * Deterministic: a function of the options (machine seed included).
  */
-import { sleep, type Sim } from '../sim/effects.ts';
 import { toChromeTrace } from '../sim/export-chrome.ts';
 import { runFsOp, walkTreeSyscalls } from './linux-ops.ts';
-import {
-  defaultUpdateAt, derivedFigures, waitForTrigger, workloadGenerator, workloadSetupOps, WORKLOAD_DEFAULTS,
-  type FsOpRecord, type FsWorkloadOptions, type FsWorkloadResult, type SwapRecord, type WorkloadUpdateSummary,
-} from './run.ts';
+import { derivedFigures, type FsWorkloadOptions, type FsWorkloadResult, type SwapRecord, type WorkloadUpdateSummary } from './run.ts';
+import { runSetup, startClients, startUpdateTrigger } from './clients.ts';
 import { runThread } from '../sim/run-thread.ts';
 import { ext3Definition } from '../modules/ext3/index.ts';
 import type { UpdateOptions, UpdateReport } from '../modules/update/manager.ts';
@@ -87,54 +84,27 @@ export function runLinuxWorkload(opts: LinuxWorkloadOptions): LinuxWorkloadResul
   });
   const { machine: m, system, live } = b;
   const e = m.engine;
-  const cpuOf = (i: number): number => i % opts.cpus;
 
-  runThread(e, 'linux-setup', function* (): Sim<void> {
-    for (const op of workloadSetupOps(opts.threads)) {
-      const r = yield* runFsOp(system.init, op);
-      if (!r.ok) throw new Error(`setup ${op.kind}: ${r.errno}`);
-    }
-  }, 0);
+  runThread(e, 'linux-setup', () => runSetup(opts.threads, (op) => runFsOp(system.init, op)), 0);
 
-  const ops: FsOpRecord[][] = Array.from({ length: opts.threads }, () => []);
-  const total = opts.threads * opts.opsPerThread;
-  let completed = 0;
-  const progress = e.waitQueue('linux ops completed');
-  const think = opts.thinkCycles ?? WORKLOAD_DEFAULTS.thinkCycles;
-  const clientTids: number[] = [];
-  for (let i = 0; i < opts.threads; i++) {
-    const gen = workloadGenerator(opts, i);
+  const clients = startClients(e, opts, 'linux', (i) => {
     const task = system.newTask({ name: `client${i}` });
-    const t = e.spawn(`client${i}`, function* (): Sim<void> {
-      for (let k = 0; k < opts.opsPerThread; k++) {
-        const op = gen.next();
-        const rec: FsOpRecord = { thread: i, index: k, op, result: { ok: false, errno: 'EIO' }, cpu: cpuOf(i), start: e.now, end: -1, blocked: false };
-        rec.result = yield* runFsOp(task, op);
-        rec.end = e.now;
-        gen.observe(op, rec.result);
-        ops[i]!.push(rec);
-        completed++;
-        progress.wakeAll();
-        if (think > 0) yield* sleep(think);
-      }
-    }, { cpu: cpuOf(i) });
-    clientTids.push(t.id);
-  }
+    return function* (op, rec) {
+      rec.start = e.now;
+      rec.result = yield* runFsOp(task, op);
+      rec.end = e.now;
+    };
+  });
+  const { ops, tids: clientTids } = clients;
 
   let report: UpdateReport | null = null;
-  let updateStart = -1;
-  const to = opts.toVersion ?? null;
-  if (to !== null) {
-    const at = opts.updateAt ?? defaultUpdateAt(opts);
-    const updater = system.newTask({ name: 'updater' });
-    e.spawn('linux-updater', function* (): Sim<void> {
-      yield* waitForTrigger(e, at, progress, () => completed);
-      updateStart = e.now;
-      report = yield* live.update(updater, { module: 'ext3', def: ext3Definition(to), source: 'built-in' }, opts.updateOptions ?? {});
-    }, { cpu: 0 });
-  }
+  const updater = opts.toVersion == null ? null : system.newTask({ name: 'updater' });
+  const trigger = startUpdateTrigger(e, opts, clients, 'linux-updater', function* (to) {
+    report = yield* live.update(updater!, { module: 'ext3', def: ext3Definition(to), source: 'built-in' }, opts.updateOptions ?? {});
+  });
   e.run();
-  if (completed !== total) throw new Error(`linux workload: ${completed} of ${total} operations completed`);
+  if (clients.completed() !== clients.total) throw new Error(`linux workload: ${clients.completed()} of ${clients.total} operations completed`);
+  const updateStart = trigger?.startedAt() ?? -1;
 
   const finalTree = runThread(e, 'linux-walk', () => walkTreeSyscalls(system.init), 0);
   const moduleVersion = system.modules.get('ext3')?.version ?? '?';

@@ -15,11 +15,13 @@
  *
  *   const r: AnyFsWorkloadResult = ...; if (r.detail.path === 'k42') ...
  *
- * The details' concrete types live with each path (this layer sits below
- * both and imports only src/sim), hence the type parameter.
+ * The details' concrete types live with each driver (k42-driver.ts,
+ * linux-driver.ts); this file, which both import, knows neither, hence the
+ * type parameter. The client loop both run is clients.ts.
  *
  * Pure: no simulated time, no wall clock, no randomness of its own.
  */
+import type { CpuModel } from '../hw-ppc64/costs.ts';
 import type { SparseImage } from '../hw-ppc64/disk.ts';
 import type { ChromeTrace } from '../sim/export-chrome.ts';
 import { block, sleep, type Sim } from '../sim/effects.ts';
@@ -31,8 +33,8 @@ import { FsStress, type FsOp, type FsOpKind, type OpResult } from './fsstress.ts
 /** File-system logic versions both paths serve (ext2 logic.ts: 1 bug, 2 fix, 3 reservation windows). */
 export type FsVersion = 1 | 2 | 3;
 
-/** The CPU models of the modelled machine (mirrors hw-ppc64's CpuModel, which this layer may not import). */
-export type WorkloadCpuModel = 'ppc970' | 'power5';
+/** The CPU models of the modelled machine. */
+export type WorkloadCpuModel = CpuModel;
 
 /** Eager: every object converted by the update; lazy: each at its next call (K42 only; Linux is always eager). */
 export type WorkloadUpdateMode = 'eager' | 'lazy';
