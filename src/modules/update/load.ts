@@ -21,6 +21,21 @@ function isDefinition(x: unknown): x is ModuleDefinition {
   return !!d && typeof d === 'object' && typeof d.name === 'string' && typeof d.version === 'string' && typeof d.instantiate === 'function' && Array.isArray(d.depends);
 }
 
+/**
+ * Why importing the code failed, on one line. A compiler's message puts its
+ * cause on the lines after a header ("Transform failed with 1 error:\n
+ * FILE:LINE:COL: ERROR: ..."), so the first few non-empty lines are joined,
+ * not just the first.
+ */
+function loadFailure(e: unknown): string {
+  const lines = (e instanceof Error ? e.message : String(e))
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  const text = lines.slice(0, 3).join(' ');
+  return text.length > 300 ? text.slice(0, 297) + '...' : text;
+}
+
 export async function loadPackage(path: string, keyring: Keyring | null): Promise<LoadedPackage> {
   try {
     if (!keyring) throw new ErrnoError('EKEYREJECTED', 'update', path, 'no keyring to check the signature against (--keyring DIR)');
@@ -29,7 +44,7 @@ export async function loadPackage(path: string, keyring: Keyring | null): Promis
     try {
       mod = (await import(pathToFileURL(v.codePath).href)) as Record<string, unknown>;
     } catch (e) {
-      throw new ErrnoError('ENOEXEC', 'update', v.codePath, `cannot load the package code: ${(e as Error).message.split('\n')[0]}`);
+      throw new ErrnoError('ENOEXEC', 'update', v.codePath, `cannot load the package code: ${loadFailure(e)}`);
     }
     const def = mod['default'] ?? mod['module'];
     if (!isDefinition(def)) throw new ErrnoError('ENOEXEC', 'update', v.codePath, 'the package code does not export a module definition (default export)');
