@@ -11,12 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Machine } from '../../src/hw-ppc64/machine.ts';
 import { HostFileBackend } from '../../src/hw-ppc64/disk-backend.ts';
-import { runMke2fs, e2fsprogsTool, type Mke2fsOptions } from '../../src/ext2/mke2fs.ts';
+import { e2fsckFile, runMke2fs, type Mke2fsOptions } from '../../src/ext2/e2fsprogs.ts';
+import { e2fsprogsTool } from '../../src/ext2/e2fsprogs-path.ts';
 import { Prng } from '../../src/sim/prng.ts';
 import { bootSystem, shutdownSystem, type System } from '../../src/system/boot.ts';
 import { sys } from '../../src/vfs/index.ts';
 import { O_CREAT, O_RDONLY, O_WRONLY } from '../../src/uapi/fcntl.ts';
-import { execFileSync } from 'node:child_process';
 import { fmt, median, table, type BenchSection } from '../lib.ts';
 
 const FILES = 2000;
@@ -92,12 +92,7 @@ function populateMke2fs(img: string, dir: string): number {
 }
 
 function fsckOk(img: string): boolean {
-  try {
-    execFileSync(e2fsprogsTool('e2fsck')!, ['-fn', img], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+  return e2fsckFile(img)?.status === 0;
 }
 
 /** One SEQ_BYTES file written in 64 KiB writes, then read back after a fresh mount (cold cache). */

@@ -13,14 +13,10 @@
  * identical and both images are clean (or e2fsck is not installed), else 1;
  * 2 on bad flags.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { flagHelp, parseFlags, UsageError } from './args.ts';
 import type { Command } from './command.ts';
 import { MAX_CPUS } from '../hw-ppc64/index.ts';
-import { e2fsprogsTool } from '../ext2/mke2fs.ts';
+import { e2fsck } from '../ext2/e2fsprogs.ts';
 import { runK42Workload } from '../workload/k42-driver.ts';
 import type { QuiescenceStrategy } from '../modules/update/usecount.ts';
 import type { FsVersion, FsWorkloadOptions, FsWorkloadResult, WorkloadCpuModel, WorkloadUpdateMode } from '../workload/run.ts';
@@ -76,21 +72,6 @@ export interface CompareResult {
   runs: { k42: AnyFsWorkloadResult; linux: AnyFsWorkloadResult };
 }
 
-/** e2fsck -fn on an image: exit status, or null when e2fsck is not installed. */
-export function e2fsckStatus(image: Uint8Array): number | null {
-  const tool = e2fsprogsTool('e2fsck');
-  if (!tool) return null;
-  const dir = mkdtempSync(join(tmpdir(), 'modswap-compare-'));
-  try {
-    const img = join(dir, 'img');
-    writeFileSync(img, image);
-    // a fixed "now" so e2fsck never complains about times in the future
-    const r = spawnSync(tool, ['-fn', img], { env: { ...process.env, E2FSCK_TIME: '2000000000' }, encoding: 'utf8' });
-    return r.status ?? -1;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 function figures(r: FsWorkloadResult, cyclesPerUs: number, fsck: boolean): PathFigures {
   const u = r.update;
@@ -107,7 +88,7 @@ function figures(r: FsWorkloadResult, cyclesPerUs: number, fsck: boolean): PathF
     workDoneDuringUpdate: r.workDoneDuringUpdate,
     totalOps: r.totalOps,
     makespanCycles: r.makespan,
-    e2fsck: fsck ? e2fsckStatus(r.image) : null,
+    e2fsck: fsck ? (e2fsck(r.image)?.status ?? null) : null,
   };
 }
 

@@ -2,7 +2,7 @@
  * `modswap mkfs`: make an ext2/ext3 image file, reproducibly.
  *
  * With e2fsprogs installed it runs mke2fs with a fixed UUID and hash seed
- * and E2FSPROGS_FAKE_TIME (src/ext2/mke2fs.ts), so the same arguments give
+ * and E2FSPROGS_FAKE_TIME (src/ext2/e2fsprogs.ts), so the same arguments give
  * the same bytes; otherwise (or with --builtin) the built-in mkfs
  * (src/ext2/mkfs.ts), equally deterministic. An existing non-empty file is
  * never overwritten without --force. Errors are one line, exit status 2.
@@ -12,7 +12,8 @@ import type { Sim } from '../sim/effects.ts';
 import type { BlockDevice } from '../hw-ppc64/blockdev.ts';
 import { HostFileBackend } from '../hw-ppc64/disk-backend.ts';
 import { mkfs } from '../ext2/mkfs.ts';
-import { FIXED_TIME, e2fsprogsTool, runMke2fs } from '../ext2/mke2fs.ts';
+import { FIXED_TIME, runMke2fs } from '../ext2/e2fsprogs.ts';
+import { e2fsprogsTool } from '../ext2/e2fsprogs-path.ts';
 import { UsageError, flagHelp, parseFlags, type FlagSpecs } from './args.ts';
 import type { Command } from './command.ts';
 

@@ -17,7 +17,7 @@ import { runK42Workload } from '../workload/k42-driver.ts';
 import { workloadSetupOps } from '../workload/run.ts';
 import { PosixModel } from '../workload/model.ts';
 import type { K42Case } from './case.ts';
-import { e2fsck, fsckLine } from './fsck.ts';
+import { e2fsck, fsckLine } from '../ext2/e2fsprogs.ts';
 import type { CaseOutcome } from './linux-case.ts';
 import { oneLine } from './linux-case.ts';
 import { modelTree, treeDiff } from './tree.ts';

@@ -28,7 +28,7 @@ import type { FsOp, OpResult } from '../workload/fsstress.ts';
 import { buildSystem } from '../system/build.ts';
 import { runLine, stripLine, type ShellContext, type ShellResult } from '../shell/index.ts';
 import type { LinuxCase } from './case.ts';
-import { e2fsck, fsckLine } from './fsck.ts';
+import { e2fsck, fsckLine } from '../ext2/e2fsprogs.ts';
 import { kernelTree, modelTree, treeDiff } from './tree.ts';
 
 /** Events one case may take before it counts as a hang. */

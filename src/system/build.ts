@@ -19,7 +19,8 @@ import { runThread } from '../sim/run-thread.ts';
 import { bootSystem, shutdownSystem, type System } from './boot.ts';
 import type { LiveUpdate } from '../modules/update/manager.ts';
 import type { QuiescenceStrategy } from '../modules/update/usecount.ts';
-import { e2fsprogsTool, runMke2fs } from '../ext2/mke2fs.ts';
+import { runMke2fs } from '../ext2/e2fsprogs.ts';
+import { e2fsprogsTool } from '../ext2/e2fsprogs-path.ts';
 import { mkfs } from '../ext2/mkfs.ts';
 
 export interface SystemSpec {

@@ -5,7 +5,7 @@
  * difference is a mechanism bug), and both images are e2fsck-clean.
  */
 import { describe, expect, it } from 'vitest';
-import { e2fsprogsTool } from '../../src/ext2/mke2fs.ts';
+import { e2fsprogsTool } from '../../src/ext2/e2fsprogs-path.ts';
 import type { CompareSpec } from '../../src/cli/cmd-compare.ts';
 import { compareRun, modelResults } from './helpers.ts';
 

@@ -1,9 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
 import { Ext2Fs } from '../../src/ext2/fs.ts';
-import { runMke2fs } from '../../src/ext2/mke2fs.ts';
+import { runMke2fs } from '../../src/ext2/e2fsprogs.ts';
 import { EXT2_ROOT_INO } from '../../src/ext2/layout.ts';
-import { MemDevice, debugfs, debugfsCat, fsck, requireE2fsprogs, run, tmpDir } from './helpers.ts';
+import { MemDevice, fsck, requireE2fsprogs, run, tmpDir } from './helpers.ts';
+import { debugfs, debugfsCat } from '../../src/ext2/e2fsprogs.ts';
 
 const enc = new TextEncoder();
 let clock = 1_100_000_000;

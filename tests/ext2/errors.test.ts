@@ -6,7 +6,7 @@ import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
 import { Ext2Fs } from '../../src/ext2/fs.ts';
 import { mkfs } from '../../src/ext2/mkfs.ts';
-import { runMke2fs } from '../../src/ext2/mke2fs.ts';
+import { runMke2fs } from '../../src/ext2/e2fsprogs.ts';
 import { EXT2_ROOT_INO } from '../../src/ext2/layout.ts';
 import { S_IFIFO } from '../../src/uapi/stat.ts';
 import { FileDevice, MemDevice, fsck, requireE2fsprogs, run, runCounting, tmpDir } from './helpers.ts';

@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { mkdirSync, writeFileSync, symlinkSync } from 'node:fs';
 import { isErrno } from '../../src/uapi/errno.ts';
 import { Ext2Fs } from '../../src/ext2/fs.ts';
-import { runMke2fs } from '../../src/ext2/mke2fs.ts';
+import { runMke2fs } from '../../src/ext2/e2fsprogs.ts';
 import { EXT2_INDEX_FL, EXT2_ROOT_INO } from '../../src/ext2/layout.ts';
 import { S_ISDIR, S_ISLNK } from '../../src/uapi/stat.ts';
-import { MemDevice, Prng, debugfsScript, fsck, requireE2fsprogs, run, tmpDir } from './helpers.ts';
+import { MemDevice, Prng, fsck, requireE2fsprogs, run, tmpDir } from './helpers.ts';
+import { debugfsScript } from '../../src/ext2/e2fsprogs.ts';
 
 let clock = 1_600_000_000;
 const now = (): number => clock++;

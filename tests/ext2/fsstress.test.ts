@@ -9,8 +9,9 @@ import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, mkdirSy
 import { join } from 'node:path';
 import { Ext2Fs } from '../../src/ext2/fs.ts';
 import { mkfs } from '../../src/ext2/mkfs.ts';
-import { runMke2fs, type Mke2fsOptions } from '../../src/ext2/mke2fs.ts';
-import { MemDevice, debugfs, fsck, requireE2fsprogs, run, tmpDir } from './helpers.ts';
+import { runMke2fs, type Mke2fsOptions } from '../../src/ext2/e2fsprogs.ts';
+import { MemDevice, fsck, requireE2fsprogs, run, tmpDir } from './helpers.ts';
+import { debugfs } from '../../src/ext2/e2fsprogs.ts';
 import { Shadow, runWorkload, verifyTree, type SNode } from './workload.ts';
 
 let clock = 1_200_000_000;

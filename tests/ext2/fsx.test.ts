@@ -6,9 +6,10 @@
 import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
 import { Ext2Fs } from '../../src/ext2/fs.ts';
-import { runMke2fs } from '../../src/ext2/mke2fs.ts';
+import { runMke2fs } from '../../src/ext2/e2fsprogs.ts';
 import { EXT2_ROOT_INO } from '../../src/ext2/layout.ts';
-import { MemDevice, Prng, debugfsCat, fsck, requireE2fsprogs, run, tmpDir } from './helpers.ts';
+import { MemDevice, Prng, fsck, requireE2fsprogs, run, tmpDir } from './helpers.ts';
+import { debugfsCat } from '../../src/ext2/e2fsprogs.ts';
 
 let clock = 1_500_000_000;
 const now = (): number => clock++;

@@ -4,14 +4,13 @@
  * PRNG, and wrappers around e2fsprogs (which must be installed: a missing
  * tool fails the test with the install hint, never skips it).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync, readFileSync, writeFileSync, fstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Sim } from '../../src/sim/effects.ts';
 import { errno } from '../../src/uapi/errno.ts';
 import type { BlockDevice } from '../../src/hw-ppc64/blockdev.ts';
-import { e2fsprogsTool } from '../../src/ext2/mke2fs.ts';
+import { e2fsckFile, requireTool } from '../../src/ext2/e2fsprogs.ts';
 
 /** Drive a generator to completion, ignoring compute effects (any other effect is a test bug). */
 export function run<T>(g: Sim<T>): T {
@@ -170,49 +169,12 @@ export function tmpDir(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-function tool(name: 'e2fsck' | 'debugfs' | 'dumpe2fs' | 'mke2fs'): string {
-  const p = e2fsprogsTool(name);
-  if (!p) throw new Error(`${name} is not installed: apt-get install -y e2fsprogs`);
-  return p;
-}
-
-/** Simulated "now" for e2fsck, after every time the tests use. */
-export const CHECK_TIME = 2_000_000_000;
-
-/** e2fsck -fn; returns exit status and output. */
+/** e2fsck with FLAGS (default -fn) on an image file; a missing e2fsck throws with the install hint. */
 export function fsck(image: string, flags = '-fn'): { status: number; out: string } {
-  const r = spawnSync(tool('e2fsck'), [flags, image], { env: { ...process.env, E2FSCK_TIME: String(CHECK_TIME) }, encoding: 'utf8' });
-  return { status: r.status ?? -1, out: (r.stdout ?? '') + (r.stderr ?? '') };
-}
-
-/** debugfs -R REQUEST image, stdout as text. */
-export function debugfs(image: string, request: string, write = false): string {
-  const args = write ? ['-w', '-R', request, image] : ['-R', request, image];
-  return execFileSync(tool('debugfs'), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-/** debugfs -f script (several requests). */
-export function debugfsScript(image: string, lines: string[], write = true): string {
-  const { dir, cleanup } = tmpDir();
-  try {
-    const f = join(dir, 'cmds');
-    writeFileSync(f, lines.join('\n') + '\n');
-    const args = write ? ['-w', '-f', f, image] : ['-f', f, image];
-    return execFileSync(tool('debugfs'), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } finally {
-    cleanup();
-  }
-}
-
-/** debugfs dump of a file's contents as bytes. */
-export function debugfsCat(image: string, path: string): Uint8Array {
-  return new Uint8Array(execFileSync(tool('debugfs'), ['-R', `cat ${path}`, image], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 }));
-}
-
-export function dumpe2fs(image: string): string {
-  return execFileSync(tool('dumpe2fs'), ['-h', image], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  requireTool('e2fsck');
+  return e2fsckFile(image, flags)!;
 }
 
 export function requireE2fsprogs(): void {
-  for (const t of ['e2fsck', 'debugfs', 'mke2fs', 'dumpe2fs'] as const) tool(t);
+  for (const t of ['e2fsck', 'debugfs', 'mke2fs', 'dumpe2fs'] as const) requireTool(t);
 }

@@ -6,7 +6,7 @@
 import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
 import { Ext2Fs } from '../../src/ext2/fs.ts';
-import { runMke2fs } from '../../src/ext2/mke2fs.ts';
+import { runMke2fs } from '../../src/ext2/e2fsprogs.ts';
 import { EXT3_V1, EXT3_V2, EXT3_V3, type Ext2Logic } from '../../src/ext2/logic.ts';
 import { exportState, importState } from '../../src/ext2/state.ts';
 import { convertInodeV2toV3, convertInodeV3toV2 } from '../../src/ext2/inode-info.ts';

@@ -20,7 +20,7 @@ import * as sys from '../../src/vfs/syscalls.ts';
 import { O_CREAT, O_RDONLY, O_WRONLY } from '../../src/uapi/fcntl.ts';
 import { buildSystem } from '../../src/system/build.ts';
 import { runFaultPlan, type FaultRun } from '../../src/reliability/fault-plan.ts';
-import { e2fsckRequired } from '../../src/reliability/fsck.ts';
+import { e2fsckRequired } from '../../src/ext2/e2fsprogs.ts';
 
 const POINTS: FaultPoint[] = ['check', 'interpose', 'quiesce', 'export', 'import', 'init', 'convert', 'redirect'];
 

@@ -19,8 +19,9 @@ import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import type { CliIO } from '../../src/cli/command.ts';
 import { CAT_CHUNK } from '../../src/shell/index.ts';
-import { runMke2fs } from '../../src/ext2/mke2fs.ts';
-import { debugfsScript, fsck, requireE2fsprogs, tmpDir } from '../ext2/helpers.ts';
+import { runMke2fs } from '../../src/ext2/e2fsprogs.ts';
+import { fsck, requireE2fsprogs, tmpDir } from '../ext2/helpers.ts';
+import { debugfsScript } from '../../src/ext2/e2fsprogs.ts';
 
 interface Run {
   code: number;

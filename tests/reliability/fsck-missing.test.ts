@@ -8,12 +8,12 @@
  */
 import { describe, it, expect, vi } from 'vitest';
 
-vi.mock('../../src/ext2/mke2fs.ts', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../src/ext2/mke2fs.ts')>();
+vi.mock('../../src/ext2/e2fsprogs-path.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/ext2/e2fsprogs-path.ts')>();
   return { ...real, e2fsprogsTool: () => undefined };
 });
 
-const { e2fsck, e2fsckRequired, fsckLine, E2FSPROGS_HINT } = await import('../../src/reliability/fsck.ts');
+const { e2fsck, e2fsckRequired, fsckLine, E2FSPROGS_HINT } = await import('../../src/ext2/e2fsprogs.ts');
 const { findBuiltinScenario, loadScenario } = await import('../../src/cli/scenario/files.ts');
 const { runScenario } = await import('../../src/cli/scenario/runner.ts');
 

@@ -14,10 +14,6 @@
  * when it next gets its CPU, which the workload threads pinned there may
  * delay by a few µs.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sleep, type Sim } from '../../sim/effects.ts';
 import { Prng } from '../../sim/prng.ts';
 import { toChromeTrace, type ChromeTrace } from '../../sim/export-chrome.ts';
@@ -27,7 +23,7 @@ import { runFsOp } from '../../workload/linux-ops.ts';
 import type { ModuleDefinition } from '../../modules/core/module.ts';
 import type { UpdateOptions, UpdateReport } from '../../modules/update/manager.ts';
 import { describeReport } from '../../modules/update/sysfs.ts';
-import { e2fsprogsTool } from '../../ext2/mke2fs.ts';
+import { e2fsck } from '../../ext2/e2fsprogs.ts';
 import { FsStress, type FsOp, type FsOpKind, type OpResult } from '../../workload/fsstress.ts';
 import { PosixModel } from '../../workload/model.ts';
 import { buildSystem, type BuiltSystem, type SystemSpec } from '../../system/build.ts';
@@ -197,20 +193,6 @@ export function checkLogs(logs: OpLog[][]): string[] {
   return bad;
 }
 
-/** e2fsck -fn on an image; null if e2fsprogs is not installed. */
-export function e2fsck(bytes: Uint8Array): { status: number; out: string } | null {
-  const bin = e2fsprogsTool('e2fsck');
-  if (!bin) return null;
-  const dir = mkdtempSync(join(tmpdir(), 'modswap-demo-'));
-  try {
-    const p = join(dir, 'img');
-    writeFileSync(p, bytes);
-    const r = spawnSync(bin, ['-fn', p], { encoding: 'utf8', env: { ...process.env, E2FSCK_TIME: '2000000000' } });
-    return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** The readable part: phases with simulated times, probe notes, and a summary. */
 export function describeRun(run: LinuxRun): string {

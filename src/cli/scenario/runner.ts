@@ -22,7 +22,7 @@
  * `updateOk` nor `updateError` (`demoOk`) in `expect` gets the implicit
  * expectation that it succeeded: a failed update cannot pass silently.
  */
-import { E2FSPROGS_HINT } from '../../reliability/fsck.ts';
+import { E2FSPROGS_HINT } from '../../ext2/e2fsprogs.ts';
 import { errno } from '../../uapi/errno.ts';
 import type { ChromeTrace } from '../../sim/export-chrome.ts';
 import { Machine } from '../../hw-ppc64/machine.ts';
@@ -34,7 +34,8 @@ import type { K42FsVersion } from '../../k42/fs/types.ts';
 import { PosixModel } from '../../workload/model.ts';
 import { workloadSetupOps, type FsOpRecord, type WorkloadUpdateSummary } from '../../workload/run.ts';
 import { findDemo } from '../demos/index.ts';
-import { describeRun, e2fsck, runLinuxSystem, type LinuxRunSpec } from './linux-run.ts';
+import { describeRun, runLinuxSystem, type LinuxRunSpec } from './linux-run.ts';
+import { e2fsck } from '../../ext2/e2fsprogs.ts';
 import type { ExpectationLine } from '../report/html.ts';
 import type { CallSample } from '../report/model.ts';
 import { checkAll, flattenSummary, type Metrics } from './expect.ts';

@@ -3,11 +3,7 @@
  * workload (PosixModel, with the same setup), e2fsck on an image, and a
  * compact description of mismatches.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { e2fsprogsTool } from '../../../src/ext2/mke2fs.ts';
+
 import { PosixModel } from '../../../src/workload/model.ts';
 import type { FsOp, OpResult } from '../../../src/workload/fsstress.ts';
 import { workloadSetupOps, type FsWorkloadResult } from '../../../src/workload/run.ts';
@@ -32,20 +28,6 @@ export function mismatches(r: FsWorkloadResult, threads: number): string[] {
   return out;
 }
 
-/** e2fsck -fn on an image; a missing tool fails with the install hint. */
-export function e2fsck(image: Uint8Array): { status: number; out: string } {
-  const tool = e2fsprogsTool('e2fsck');
-  if (!tool) throw new Error('e2fsck is not installed: apt-get install -y e2fsprogs');
-  const dir = mkdtempSync(join(tmpdir(), 'k42fs-'));
-  try {
-    const img = join(dir, 'img');
-    writeFileSync(img, image);
-    const r = spawnSync(tool, ['-fn', img], { env: { ...process.env, E2FSCK_TIME: '2000000000' }, encoding: 'utf8' });
-    return { status: r.status ?? -1, out: (r.stdout ?? '') + (r.stderr ?? '') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 export type { FsOp };
 

@@ -6,7 +6,8 @@
  */
 import { describe, it, expect } from 'vitest';
 import { runK42Workload } from '../../../src/workload/k42-driver.ts';
-import { e2fsck, mismatches, modelOf, runOps, service, type FsOp } from './helpers.ts';
+import { mismatches, modelOf, runOps, service, type FsOp } from './helpers.ts';
+import { e2fsckRequired } from '../../../src/ext2/e2fsprogs.ts';
 
 const long = 'x'.repeat(256);
 const OPS: FsOp[] = [
@@ -88,7 +89,7 @@ describe('K42 file service: errno semantics', () => {
       // the mix reaches every kind of outcome, errors included
       const errs = new Set(r.ops.flat().filter((x) => !x.result.ok).map((x) => (x.result.ok ? '' : x.result.errno)));
       expect(errs.size).toBeGreaterThanOrEqual(4);
-      const f = e2fsck(r.image);
+      const f = e2fsckRequired(r.image);
       expect(f.status, f.out).toBe(0);
     });
   }

@@ -11,7 +11,8 @@ import { DTT_FACTORY_DEFAULT } from '../../../src/k42/index.ts';
 import { DTT_EXT2_STATE, DTT_K42FS_INODE_GOAL, FileInodeRoot, updateK42FileService, type K42FsUpdateResult, type K42FsVersion } from '../../../src/k42/fs/index.ts';
 import { type FsWorkloadResult } from '../../../src/workload/run.ts';
 import { runK42Workload } from '../../../src/workload/k42-driver.ts';
-import { e2fsck, inRequest, mismatches, modelOf, runOps, service, type FsOp } from './helpers.ts';
+import { inRequest, mismatches, modelOf, runOps, service, type FsOp } from './helpers.ts';
+import { e2fsckRequired } from '../../../src/ext2/e2fsprogs.ts';
 
 const CPUS = 4;
 const THREADS = 6;
@@ -73,7 +74,7 @@ describe('K42 file service: live update under load', () => {
       expect(proceededDuringBlock(r, /^ino/)).toBeGreaterThan(0);
       expect(r.ops.flat().filter((x) => !x.blocked && x.end >= u.startedAt && x.end <= u.endedAt).length).toBeGreaterThan(0);
       expect(r.ops.flat().filter((x) => x.blocked).length).toBeLessThanOrEqual(r.callsBlocked);
-      const f = e2fsck(r.image);
+      const f = e2fsckRequired(r.image);
       expect(f.status, f.out).toBe(0);
     });
   }
@@ -93,7 +94,7 @@ describe('K42 file service: update details', () => {
     const v1 = service(1);
     expect(runOps(v1, bugOps).slice(4)).toEqual([{ ok: true, value: 'dir - 3' }, { ok: true, value: 'dir - 2' }]);
     inRequest(v1, () => v1.unmount());
-    expect(e2fsck(v1.image()).status).toBe(4);
+    expect(e2fsckRequired(v1.image()).status).toBe(4);
 
     const up = service(1);
     runOps(up, bugOps.slice(0, 3));
@@ -101,7 +102,7 @@ describe('K42 file service: update details', () => {
     expect(u.ok).toBe(true);
     expect(runOps(up, bugOps.slice(3))).toEqual(modelOf(bugOps).slice(3));
     inRequest(up, () => up.unmount());
-    const f = e2fsck(up.image());
+    const f = e2fsckRequired(up.image());
     expect(f.status, f.out).toBe(0);
   });
 
@@ -142,7 +143,7 @@ describe('K42 file service: update details', () => {
     expect(runOps(svc, more)).toEqual([{ ok: true, value: 9000 }, { ok: true, value: 'file 12000 1' }]);
     expect(fs.rsvWindows.size).toBeGreaterThan(0);
     inRequest(svc, () => svc.unmount());
-    const f = e2fsck(svc.image());
+    const f = e2fsckRequired(svc.image());
     expect(f.status, f.out).toBe(0);
   });
 });

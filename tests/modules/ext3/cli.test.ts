@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { main } from '../../../src/cli/main.ts';
 import type { CliIO } from '../../../src/cli/command.ts';
-import { debugfs, fsck, tmpDir } from './helpers.ts';
+import { fsck, tmpDir } from './helpers.ts';
+import { debugfs } from '../../../src/ext2/e2fsprogs.ts';
 
 async function modswap(argv: string[], stdin = ''): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];

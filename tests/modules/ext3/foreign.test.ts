@@ -8,13 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { linkSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, openSync, closeSync, writeSync } from 'node:fs';
 import type { Sim } from '../../../src/sim/index.ts';
-import { runMke2fs } from '../../../src/ext2/mke2fs.ts';
+import { runMke2fs } from '../../../src/ext2/e2fsprogs.ts';
 import { sys, type Task } from '../../../src/vfs/index.ts';
 import { S_ISLNK } from '../../../src/uapi/stat.ts';
 import { shutdownSystem } from '../../../src/system/boot.ts';
 import { patternBytes } from '../../../src/workload/fsstress.ts';
 import { listDir, readAll } from './exec.ts';
-import { bootExt3, debugfs, freshImage, fsck, saveImage, tmpDir } from './helpers.ts';
+import { bootExt3, freshImage, fsck, saveImage, tmpDir } from './helpers.ts';
+import { debugfs } from '../../../src/ext2/e2fsprogs.ts';
 
 /** Host tree: relative path -> content | symlink target | directory. */
 type Entry = { kind: 'file'; data: Uint8Array } | { kind: 'dir' } | { kind: 'symlink'; target: string };

@@ -4,7 +4,6 @@
  * as root on such a disk, reading the image back, and the e2fsprogs oracles
  * (which must be installed: a missing tool fails with the install hint).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,18 +11,10 @@ import { Engine } from '../../../src/sim/index.ts';
 import { costTable } from '../../../src/hw-ppc64/costs.ts';
 import { Disk } from '../../../src/hw-ppc64/disk.ts';
 import { MemoryBackend } from '../../../src/hw-ppc64/disk-backend.ts';
-import { e2fsprogsTool, runMke2fs, type Mke2fsOptions } from '../../../src/ext2/mke2fs.ts';
+import { debugfsScript, e2fsckFile, requireTool, runMke2fs, type Mke2fsOptions } from '../../../src/ext2/e2fsprogs.ts';
 import { Machine } from '../../../src/hw-ppc64/machine.ts';
 import { bootSystem, type System } from '../../../src/system/boot.ts';
 import type { LiveUpdate } from '../../../src/modules/update/manager.ts';
-
-export const INSTALL_HINT = 'apt-get install -y e2fsprogs';
-
-export function tool(name: 'mke2fs' | 'e2fsck' | 'debugfs'): string {
-  const p = e2fsprogsTool(name);
-  if (!p) throw new Error(`${name} not found: ${INSTALL_HINT}`);
-  return p;
-}
 
 export function tmpDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'modswap-ext3-'));
@@ -39,7 +30,7 @@ export function freshImage(o: Mke2fsOptions = DEFAULT_IMAGE): Uint8Array {
   const key = JSON.stringify(o);
   let img = images.get(key);
   if (!img) {
-    tool('mke2fs');
+    requireTool('mke2fs');
     const { dir, cleanup } = tmpDir();
     try {
       const path = join(dir, 'img');
@@ -98,16 +89,10 @@ export function saveImage(disk: Disk, path: string): void {
   writeFileSync(path, diskBytes(disk));
 }
 
-/** e2fsck -fn: exit status and output. */
+/** e2fsck -fn: exit status and output; a missing e2fsck throws with the install hint. */
 export function fsck(path: string): { status: number; out: string } {
-  const r = spawnSync(tool('e2fsck'), ['-fn', path], { encoding: 'utf8', env: { ...process.env, E2FSCK_TIME: '2000000000' } });
-  return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-}
-
-/** Run debugfs requests against an image (read-only unless `write`). */
-export function debugfs(path: string, request: string, write = false): string {
-  const args = write ? ['-w', '-R', request, path] : ['-R', request, path];
-  return execFileSync(tool('debugfs'), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  requireTool('e2fsck');
+  return e2fsckFile(path)!;
 }
 
 /**
@@ -116,24 +101,17 @@ export function debugfs(path: string, request: string, write = false): string {
  * the outputs are split (a `cat` without a final newline runs into the echo).
  */
 export function debugfsBatch(path: string, requests: readonly string[]): string[] {
-  const { dir, cleanup } = tmpDir();
-  try {
-    const cmdFile = join(dir, 'cmds');
-    writeFileSync(cmdFile, requests.join('\n') + '\n');
-    const out = execFileSync(tool('debugfs'), ['-f', cmdFile, path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
-    const res: string[] = [];
-    let at = 0;
-    for (let i = 0; i < requests.length; i++) {
-      const marker = `debugfs: ${requests[i]}\n`;
-      const start = out.indexOf(marker, at);
-      if (start < 0) throw new Error(`debugfs output lacks the echo of '${requests[i]}'`);
-      const from = start + marker.length;
-      const next = i + 1 < requests.length ? out.indexOf(`debugfs: ${requests[i + 1]}\n`, from) : out.length;
-      res.push(out.slice(from, next < 0 ? out.length : next));
-      at = from;
-    }
-    return res;
-  } finally {
-    cleanup();
+  const out = debugfsScript(path, requests, false);
+  const res: string[] = [];
+  let at = 0;
+  for (let i = 0; i < requests.length; i++) {
+    const marker = `debugfs: ${requests[i]}\n`;
+    const start = out.indexOf(marker, at);
+    if (start < 0) throw new Error(`debugfs output lacks the echo of '${requests[i]}'`);
+    const from = start + marker.length;
+    const next = i + 1 < requests.length ? out.indexOf(`debugfs: ${requests[i + 1]}\n`, from) : out.length;
+    res.push(out.slice(from, next < 0 ? out.length : next));
+    at = from;
   }
+  return res;
 }

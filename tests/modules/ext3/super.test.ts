@@ -11,7 +11,8 @@ import { sys } from '../../../src/vfs/index.ts';
 import { O_CREAT, O_RDWR } from '../../../src/uapi/fcntl.ts';
 import { shutdownSystem } from '../../../src/system/boot.ts';
 import { EXT3_EPOCH, EXT3_SUPER_MAGIC } from '../../../src/modules/ext3/index.ts';
-import { bootExt3, debugfs, fsck, saveImage, tmpDir } from './helpers.ts';
+import { bootExt3, fsck, saveImage, tmpDir } from './helpers.ts';
+import { debugfs } from '../../../src/ext2/e2fsprogs.ts';
 
 const field = (stats: string, name: string): string => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(stats)?.[1]?.trim() ?? '';
 

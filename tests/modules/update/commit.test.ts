@@ -12,7 +12,7 @@ import type { Module, ModuleDefinition } from '../../../src/modules/core/module.
 import { instrumentationOf } from '../../../src/modules/update/instrument.ts';
 import type { FaultPoint } from '../../../src/modules/update/manager.ts';
 import { runFaultPlan, type FaultRun } from '../../../src/reliability/fault-plan.ts';
-import { e2fsckRequired } from '../../../src/reliability/fsck.ts';
+import { e2fsckRequired } from '../../../src/ext2/e2fsprogs.ts';
 import type { QuiescenceStrategy } from '../../../src/modules/update/usecount.ts';
 
 function consistent(r: FaultRun, version: string): void {

@@ -1,29 +1,12 @@
 import { describe, it, expect } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sleep, type Sim } from '../../../src/sim/effects.ts';
 import { buildSystem } from '../../../src/system/build.ts';
 import { ext3Definition } from '../../../src/modules/ext3/index.ts';
 import type { UpdateReport } from '../../../src/modules/update/manager.ts';
 import type { QuiescenceStrategy } from '../../../src/modules/update/usecount.ts';
-import { e2fsprogsTool } from '../../../src/ext2/mke2fs.ts';
+import { e2fsckRequired } from '../../../src/ext2/e2fsprogs.ts';
 import { checkAgainstModel, spawnWorkers } from './helpers.ts';
 
-function e2fsck(bytes: Uint8Array): { status: number; out: string } {
-  const bin = e2fsprogsTool('e2fsck');
-  if (!bin) throw new Error('e2fsck not found: apt-get install -y e2fsprogs');
-  const dir = mkdtempSync(join(tmpdir(), 'modswap-live-'));
-  try {
-    const p = join(dir, 'img');
-    writeFileSync(p, bytes);
-    const r = spawnSync(bin, ['-fn', p], { encoding: 'utf8', env: { ...process.env, E2FSCK_TIME: '2000000000' } });
-    return { status: r.status ?? -1, out: r.stdout + r.stderr };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 function ext3UpdateUnderLoad(from: number, to: number, strategy: QuiescenceStrategy, seed: number) {
   const b = buildSystem({ cpus: 4, seed, fs: 'ext3', ext3Version: from, strategy, perturb: { preemptProbability: 0.03, maxDelayCycles: 2000 } });
@@ -61,7 +44,7 @@ describe.each<[number, number]>([
     const st = report.stats;
     expect(st.ranOld + st.ranNew).toBe(st.mediated);
     if (from >= 2) {
-      const fsck = e2fsck(disk!.readSync(0, disk!.sizeBytes));
+      const fsck = e2fsckRequired(disk!.readSync(0, disk!.sizeBytes));
       expect(fsck.out).toBe(fsck.status === 0 ? fsck.out : '(clean)');
       expect(fsck.status).toBe(0);
     }
