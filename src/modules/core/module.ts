@@ -12,7 +12,7 @@
  *       const fops: FileOperations = { owner: mod, read: ..., ... };
  *       const fstype: FileSystemType = { name: 'myfs', fs_flags: 0, owner: mod, mount: ..., kill_sb: ... };
  *       return {
- *         tables: [{ name: 'myfs_file_operations', kind: 'file_operations', table: fops }, ...],
+ *         tables: exportTables({ file_operations: { myfs_file_operations: fops }, file_system_type: { myfs_fs_type: fstype } }),
  *         *init(k) { register_filesystem(k, fstype); },
  *         *exit(k) { unregister_filesystem(k, fstype); },
  *       };
@@ -44,6 +44,25 @@ export interface ExportedTable {
   readonly table: OpsTable;
 }
 
+/** A module's tables grouped by kind, each under its C-style name. */
+export interface TableGroups {
+  readonly file_operations?: Readonly<Record<string, FileOperations>>;
+  readonly inode_operations?: Readonly<Record<string, InodeOperations>>;
+  readonly super_operations?: Readonly<Record<string, SuperOperations>>;
+  readonly file_system_type?: Readonly<Record<string, FileSystemType>>;
+}
+
+const TABLE_KINDS: readonly TableKind[] = ['file_operations', 'inode_operations', 'super_operations', 'file_system_type'];
+
+/**
+ * The `tables` of a ModuleBody, each table declared once: its name is its key
+ * (pass the variables by shorthand, `{ ext3_sops }`), its kind the group it
+ * is in. Order: by kind as TABLE_KINDS, then as given.
+ */
+export function exportTables(groups: TableGroups): ExportedTable[] {
+  return TABLE_KINDS.flatMap((kind) => Object.entries(groups[kind] ?? {}).map(([name, table]) => ({ name, kind, table: table as OpsTable })));
+}
+
 /** What `instantiate` returns: the loaded code. */
 export interface ModuleBody {
   readonly tables: readonly ExportedTable[];
@@ -51,7 +70,7 @@ export interface ModuleBody {
   init(kernel: Kernel): Sim<void>;
   /** module_exit: undo init. Runs only when nothing references the module. */
   exit(kernel: Kernel): Sim<void>;
-  /** Present if the module can be live-updated (src/modules/update/hooks.ts). */
+  /** Present if the module can be live-updated (hooks.ts). */
   readonly update?: LiveUpdateHooks;
 }
 

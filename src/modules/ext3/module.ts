@@ -21,7 +21,7 @@ import type { Kernel } from '../../vfs/kernel.ts';
 import { generic_file_llseek } from '../../vfs/libfs.ts';
 import type { FileOperations, FileSystemType, InodeOperations, SuperOperations } from '../../vfs/ops.ts';
 import { FS_REQUIRES_DEV } from '../../vfs/types.ts';
-import type { Module, ModuleBody, ModuleDefinition } from '../core/module.ts';
+import { exportTables, type Module, type ModuleBody, type ModuleDefinition } from '../core/module.ts';
 import type { Ext3Ctx, Ext3Tables } from './ext3.ts';
 import { ext3_file_ops } from './file.ts';
 import { ext3_destroy_inode, ext3_evict_inode, ext3_setattr } from './inode.ts';
@@ -100,16 +100,12 @@ function instantiateVersion(version: number, mod: Module): ModuleBody {
     ext3_fs_type,
   };
   return {
-    tables: [
-      { name: 'ext3_file_operations', kind: 'file_operations', table: ext3_file_operations },
-      { name: 'ext3_dir_operations', kind: 'file_operations', table: ext3_dir_operations },
-      { name: 'ext3_file_inode_operations', kind: 'inode_operations', table: ext3_file_inode_operations },
-      { name: 'ext3_dir_inode_operations', kind: 'inode_operations', table: ext3_dir_inode_operations },
-      { name: 'ext3_symlink_inode_operations', kind: 'inode_operations', table: ext3_symlink_inode_operations },
-      { name: 'ext3_special_inode_operations', kind: 'inode_operations', table: ext3_special_inode_operations },
-      { name: 'ext3_sops', kind: 'super_operations', table: ext3_sops },
-      { name: 'ext3_fs_type', kind: 'file_system_type', table: ext3_fs_type },
-    ],
+    tables: exportTables({
+      file_operations: { ext3_file_operations, ext3_dir_operations },
+      inode_operations: { ext3_file_inode_operations, ext3_dir_inode_operations, ext3_symlink_inode_operations, ext3_special_inode_operations },
+      super_operations: { ext3_sops },
+      file_system_type: { ext3_fs_type },
+    }),
     /** module_init: register the type (during a live update the VFS stages it until redirect). */
     *init(kernel: Kernel) {
       ctx.kernel = kernel;

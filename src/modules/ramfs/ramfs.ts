@@ -42,7 +42,7 @@ import { alloc_super, kill_litter_super, type SuperBlock } from '../../vfs/super
 import { Cred } from '../../vfs/task.ts';
 import { MAX_LFS_FILESIZE } from '../../vfs/types.ts';
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../../uapi/stat.ts';
-import type { Module, ModuleBody, ModuleDefinition } from '../core/module.ts';
+import { exportTables, type Module, type ModuleBody, type ModuleDefinition } from '../core/module.ts';
 
 export const RAMFS_MAGIC = 0x858458f6;
 /** Default mode of the root directory (mount option mode=). */
@@ -214,15 +214,12 @@ function instantiate(mod: Module): ModuleBody {
   };
 
   return {
-    tables: [
-      { name: 'ramfs_file_operations', kind: 'file_operations', table: ramfs_file_operations },
-      { name: 'ramfs_dir_operations', kind: 'file_operations', table: ramfs_dir_operations },
-      { name: 'ramfs_file_inode_operations', kind: 'inode_operations', table: ramfs_file_inode_operations },
-      { name: 'ramfs_dir_inode_operations', kind: 'inode_operations', table: ramfs_dir_inode_operations },
-      { name: 'ramfs_symlink_inode_operations', kind: 'inode_operations', table: ramfs_symlink_inode_operations },
-      { name: 'ramfs_ops', kind: 'super_operations', table: ramfs_ops },
-      { name: 'ramfs_fs_type', kind: 'file_system_type', table: ramfs_fs_type },
-    ],
+    tables: exportTables({
+      file_operations: { ramfs_file_operations, ramfs_dir_operations },
+      inode_operations: { ramfs_file_inode_operations, ramfs_dir_inode_operations, ramfs_symlink_inode_operations },
+      super_operations: { ramfs_ops },
+      file_system_type: { ramfs_fs_type },
+    }),
     *init(kernel) {
       register_filesystem(kernel, ramfs_fs_type);
     },
