@@ -1,5 +1,6 @@
 /**
- * The scenario file format of `modswap run` (JSON), validated with zod.
+ * The scenario file format of `modswap run` and `modswap demo` (JSON, or
+ * YAML for .yaml/.yml), validated with zod.
  *
  * A scenario says what to build (machine, file system, quiescence
  * strategy, path), what load to put on it (an fsstress workload and an
@@ -23,6 +24,15 @@
  *   update    { module, to, at: {us}|{ops}|"probe", mode: eager|lazy,
  *               timeoutUs, tries, backoffUs, inject: FAULT_POINT }
  *   expect    { METRIC: value | "< N" | "<= N" | "> N" | ">= N" | "!= X" }
+ *
+ * When `update.at` is {us: N}: on the linux path N µs of simulated time after
+ * boot is done (mkfs or the image read, the root mounted: about 2.2 ms for a
+ * fresh 32 MiB ext3), when the workload starts; the timeline prints that
+ * instant as "boot done". On the k42 path N µs from simulated time 0, but
+ * not before the file service's setup is done. {ops: N} (k42): once N
+ * operations have completed. "probe": when the probe runs start-update.
+ * A scenario with an update and no expectation on updateOk or updateError
+ * expects it to succeed (runner.ts).
  */
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
@@ -56,6 +66,7 @@ const updateSchema = z
   .object({
     module: z.string().min(1).default('ext3'),
     to: int(1, 3),
+    /** When the update starts; see the header for the reference point of `us` on each path. */
     at: z.union([z.object({ us: z.number().nonnegative() }).strict(), z.object({ ops: int(0) }).strict(), z.literal('probe')]).default({ us: 2000 }),
     mode: z.enum(['eager', 'lazy']).default('eager'),
     timeoutUs: z.number().positive().optional(),
