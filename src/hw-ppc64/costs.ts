@@ -3,7 +3,7 @@
  * transfers, reservations, barriers, the timebase, interrupts and I/O setup.
  *
  * One table per model. Every entry carries its source: a fact from
- * research/k42.md §6 (with the reference it gives), or the word "assumption"
+ * docs/design.md "PowerPC facts" (with the reference it gives), or the word "assumption"
  * and why the value is plausible. Research found no L1 or memory latency for
  * the 970 and no latency at all for POWER4/5, so most entries are assumptions;
  * they are kept in one place so a better figure changes one line.
@@ -202,7 +202,7 @@ const PPC970: ModelSpec = {
     l2Hit: { cycles: 12, source: 'lmbench: G5 L2 latency 6.329 ns, about 12 cycles at 1.9 GHz (anandtech.com/show/1936/8)' },
     storeHit: {
       cycles: 2,
-      source: A + 'L1D is write-through (as on POWER4, research/k42.md §6), every store goes to the L2 but the store queue hides it',
+      source: A + 'L1D is write-through (as on POWER4, docs/design.md "PowerPC facts"), every store goes to the L2 but the store queue hides it',
     },
     memory: { cycles: 300, source: A + 'not found; ~150 ns through the U3 northbridge at 2 GHz' },
     c2c: {
@@ -251,11 +251,11 @@ const POWER5: ModelSpec = {
   timebaseSource: TB_K42,
   coresPerChip: 2,
   coresPerChipSource:
-    'POWER4 L2 (1.5 MB, 8-way, 128 B lines) is shared by the cores on a chip (research/k42.md §6); assumed the same on POWER5 (2 cores; SMT not modelled)',
+    'POWER4 L2 (1.5 MB, 8-way, 128 B lines) is shared by the cores on a chip (docs/design.md "PowerPC facts"); assumed the same on POWER5 (2 cores; SMT not modelled)',
   costs: {
     l1Hit: { cycles: 3, source: A + 'POWER4/5 L1D latency not found' },
     l2Hit: { cycles: 14, source: A + 'not found for POWER5; a little above the 970 figure for a larger shared L2' },
-    storeHit: { cycles: 2, source: A + 'L1D write-through (POWER4 fact, research/k42.md §6), store queue hides the L2 write' },
+    storeHit: { cycles: 2, source: A + 'L1D write-through (POWER4 fact, docs/design.md "PowerPC facts"), store queue hides the L2 write' },
     memory: { cycles: 230, source: A + 'not found; the on-chip memory controller makes it shorter than the 970' },
     c2c: { cycles: 120, source: A + 'not found; a transfer between chips of one MCM. Clean and modified lines cost the same' },
     invalidate: { cycles: 70, source: A + 'an address-only fabric transaction' },

@@ -1,5 +1,5 @@
 /**
- * src/hw-ppc64: the modelled PowerPC multiprocessor (DESIGN.md, "The machine").
+ * src/hw-ppc64: the modelled PowerPC multiprocessor (docs/design.md, "The machine").
  *
  * Start from `new Machine({ cpus, model })`; see machine.ts for the fidelity
  * boundary and costs.ts for the cost tables and their sources.

@@ -4,7 +4,7 @@
  *
  * The model uses 52-bit effective addresses so that every address is an exact
  * JS number (< 2^53). Region bases are K42's 64-bit bases shifted right by 12
- * bits (os/kernel/sys/arch/powerpc/memoryMap.H, research/k42.md §6):
+ * bits (os/kernel/sys/arch/powerpc/memoryMap.H, docs/design.md "PowerPC facts"):
  *
  *   kernel (global)       0xC000000000000000  ->  0x000C_0000_0000_0000
  *   KERNEL_PSPECIFIC_BASE 0xD000000000000000  ->  0x000D_0000_0000_0000

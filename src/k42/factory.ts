@@ -20,7 +20,7 @@
  *     hot-swaps it (`switchCObj`, destroy-when-done); the new object is
  *     registered with the new factory. The VPs work in parallel; `update`
  *     returns when every list is empty.
- *  3. lazy mode: K42's 2005 source has no lazy path (research/k42.md §4);
+ *  3. lazy mode: K42's 2005 source has no lazy path (docs/design.md "K42 source facts");
  *     this follows the proposal of its later dynamic-update work to convert
  *     an object on access. Each instance's global entry is pointed at a
  *     `CObjRootLazyUpdate` and its LTEs are flushed on every VP; the next

@@ -1,5 +1,5 @@
 /**
- * src/k42: the K42 reference core on the modelled PowerPC (DESIGN.md, "The
+ * src/k42: the K42 reference core on the modelled PowerPC (docs/design.md, "The
  * K42 path"): object translation, clustered objects, generation counts,
  * deferred deletion, hot-swap mediators, factories and dynamic update.
  */

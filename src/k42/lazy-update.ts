@@ -1,7 +1,7 @@
 /**
  * Module Description: lazy (on-access) conversion of an instance during a
  * dynamic update. Not in K42's 2005 source, which updates every instance
- * eagerly (research/k42.md §4); this follows the later K42 dynamic-update
+ * eagerly (docs/design.md "K42 source facts"); this follows the later K42 dynamic-update
  * work's proposal to convert objects when they are next used.
  *
  * The update points the instance's global entry at a `CObjRootLazyUpdate`

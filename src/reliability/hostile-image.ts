@@ -4,7 +4,7 @@
  * directory block, an indirect block, the journal), then booted as root
  * through the VFS the way `modswap shell --image FILE` does, and walked.
  *
- * What must hold (research/ext2.md lists what e2fsck says for each
+ * What must hold (docs/design.md "ext2/ext3 and e2fsck facts" lists what e2fsck says for each
  * corruption; the kernel is allowed less): the mount fails with one clear
  * ErrnoError line, or it succeeds and a damaged file gives EIO / EUCLEAN /
  * EINVAL (any errno) when touched; never an uncaught exception, never a
@@ -62,7 +62,7 @@ export function baseImage(): { bytes: Uint8Array; layout: Map<ImageRegion, [numb
   return base;
 }
 
-/** Byte ranges of each structure, read from the image's own metadata (ext2 layout, research/ext2.md). */
+/** Byte ranges of each structure, read from the image's own metadata (ext2 layout, docs/design.md "ext2/ext3 and e2fsck facts"). */
 function locate(img: Uint8Array): Map<ImageRegion, [number, number]> {
   const dv = new DataView(img.buffer, img.byteOffset, img.byteLength);
   const u32 = (o: number): number => dv.getUint32(o, true);

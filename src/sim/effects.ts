@@ -2,7 +2,7 @@
  * Effects a simulated thread can yield to the engine, and the generator type
  * every time-taking function has.
  *
- * Contract (DESIGN.md, "The simulation contract"): any function that can take
+ * Contract (docs/design.md, "The simulation contract"): any function that can take
  * simulated time or block is a generator and is called with `yield*`. Leaf
  * effects are produced with plain `yield`:
  *

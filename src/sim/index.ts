@@ -1,4 +1,4 @@
-/** src/sim: the deterministic discrete-event engine (see DESIGN.md). */
+/** src/sim: the deterministic discrete-event engine (see docs/design.md). */
 export * from './effects.ts';
 export * from './engine.ts';
 export * from './errors.ts';

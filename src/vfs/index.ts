@@ -1,5 +1,5 @@
 /**
- * src/vfs: the simulated Linux VFS (see DESIGN.md, "The Linux path").
+ * src/vfs: the simulated Linux VFS (see docs/design.md, "The Linux path").
  *
  *   types.ts        modes, O_* flags (PowerPC values), capabilities, Stat
  *   ops.ts          FileOperations / InodeOperations / SuperOperations /

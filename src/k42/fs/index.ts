@@ -1,6 +1,6 @@
 /**
  * src/k42/fs: the ext3-style file system served as K42 clustered objects
- * (DESIGN.md, "The K42 path"): a superblock/allocator object wrapping the
+ * (docs/design.md, "The K42 path"): a superblock/allocator object wrapping the
  * shared ext2 engine, per-inode objects made by versioned factories, a
  * FileSystemServer name space, and dynamic update of the whole file system
  * object by object. The user-space side (the fsstress executor and the

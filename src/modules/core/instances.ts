@@ -1,6 +1,6 @@
 /**
  * `InstanceRegistry`: every inode and open file whose private structure a
- * module allocated (the inode-factory bookkeeping of DESIGN.md).
+ * module allocated (the inode-factory bookkeeping of docs/design.md).
  *
  * A module allocates per-inode (`i_private`) and per-open-file
  * (`private_data`) structures only through `allocInode` / `allocFile`, and

@@ -1,7 +1,7 @@
 /**
  * The update manager: replaces a loaded file-system module by a new version
  * of it while it is in use, with no unmount, no process killed and no call
- * failed (DESIGN.md, "The Linux path").
+ * failed (docs/design.md, "The Linux path").
  *
  *   check      privilege, signature, versions and dependencies, state-format
  *              negotiation, the new code's tables cover the old ones

@@ -24,7 +24,7 @@
  * locks itself (generic_file_write takes i_rwsem). So a caller blocked here
  * can hold a lock that a call already inside the module waits for: the
  * module could then never drain, and every such update would end in a
- * quiescence timeout. DESIGN.md's rules (recursive and interrupt calls pass)
+ * quiescence timeout. docs/design.md's rules (recursive and interrupt calls pass)
  * do not cover it. `passLockHolders` finds such callers, following chains of
  * lock waits (lock ownership is ordinary kernel state, as mutex owners and
  * lockdep are in Linux), and lets exactly those through into the old code.

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md invariants 1-5 as properties over many seeds (fast-check):
+ * docs/design.md invariants 1-5 as properties over many seeds (fast-check):
  * transparency, exactly once, quiescence is real, no deadlock on recursive
  * or interrupt-context calls, rollback at every failure point; on ramfs (fast)
  * and on ext3 with e2fsck after each run.
