@@ -189,6 +189,7 @@ function text(c: CompareResult): string {
 
 export const compareCommand: Command = {
   name: 'compare',
+  flags: FLAGS,
   summary: 'run one workload with a live update on the K42 path and the Linux path, side by side',
   help: () =>
     [

@@ -59,6 +59,7 @@ function withOverrides(s: Scenario, f: { seed?: number | undefined; cpus?: numbe
 
 export const demoCommand: Command = {
   name: 'demo',
+  flags: FLAGS,
   summary: 'run a built-in demo: the scenario scenarios/NAME.* (modswap demo --list)',
   help: () =>
     [

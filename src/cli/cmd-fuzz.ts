@@ -105,6 +105,7 @@ function runMerge(argv: string[], io: CliIO): number {
 
 export const fuzzCommand: Command = {
   name: 'fuzz',
+  flags: FLAGS,
   summary: 'property-based differential testing of live update (random workloads, schedules, update points, faults)',
   help: () =>
     [

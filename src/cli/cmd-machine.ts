@@ -89,6 +89,7 @@ function text(m: Machine): string {
 
 export const machineCommand: Command = {
   name: 'machine',
+  flags: FLAGS,
   summary: 'print the modelled PowerPC machine and its cost table with sources',
   help: () =>
     [

@@ -64,6 +64,7 @@ function runSync(g: Sim<void>): void {
 
 export const mkfsCommand: Command = {
   name: 'mkfs',
+  flags: FLAGS,
   summary: 'make a reproducible ext2/ext3 image file (mke2fs if installed, else built in)',
   help: () =>
     [

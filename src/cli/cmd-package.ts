@@ -20,6 +20,7 @@ const KEYGEN = {
 
 export const keygenCommand: Command = {
   name: 'keygen',
+  flags: KEYGEN,
   summary: 'create an Ed25519 key pair for signing update packages',
   help: () => ['usage: modswap keygen [--dir DIR] [--name NAME]', '', 'Writes DIR/NAME.key (private, mode 0600) and DIR/NAME.pub; put the .pub in a keyring directory.', '', flagHelp(KEYGEN)].join('\n'),
   run(argv, io) {
@@ -43,6 +44,7 @@ const SIGN = {
 
 export const signCommand: Command = {
   name: 'sign',
+  flags: SIGN,
   summary: 'sign an update package manifest (recomputes the code hash)',
   help: () => ['usage: modswap sign --key FILE PACKAGE', '', 'PACKAGE is a package directory or its manifest.json.', '', flagHelp(SIGN)].join('\n'),
   run(argv, io) {
@@ -74,6 +76,7 @@ const PACK = {
 
 export const packCommand: Command = {
   name: 'pack',
+  flags: PACK,
   summary: 'build an update package from a module file',
   help: () =>
     [

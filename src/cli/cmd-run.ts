@@ -27,6 +27,7 @@ const FLAGS = {
 
 export const runCommand: Command = {
   name: 'run',
+  flags: FLAGS,
   summary: 'run scenario files, JSON or YAML (machine, workload, update, expectations)',
   help: () =>
     [

@@ -76,6 +76,7 @@ async function loadPackages(lines: readonly string[], keyring: () => Keyring | n
 
 export const shellCommand: Command = {
   name: 'shell',
+  flags: FLAGS,
   summary: 'run file-system commands (and live updates) on a booted machine',
   help: () =>
     [

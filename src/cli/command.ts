@@ -2,6 +2,7 @@
  * The shape of a `modswap` command. Each command lives in its own file
  * (`cmd-NAME.ts`) and is listed in `commands.ts`.
  */
+import type { FlagSpecs } from './args.ts';
 export interface CliIO {
   out(text: string): void;
   /**
@@ -25,6 +26,8 @@ export interface CliIO {
 export interface Command {
   name: string;
   summary: string;
+  /** The flags it parses (parseFlags); tests/docs/commands.test.ts checks every documented command line against them. */
+  flags: FlagSpecs;
   /** Full help text (usage line, description, flags). */
   help(): string;
   /** Returns the exit status. Throws UsageError for bad input (exit 2). */

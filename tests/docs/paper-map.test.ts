@@ -1,5 +1,5 @@
 /**
- * docs/paper-map.md and docs/fidelity.md cite real things: every file path
+ * docs/paper-map.md, docs/fidelity.md and docs/design.md cite real things: every file path
  * they name exists, and every test name quoted after a test file is in that
  * file, so the map cannot drift from the code silently.
  */
@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
-describe.each(['paper-map.md', 'fidelity.md'])('docs/%s', (doc) => {
+describe.each(['paper-map.md', 'fidelity.md', 'design.md'])('docs/%s', (doc) => {
   const md = readFileSync(join(ROOT, 'docs', doc), 'utf8');
 
   it('names only files that exist', () => {

@@ -59,6 +59,10 @@ describe('docs/tutorial.md', () => {
       expect(fix).toMatch(/nlink=4/);
       expect(readFileSync(join(dir, 'my-report', 'index.html'), 'utf8')).toContain('<svg id="timeline"');
       expect(JSON.parse(readFileSync(join(dir, 'my-update.result.json'), 'utf8')).ok).toBe(true);
+      // the timeline lines the text quotes for `at: {us: 1500}` are the ones the run prints
+      const quoted = /^```\n( +[\d.]+ us +boot done[^\n]*\n[^\n]*)\n```$/m.exec(md)![1]!.split('\n');
+      const printed = readFileSync(join(dir, 'my-update.yaml.out'), 'utf8').split('\n');
+      for (const l of quoted) expect(printed, l).toContain(l);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
