@@ -72,7 +72,7 @@ function writeOut(io: CliIO, file: string, text: string, what: string): void {
 function printSummary(io: CliIO, s: SweepSummary, what: string, wallS: number): void {
   const rate = wallS > 0 ? ` (${wallS.toFixed(1)} s, ${(s.seeds / wallS).toFixed(1)} seeds/s)` : '';
   io.out(`fuzz: ${s.seeds} seed(s) ${what}, ${s.ops} operations checked, ${s.updatesOk} updates, ${s.rolledBack} rollbacks, ${s.failures.length} failure(s)${rate}`);
-  io.out(`hostile: ${s.hostile.manifests} manifests, ${s.hostile.scenarios} scenarios, ${s.hostile.images} images, ${s.hostile.violations.length} violation(s)`);
+  io.out(`hostile: ${s.hostile.manifests} manifests, ${s.hostile.scenarios} scenarios, ${s.hostile.images} images walked, ${s.hostile.writes} damaged images written to, ${s.hostile.violations.length} violation(s)`);
   for (const v of s.hostile.violations) io.out(`  ${v}`);
   for (const f of s.failures) io.out(`\nFAIL ${f.original}\n  ${f.failure}\n  shrunk: ${f.shrunkDescription}\n${f.replay}`);
 }

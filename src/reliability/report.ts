@@ -91,6 +91,8 @@ export function reliabilityMarkdown(s: SweepSummary, meta: SweepMeta): string {
   L.push(`- scenario files (random JSON, mutated scenarios): ${s.hostile.scenarios}`);
   L.push(`- corrupted images mounted as root and walked: ${s.hostile.images}`);
   for (const [k, v] of Object.entries(s.hostile.imageOutcomes).sort()) L.push(`  - ${k}: ${v}`);
+  L.push(`- damaged mke2fs images (block/inode bitmaps, inode tables, live bits cleared) mounted and written to (mkdir, create, write, truncate, rename, link, symlink, unlink, rmdir): ${s.hostile.writes}; calls ${s.hostile.writeCalls.ok} succeeded, ${s.hostile.writeCalls.errno} failed with an errno (any other outcome is a rule violation)`);
+  for (const [k, v] of Object.entries(s.hostile.writeOutcomes).sort()) L.push(`  - ${k}: ${v}`);
   L.push(`- rule violations: ${s.hostile.violations.length}`);
   for (const v of s.hostile.violations.slice(0, 20)) L.push(`  - ${v}`);
   L.push('', 'tests/reliability also fuzzes `modswap` argv (exit 2, one line) and checks that a failed');

@@ -61,7 +61,16 @@ const SummarySchema = z.object({
   faultsInjected: counts,
   secondUpdates: z.object({ ebusy: int, missed: int }),
   fsckClean: int,
-  hostile: z.object({ manifests: int, scenarios: int, images: int, imageOutcomes: counts, violations: z.array(z.string()) }),
+  hostile: z.object({
+    manifests: int,
+    scenarios: int,
+    images: int,
+    imageOutcomes: counts,
+    writes: int,
+    writeOutcomes: counts,
+    writeCalls: z.object({ ok: int, errno: int }),
+    violations: z.array(z.string()),
+  }),
   failures: z.array(FailureSchema),
 });
 

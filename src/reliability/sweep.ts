@@ -1,7 +1,8 @@
 /**
  * A sweep: seeds S..S+N-1, each a fuzz case (alternating paths), plus a
  * ration of hostile inputs per seed (two manifests and two scenario texts
- * per seed, a corrupted image every 25th seed), aggregated into a summary
+ * per seed, a damaged image written to per seed, a corrupted image walked
+ * every 25th seed), aggregated into a summary
  * that merges associatively (so a sweep split across processes by seed
  * range gives the same summary as one process). A failing case is shrunk
  * and kept with its replay.
@@ -12,6 +13,7 @@ import { runK42Case } from './k42-case.ts';
 import { shrink } from './shrink.ts';
 import { imageTrial, IMAGE_REGIONS } from './hostile-image.ts';
 import { manifestTrial, scenarioTrial } from './hostile-inputs.ts';
+import { writeTrial } from './hostile-writes.ts';
 
 export interface FailureRecord {
   seed: number;
@@ -36,12 +38,23 @@ export interface SweepSummary {
   faultsInjected: Record<string, number>;
   secondUpdates: { ebusy: number; missed: number };
   fsckClean: number;
-  hostile: { manifests: number; scenarios: number; images: number; imageOutcomes: Record<string, number>; violations: string[] };
+  hostile: {
+    manifests: number;
+    scenarios: number;
+    images: number;
+    imageOutcomes: Record<string, number>;
+    /** Damaged mke2fs images mounted and written to (hostile-writes.ts), and their outcomes. */
+    writes: number;
+    writeOutcomes: Record<string, number>;
+    /** Calls made on them: succeeded, failed with an errno. */
+    writeCalls: { ok: number; errno: number };
+    violations: string[];
+  };
   failures: FailureRecord[];
 }
 
 export function emptySummary(start = 0): SweepSummary {
-  return { seeds: 0, start, ranges: [], cases: {}, ops: 0, updatesOk: 0, rolledBack: 0, faultsInjected: {}, secondUpdates: { ebusy: 0, missed: 0 }, fsckClean: 0, hostile: { manifests: 0, scenarios: 0, images: 0, imageOutcomes: {}, violations: [] }, failures: [] };
+  return { seeds: 0, start, ranges: [], cases: {}, ops: 0, updatesOk: 0, rolledBack: 0, faultsInjected: {}, secondUpdates: { ebusy: 0, missed: 0 }, fsckClean: 0, hostile: { manifests: 0, scenarios: 0, images: 0, imageOutcomes: {}, writes: 0, writeOutcomes: {}, writeCalls: { ok: 0, errno: 0 }, violations: [] }, failures: [] };
 }
 
 const add = (m: Record<string, number>, k: string, n = 1): void => {
@@ -98,6 +111,18 @@ export function runSeed(seed: number, paths: readonly FuzzPath[], into: SweepSum
     into.hostile.scenarios++;
     if (t.violation) into.hostile.violations.push(`scenario seed ${seed}: ${t.violation}`);
   }
+  // one damaged image written to per seed (bitmaps and inode tables of a small mke2fs image)
+  let w;
+  try {
+    w = writeTrial(seed);
+  } catch (e) {
+    w = { image: '?', region: '?', outcome: 'written', ok: 0, errnos: 0, violation: `uncaught: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` };
+  }
+  into.hostile.writes++;
+  add(into.hostile.writeOutcomes, `${w.image} ${w.region} ${w.outcome}`);
+  into.hostile.writeCalls.ok += w.ok;
+  into.hostile.writeCalls.errno += w.errnos;
+  if (w.violation) into.hostile.violations.push(`written image seed ${seed} ${w.image} ${w.region}: ${w.violation}`);
   if (seed % 25 === 0) {
     const region = IMAGE_REGIONS[(seed / 25) % IMAGE_REGIONS.length]!;
     let t;
@@ -132,6 +157,10 @@ export function mergeSummaries(parts: readonly SweepSummary[]): SweepSummary {
     m.hostile.scenarios += p.hostile.scenarios;
     m.hostile.images += p.hostile.images;
     for (const [k, v] of Object.entries(p.hostile.imageOutcomes)) add(m.hostile.imageOutcomes, k, v);
+    m.hostile.writes += p.hostile.writes;
+    for (const [k, v] of Object.entries(p.hostile.writeOutcomes)) add(m.hostile.writeOutcomes, k, v);
+    m.hostile.writeCalls.ok += p.hostile.writeCalls.ok;
+    m.hostile.writeCalls.errno += p.hostile.writeCalls.errno;
     m.hostile.violations.push(...p.hostile.violations);
     m.failures.push(...p.failures);
   }
