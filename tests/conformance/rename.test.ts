@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { sys } from '../../src/vfs/index.ts';
 import { Env, errorCases, type ErrCase } from './harness.ts';
-import { SETUPS } from './setups.ts';
+import { SETUPS, withKnownFailure } from './setups.ts';
 
 const ERRORS: ErrCase[] = [
   { name: 'missing source', call: (t, p) => sys.rename(t, p('nope'), p('x')), code: 'ENOENT', syscall: 'rename', path: 'nope' },
@@ -33,17 +33,19 @@ describe.each(SETUPS)('rename on $name', (setup) => {
     expect(env.exists(p('a'))).toBe(false);
   });
 
-  it('moves a directory: parents relink and .. follows', () => {
-    const env = Env.create(setup, { dirs: ['p1', 'p2', 'p1/s'] });
-    const p = env.p;
-    expect(env.stat(p('p1')).nlink).toBe(3);
-    expect(env.stat(p('p2')).nlink).toBe(2);
-    env.run((t) => sys.rename(t, p('p1/s'), p('p2/s')));
-    expect(env.stat(p('p1')).nlink).toBe(2);
-    expect(env.stat(p('p2')).nlink).toBe(3);
-    expect(env.stat(p('p2/s/..')).ino).toBe(env.stat(p('p2')).ino);
-    expect(env.exists(p('p1/s'))).toBe(false);
-  });
+  // ext3 v1 fails this one the known way (its link-count bug): setups.ts
+  it('moves a directory: parents relink and .. follows', (ctx) =>
+    withKnownFailure(setup, ctx.task.name, () => {
+      const env = Env.create(setup, { dirs: ['p1', 'p2', 'p1/s'] });
+      const p = env.p;
+      expect(env.stat(p('p1')).nlink).toBe(3);
+      expect(env.stat(p('p2')).nlink).toBe(2);
+      env.run((t) => sys.rename(t, p('p1/s'), p('p2/s')));
+      expect(env.stat(p('p1')).nlink, 'nlink of the old parent after the move').toBe(2);
+      expect(env.stat(p('p2')).nlink, 'nlink of the new parent after the move').toBe(3);
+      expect(env.stat(p('p2/s/..')).ino).toBe(env.stat(p('p2')).ino);
+      expect(env.exists(p('p1/s'))).toBe(false);
+    }));
 
   it('replaces an existing file, dropping its link', () => {
     const env = Env.create(setup, { files: { a: 'new', b: 'old' } });

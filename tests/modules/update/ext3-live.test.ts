@@ -38,15 +38,18 @@ describe.each<[number, number]>([
     expect(report.quiescenceVerified).toBe(true);
     expect(report.instances.inodes).toBeGreaterThan(0);
     expect(system.modules.get('ext3')!.version).toBe(String(to));
-    // v1's bug (parent link counts on a cross-directory rename of a directory)
-    // can show in results before the update; only check exactness for v2 -> v3.
-    if (from >= 2) expect(checkAgainstModel(logs)).toEqual([]);
+    // Release 1 too, exactly: v1's bug (a directory renamed to another parent
+    // leaves both parents' link counts unchanged) shows in a result or on the
+    // image only if a directory moves between parents while v1 serves; these
+    // seeds' workers make no such move before the update (the rename suite
+    // asserts the bug itself as v1's known failure). So the model's results
+    // are also v1's here; a seed that hit the bug would fail below, naming the
+    // op, or in e2fsck's link-count check.
+    expect(checkAgainstModel(logs)).toEqual([]);
     const st = report.stats;
     expect(st.ranOld + st.ranNew).toBe(st.mediated);
-    if (from >= 2) {
-      const fsck = e2fsckRequired(disk!.readSync(0, disk!.sizeBytes));
-      expect(fsck.out).toBe(fsck.status === 0 ? fsck.out : '(clean)');
-      expect(fsck.status).toBe(0);
-    }
+    const fsck = e2fsckRequired(disk!.readSync(0, disk!.sizeBytes));
+    expect(fsck.out).toBe(fsck.status === 0 ? fsck.out : '(clean)');
+    expect(fsck.status).toBe(0);
   });
 });
