@@ -4,6 +4,7 @@
  * copy and the size after every operation. Then e2fsck and debugfs agree.
  */
 import { describe, it, expect } from 'vitest';
+import { sweep } from '../scale.ts';
 import { join } from 'node:path';
 import { Ext2Fs } from '../../src/ext2/fs.ts';
 import { runMke2fs } from '../../src/ext2/e2fsprogs.ts';
@@ -14,9 +15,11 @@ import { debugfsCat } from '../../src/ext2/e2fsprogs.ts';
 let clock = 1_500_000_000;
 const now = (): number => clock++;
 
+const FSX_OPS = sweep(1000, 2500);
+
 describe('fsx', () => {
   for (const [type, bs, seed] of [['ext2', 1024, 11], ['ext3', 4096, 12]] as const) {
-    it(`${type} ${bs}: 2500 random ops on one file`, () => {
+    it(`${type} ${bs}: ${FSX_OPS} random ops on one file`, () => {
       requireE2fsprogs();
       const { dir, cleanup } = tmpDir();
       try {
@@ -36,7 +39,7 @@ describe('fsx', () => {
           g.set(good.subarray(0, size));
           good = g;
         };
-        for (let i = 0; i < 2500; i++) {
+        for (let i = 0; i < FSX_OPS; i++) {
           const op = r.int(10);
           if (op < 4) {
             const off = r.int(size + 1 + (r.int(4) === 0 ? 200_000 : 0));

@@ -4,6 +4,7 @@
  * each path; plus the shrinker and the CLI contract.
  */
 import { describe, it, expect } from 'vitest';
+import { sweep } from '../scale.ts';
 import fc from 'fast-check';
 import { caseForSeed, type LinuxCase } from '../../src/reliability/case.ts';
 import { coalesceRanges, emptySummary, mergeSummaries, runCase } from '../../src/reliability/sweep.ts';
@@ -28,7 +29,7 @@ describe('fuzz (bounded)', () => {
         const o = runCase(caseForSeed(seed, [path]));
         expect(o.failure).toBeNull();
       }),
-      { numRuns: 6, seed: 7 },
+      { numRuns: sweep(4, 12), seed: 7 },
     );
   });
 

@@ -5,6 +5,7 @@
  * writes nothing).
  */
 import { describe, it, expect } from 'vitest';
+import { sweep } from '../scale.ts';
 import { main } from '../../src/cli/main.ts';
 import { argvTrial, manifestTrial, scenarioTrial } from '../../src/reliability/hostile-inputs.ts';
 import { IMAGE_REGIONS, imageTrial, type ImageRegion, type ImageTrial } from '../../src/reliability/hostile-image.ts';
@@ -24,19 +25,22 @@ const DETECTED: Record<ImageRegion, readonly ImageTrial['outcome'][]> = {
   journal: ['mount-refused'],
 };
 const TRIALS = 8;
+const MANIFESTS = sweep(250, 1000);
+const SCENARIOS = sweep(250, 1000);
+const ARGVS = sweep(100, 200);
 
 describe('hostile text', () => {
-  it('1000 manifests: accepted or one line', () => {
-    const bad = Array.from({ length: 1000 }, (_, s) => manifestTrial(s)).filter((t) => t.violation);
+  it(`${MANIFESTS} manifests: accepted or one line`, () => {
+    const bad = Array.from({ length: MANIFESTS }, (_, s) => manifestTrial(s)).filter((t) => t.violation);
     expect(bad.map((t) => `${t.violation}: ${t.input.slice(0, 80)}`)).toEqual([]);
   });
-  it('1000 scenario files: accepted or one line per problem', () => {
-    const bad = Array.from({ length: 1000 }, (_, s) => scenarioTrial(s)).filter((t) => t.violation);
+  it(`${SCENARIOS} scenario files: accepted or one line per problem`, () => {
+    const bad = Array.from({ length: SCENARIOS }, (_, s) => scenarioTrial(s)).filter((t) => t.violation);
     expect(bad.map((t) => `${t.violation}: ${t.input.slice(0, 80)}`)).toEqual([]);
   });
-  it('200 bad modswap argv: exit 2 with one line', async () => {
+  it(`${ARGVS} bad modswap argv: exit 2 with one line`, async () => {
     const bad: string[] = [];
-    for (let s = 0; s < 200; s++) {
+    for (let s = 0; s < ARGVS; s++) {
       const t = await argvTrial(s, main);
       if (t.violation) bad.push(`${t.input}: ${t.violation}`);
     }

@@ -5,9 +5,13 @@
  * e2fsck -fn clean after unmount, deterministic).
  */
 import { describe, it, expect } from 'vitest';
+import { sweep } from '../../scale.ts';
 import { runK42Workload } from '../../../src/workload/k42-driver.ts';
 import { mismatches, modelOf, runOps, service, type FsOp } from './helpers.ts';
 import { e2fsckRequired } from '../../../src/ext2/e2fsprogs.ts';
+
+/** fsstress ops per thread (full size under npm run test:full). */
+const K42_OPS = sweep(120, 200);
 
 const long = 'x'.repeat(256);
 const OPS: FsOp[] = [
@@ -82,9 +86,9 @@ describe('K42 file service: errno semantics', () => {
   }
 
   for (const [seed, version] of [[1, 2], [2, 2], [3, 3], [4, 3]] as const) {
-    it(`fsstress, 3 threads x 200 ops, seed ${seed}, v${version}: model results, e2fsck clean`, () => {
-      const r = runK42Workload({ cpus: 2, threads: 3, opsPerThread: 200, seed, fromVersion: version });
-      expect(r.totalOps).toBe(600);
+    it(`fsstress, 3 threads x ${K42_OPS} ops, seed ${seed}, v${version}: model results, e2fsck clean`, () => {
+      const r = runK42Workload({ cpus: 2, threads: 3, opsPerThread: K42_OPS, seed, fromVersion: version });
+      expect(r.totalOps).toBe(3 * K42_OPS);
       expect(mismatches(r, 3)).toEqual([]);
       // the mix reaches every kind of outcome, errors included
       const errs = new Set(r.ops.flat().filter((x) => !x.result.ok).map((x) => (x.result.ok ? '' : x.result.errno)));

@@ -5,6 +5,7 @@
  * and on ext3 with e2fsck after each run.
  */
 import { describe, it, expect } from 'vitest';
+import { sweep, timeoutFor } from '../../scale.ts';
 import fc from 'fast-check';
 import { sleep, type Sim } from '../../../src/sim/effects.ts';
 import { errno } from '../../../src/uapi/errno.ts';
@@ -95,7 +96,10 @@ function exactlyOnce(r: UpdateReport): void {
   expect(s.ranOld + s.ranNew + s.killedWhileBlocked).toBe(s.mediated);
 }
 
-describe('invariants on ramfs (fast-check, 3 strategies x 20 seeds)', () => {
+const RAMFS_SEEDS = sweep(6, 20);
+const EXT3_SEEDS = sweep(12, 50);
+
+describe(`invariants on ramfs (fast-check, 3 strategies x ${RAMFS_SEEDS} seeds)`, () => {
   it.each(STRATEGIES)('transparency, exactly once, real quiescence with %s', (strategy) => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 50, max: 1500 }), (seed, atUs) => {
@@ -109,12 +113,12 @@ describe('invariants on ramfs (fast-check, 3 strategies x 20 seeds)', () => {
         expect(upd.results).toEqual(base.results);
         expect(upd.tree).toEqual(base.tree);
       }),
-      { numRuns: 20, seed: 42 },
+      { numRuns: RAMFS_SEEDS, seed: 42 },
     );
-  });
+  }, timeoutFor(RAMFS_SEEDS * 400));
 });
 
-describe('invariants on ext3 with e2fsck (fast-check, 50 seeds)', () => {
+describe(`invariants on ext3 with e2fsck (fast-check, ${EXT3_SEEDS} seeds)`, () => {
   it('v2 -> v3 under load equals the run without the update, and e2fsck is clean', () => {
     let n = 0;
     fc.assert(
@@ -131,9 +135,9 @@ describe('invariants on ext3 with e2fsck (fast-check, 50 seeds)', () => {
         expect(upd.tree).toEqual(base.tree);
         expect(upd.fsck).toBe(0);
       }),
-      { numRuns: 50, seed: 7 },
+      { numRuns: EXT3_SEEDS, seed: 7 },
     );
-  });
+  }, timeoutFor(EXT3_SEEDS * 900));
 });
 
 const FAULT_POINTS: FaultPoint[] = ['check', 'interpose', 'quiesce', 'export', 'import', 'init', 'convert', 'redirect'];
