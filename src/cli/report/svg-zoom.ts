@@ -136,9 +136,9 @@ export function renderZoom(m: TimelineModel): ZoomSvg | null {
     const w = b.band.name.length * 6 + 6;
     const cx = (b.x0 + b.x1) / 2;
     let lv = levels.findIndex((endX) => endX <= cx - w / 2);
-    if (lv < 0) {
-      lv = levels.length < 4 ? levels.length : levels.indexOf(Math.min(...levels));
-    }
+    if (lv < 0 && levels.length < 4) lv = levels.length;
+    // no free line: the band keeps its colour and its tooltip, without a name over it
+    if (lv < 0) continue;
     levels[lv] = cx + w / 2;
     names.push(`<text class="band-lbl" x="${px(cx)}" y="${12 + lv * 12}" text-anchor="middle">${esc(b.band.name)}</text>`);
   }
