@@ -4,6 +4,8 @@
  */
 import { UsageError, flagHelp, parseFlags, type FlagSpecs } from './args.ts';
 import type { Command } from './command.ts';
+import { prepareOutputDir } from './output-path.ts';
+import { existsSync } from 'node:fs';
 import { generateKeyPair } from '../modules/update/keyring.ts';
 import { pack, signManifest } from '../modules/update/package.ts';
 import { updateId } from '../modules/update/manifest.ts';
@@ -26,6 +28,7 @@ export const keygenCommand: Command = {
   run(argv, io) {
     const { flags, positional } = parseFlags('keygen', argv, KEYGEN);
     if (positional.length > 0) throw new UsageError(`keygen: unexpected argument '${positional[0]}'`);
+    prepareOutputDir('keygen', 'dir', flags.dir!);
     let r;
     try {
       r = generateKeyPair(flags.dir!, flags.name!);
@@ -93,6 +96,9 @@ export const packCommand: Command = {
     for (const req of ['module', 'from', 'to', 'formats', 'out'] as const) {
       if (flags[req] === undefined) throw new UsageError(`pack: --${req} is required`);
     }
+    // the module file first, so a missing one leaves no empty package directory behind
+    if (!existsSync(positional[0]!)) throw new UsageError(`pack: module file ${positional[0]} does not exist`);
+    prepareOutputDir('pack', 'out', flags.out!);
     let m;
     try {
       m = pack({
