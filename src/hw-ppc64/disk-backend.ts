@@ -6,6 +6,7 @@
  * checked by the disk before a backend sees them.
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { sparseRead, sparseWrite } from './sparse.ts';
 
 export interface DiskBackend {
   readonly sizeBytes: number;
@@ -38,34 +39,11 @@ export class MemoryBackend implements DiskBackend {
   }
 
   read(offset: number, dst: Uint8Array): void {
-    let done = 0;
-    while (done < dst.length) {
-      const pos = offset + done;
-      const idx = Math.floor(pos / CHUNK);
-      const within = pos - idx * CHUNK;
-      const n = Math.min(CHUNK - within, dst.length - done);
-      const c = this.chunks.get(idx);
-      if (c) dst.set(c.subarray(within, within + n), done);
-      else dst.fill(0, done, done + n);
-      done += n;
-    }
+    sparseRead(this.chunks, CHUNK, offset, dst);
   }
 
   write(offset: number, src: Uint8Array): void {
-    let done = 0;
-    while (done < src.length) {
-      const pos = offset + done;
-      const idx = Math.floor(pos / CHUNK);
-      const within = pos - idx * CHUNK;
-      const n = Math.min(CHUNK - within, src.length - done);
-      let c = this.chunks.get(idx);
-      if (!c) {
-        c = new Uint8Array(CHUNK);
-        this.chunks.set(idx, c);
-      }
-      c.set(src.subarray(done, done + n), within);
-      done += n;
-    }
+    sparseWrite(this.chunks, CHUNK, offset, src);
   }
 }
 

@@ -60,6 +60,16 @@ export function toChromeTrace(
   const threadWait = new Map<number, { what: string; from: number }>();
   const phaseTracks = new Map<string, number>();
   const devTracks = new Map<string, number>();
+  /** The track (tid) of `key` in process `pid`, named on first use. */
+  const trackOf = (tracks: Map<string, number>, pid: number, key: string): number => {
+    let tid = tracks.get(key);
+    if (tid === undefined) {
+      tid = tracks.size + 1;
+      tracks.set(key, tid);
+      meta(pid, tid, 'thread_name', key);
+    }
+    return tid;
+  };
   const endRun = (tid: number, t: number): void => {
     const from = threadRun.get(tid);
     if (from !== undefined) {
@@ -114,24 +124,14 @@ export function toChromeTrace(
         break;
       case 'phase-begin':
       case 'phase-end': {
-        let tid = phaseTracks.get(e.track);
-        if (tid === undefined) {
-          tid = phaseTracks.size + 1;
-          phaseTracks.set(e.track, tid);
-          meta(PID_PHASES, tid, 'thread_name', e.track);
-        }
+        const tid = trackOf(phaseTracks, PID_PHASES, e.track);
         const ev: ChromeEvent = { name: e.name, ph: e.type === 'phase-begin' ? 'B' : 'E', ts: us(e.t), pid: PID_PHASES, tid, cat: 'phase' };
         if (e.detail !== undefined) ev.args = { detail: e.detail };
         out.push(ev);
         break;
       }
       case 'io': {
-        let tid = devTracks.get(e.dev);
-        if (tid === undefined) {
-          tid = devTracks.size + 1;
-          devTracks.set(e.dev, tid);
-          meta(PID_DEVICES, tid, 'thread_name', e.dev);
-        }
+        const tid = trackOf(devTracks, PID_DEVICES, e.dev);
         span(PID_DEVICES, tid, `${e.op} @${e.offset}`, e.t, e.end, 'io', { length: e.length, tid: e.tid });
         break;
       }

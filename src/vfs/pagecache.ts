@@ -4,6 +4,8 @@
  * its file contents only here, as Linux ramfs keeps them only in the page
  * cache. Holes (pages never written, or beyond a truncate) read as zeros.
  */
+import { sparseRead, sparseWrite } from '../hw-ppc64/sparse.ts';
+
 export const PAGE_SIZE = 4096;
 
 export class AddressSpace {
@@ -15,33 +17,12 @@ export class AddressSpace {
 
   /** Copy `len` bytes at `pos` into `buf` (from offset 0); holes give zeros. */
   read(pos: number, buf: Uint8Array, len: number): void {
-    let done = 0;
-    while (done < len) {
-      const p = pos + done;
-      const index = Math.floor(p / PAGE_SIZE);
-      const off = p - index * PAGE_SIZE;
-      const n = Math.min(PAGE_SIZE - off, len - done);
-      const page = this.pages.get(index);
-      if (page) buf.set(off === 0 && n === PAGE_SIZE ? page : page.subarray(off, off + n), done);
-      else buf.fill(0, done, done + n);
-      done += n;
-    }
+    sparseRead(this.pages, PAGE_SIZE, pos, buf, len);
   }
 
   /** Copy `data` to `pos`, allocating pages as needed. */
   write(pos: number, data: Uint8Array): void {
-    const len = data.length;
-    let done = 0;
-    while (done < len) {
-      const p = pos + done;
-      const index = Math.floor(p / PAGE_SIZE);
-      const off = p - index * PAGE_SIZE;
-      const n = Math.min(PAGE_SIZE - off, len - done);
-      let page = this.pages.get(index);
-      if (!page) this.pages.set(index, (page = new Uint8Array(PAGE_SIZE)));
-      page.set(n === len ? data : data.subarray(done, done + n), off);
-      done += n;
-    }
+    sparseWrite(this.pages, PAGE_SIZE, pos, data);
   }
 
   /** Drop data at and beyond `size` (truncate_inode_pages + zeroing the partial page). */

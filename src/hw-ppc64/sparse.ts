@@ -1,0 +1,39 @@
+/**
+ * Sparse byte storage: a map from chunk index to a fixed-size chunk, holes
+ * (chunks never written) reading as zeros. The in-memory disk backend keeps
+ * a disk's bytes this way (64 KiB chunks) and the page cache a file's data
+ * (4 KiB pages); the copy loops that split a range at chunk boundaries are
+ * here once. Host memory only: no modelled time.
+ */
+export type Chunks = Map<number, Uint8Array>;
+
+/** Copy `len` bytes at `pos` into `dst` (from offset 0); holes give zeros. */
+export function sparseRead(chunks: Chunks, size: number, pos: number, dst: Uint8Array, len = dst.length): void {
+  let done = 0;
+  while (done < len) {
+    const p = pos + done;
+    const index = Math.floor(p / size);
+    const off = p - index * size;
+    const n = Math.min(size - off, len - done);
+    const c = chunks.get(index);
+    if (c) dst.set(off === 0 && n === size ? c : c.subarray(off, off + n), done);
+    else dst.fill(0, done, done + n);
+    done += n;
+  }
+}
+
+/** Copy `src` to `pos`, allocating zeroed chunks as needed. */
+export function sparseWrite(chunks: Chunks, size: number, pos: number, src: Uint8Array): void {
+  const len = src.length;
+  let done = 0;
+  while (done < len) {
+    const p = pos + done;
+    const index = Math.floor(p / size);
+    const off = p - index * size;
+    const n = Math.min(size - off, len - done);
+    let c = chunks.get(index);
+    if (!c) chunks.set(index, (c = new Uint8Array(size)));
+    c.set(n === len ? src : src.subarray(done, done + n), off);
+    done += n;
+  }
+}
