@@ -43,8 +43,8 @@ import type { LiveUpdateHooks, StagedTakeover } from '../core/hooks.ts';
 import { instrumentModule, instrumentationOf, type Instrumentation } from './instrument.ts';
 import { Mediator, type SlotPlan, type UpdatePhase } from './mediator.ts';
 import { negotiateFormat } from './negotiate.ts';
-import { sealSnapshot, stateFormatSchema } from '../core/snapshot.ts';
-import { checkTablesCover, compareVersions, majorOf } from './check.ts';
+import { sealSnapshot } from '../core/snapshot.ts';
+import { checkFormat, checkStrategy, checkTablesCover, checkVersions } from './check.ts';
 import { type FaultPoint, type ModuleUpdateStatus, type UpdateOptions, type UpdateReport, type UpdateRequest } from './types.ts';
 
 import { makeUseCounter, type QuiescenceStrategy, type UseCounter } from './usecount.ts';
@@ -108,6 +108,28 @@ export class LiveUpdate {
 }
 
 type ResolvedOptions = Required<Omit<UpdateOptions, 'inject' | 'quiescence'>> & Pick<UpdateOptions, 'inject' | 'quiescence'>;
+
+/** What `check` established, for the phases after it. */
+interface Checked {
+  old: Module;
+  newMod: Module;
+  oldIns: Instrumentation;
+  newIns: Instrumentation;
+  oldHooks: LiveUpdateHooks;
+  newHooks: LiveUpdateHooks;
+  format: string;
+  strategy: QuiescenceStrategy;
+}
+
+/** What `transfer` staged: the new state and every instance's converted private structure. */
+interface Converted {
+  staged: StagedTakeover;
+  convInodes: Map<Inode, unknown>;
+  convFiles: Map<OpenFile, unknown>;
+  /** Instances the old module's registry tracked (each converted once). */
+  inodes: number;
+  files: number;
+}
 
 class UpdateRun {
   private readonly m: Machine;
@@ -235,11 +257,33 @@ class UpdateRun {
     return r;
   }
 
+  /** The update, phase by phase; any throw before `redirect` commits rolls back (execute). */
   private *run(): Sim<void> {
+    const c = yield* this.check();
+    if (c.strategy === 'refcount') {
+      yield* this.replaceWhenUnused(c.old, c.newMod);
+      return;
+    }
+    const counter = c.strategy === c.oldIns.strategy ? c.oldIns.counter : makeUseCounter(c.strategy, this.m, c.oldIns.label);
+    this.counter = counter;
+    // the module's own preparation, while calls still run (hooks.ts)
+    if (c.oldHooks.prepare) yield* c.oldHooks.prepare();
+    const med = yield* this.interpose(c);
+    yield* this.quiesce(c, med, counter);
+    const conv = yield* this.transfer(c);
+    yield* this.redirect(c, conv);
+    yield* this.release(med, counter);
+    yield* this.retire(c, med);
+  }
+
+  /**
+   * `check`: privilege, the package, versions, strategy, the state format and
+   * the new code's tables (the rules themselves are in check.ts); builds and
+   * instruments the new module. Changes nothing the old version serves with.
+   */
+  private *check(): Sim<Checked> {
     const { req, m, o } = this;
-    const engine = m.engine;
     const ms = this.lu.modules;
-    // ---- check --------------------------------------------------------
     this.enter('check');
     if (!this.task.cred.capable(CAP_SYS_MODULE)) throw errno('EPERM', 'updating a module needs CAP_SYS_MODULE');
     // the package's signature and code hash were verified on the host before
@@ -249,26 +293,8 @@ class UpdateRun {
     const old = ms.get(req.module);
     if (!old || old.state !== 'live') throw errno('ENOENT', `module ${req.module} is not loaded`);
     this.report.from = old.version;
-    if (req.def.name !== old.name) throw errno('EINVAL', `package holds module ${req.def.name}, not ${old.name}`);
-    const order = compareVersions(req.def.version, old.version);
-    if (req.manifest) {
-      if (majorOf(old.version) !== req.manifest.fromVersion) {
-        throw errno('EINVAL', `update is from version ${req.manifest.fromVersion} but ${old.name} is at version ${old.version}`);
-      }
-      if (majorOf(req.def.version) !== req.manifest.toVersion) {
-        throw errno('EINVAL', `manifest says version ${req.manifest.toVersion} but the code is version ${req.def.version}`);
-      }
-      for (const dep of req.manifest.requires) {
-        if (!this.lu.history.includes(dep)) throw errno('EINVAL', `requires update ${dep}, which has not been applied`);
-      }
-    }
-    if (order === 0) throw errno('EINVAL', `${old.name} is already at version ${old.version}`);
-    if (order < 0 && !o.allowDowngrade) throw errno('EPERM', `refusing to downgrade ${old.name} from ${old.version} to ${req.def.version} without --allow-downgrade`);
-    const strategy = o.quiescence ?? this.lu.strategy;
-    if (o.quiescence && o.quiescence !== this.lu.strategy && o.quiescence !== 'stack-walk' && o.quiescence !== 'refcount') {
-      throw errno('EINVAL', `modules were instrumented for ${this.lu.strategy} at load; an update can only switch to stack-walk or refcount, not ${o.quiescence}`);
-    }
-    if (strategy === 'none') throw errno('EINVAL', "quiescence strategy 'none' cannot detect quiescence: no live update");
+    checkVersions(old, req.def, req.manifest, this.lu.history, o.allowDowngrade);
+    const strategy = checkStrategy(this.lu.strategy, o.quiescence);
     const oldIns = instrumentationOf(old);
     if (!oldIns) throw errno('EINVAL', `${old.name} was not instrumented at load`);
     const oldHooks = old.body.update;
@@ -283,30 +309,35 @@ class UpdateRun {
     const newHooks = newMod.body.update;
     if (!newHooks) throw errno('EOPNOTSUPP', `${newMod.name} ${newMod.version} cannot import state`);
     const format = negotiateFormat(oldHooks.exportFormats, newHooks.importFormats, `${old.name} ${old.version} -> ${newMod.version}`);
-    if (req.manifest && !req.manifest.stateFormats.includes(format)) {
-      throw errno('EINVAL', `manifest state formats ${req.manifest.stateFormats.join(', ')} do not include the negotiated ${format}`);
-    }
-    if (!stateFormatSchema(format)) throw errno('EINVAL', `no schema registered for state format ${format}`);
+    checkFormat(format, req.manifest);
     this.report.format = format;
     checkTablesCover(old, newMod);
     this.inject('check');
-    if (strategy === 'refcount') {
-      yield* this.replaceWhenUnused(old, newMod);
-      return;
-    }
-    const counter = strategy === oldIns.strategy ? oldIns.counter : makeUseCounter(strategy, m, oldIns.label);
-    this.counter = counter;
-    // the module's own preparation, while calls still run (hooks.ts)
-    if (oldHooks.prepare) yield* oldHooks.prepare();
-    // ---- interpose ----------------------------------------------------
+    return { old, newMod, oldIns, newIns, oldHooks, newHooks, format, strategy };
+  }
+
+  /** `interpose`: the mediator takes every slot of the old tables (calls still pass). */
+  private *interpose(c: Checked): Sim<Mediator> {
+    const m = this.m;
     this.enter('interpose');
-    const med = new Mediator(m, oldIns, old.tables);
+    const med = new Mediator(m, c.oldIns, c.old.tables);
     this.med = med;
     const n = med.interpose();
     yield n * m.costs.updatePatchSlot;
     yield* m.sync();
     this.inject('interpose');
-    // ---- block + quiesce (with tries) ---------------------------------
+    return med;
+  }
+
+  /**
+   * `block` + `quiesce`, with tries: new calls wait at the mediator until
+   * nothing is inside the old code (nor on its way in); a try that times out
+   * lets the blocked calls run in the old code and backs off; the last one
+   * fails the update with ETIMEDOUT naming the threads still inside.
+   */
+  private *quiesce(c: Checked, med: Mediator, counter: UseCounter): Sim<void> {
+    const { m, o } = this;
+    const engine = m.engine;
     const timeout = Math.round(o.timeoutUs * engine.cyclesPerUs);
     const poll = Math.max(1, Math.round(o.pollUs * engine.cyclesPerUs));
     for (let attempt = 1; ; attempt++) {
@@ -326,48 +357,62 @@ class UpdateRun {
         inside = (yield* counter.inFlight()) + med.passedPending;
       }
       this.inject('quiesce');
-      if (inside === 0) break;
+      if (inside === 0) return;
       if (attempt >= o.tries) {
-        this.report.stuck = engine.threadsInside(oldIns.label).map((t) => ({ tid: t.id, name: t.name, fn: t.frameIn(oldIns.label)!.fn }));
+        this.report.stuck = engine.threadsInside(c.oldIns.label).map((t) => ({ tid: t.id, name: t.name, fn: t.frameIn(c.oldIns.label)!.fn }));
         const who = this.report.stuck.map((s) => `t${s.tid} ${s.name} in ${s.fn}`).join(', ');
-        throw errno('ETIMEDOUT', `quiescence timed out after ${attempt} tr${attempt === 1 ? 'y' : 'ies'} of ${o.timeoutUs} us: ${inside} call(s) still inside ${oldIns.label}${who ? ': ' + who : ''}`);
+        throw errno('ETIMEDOUT', `quiescence timed out after ${attempt} tr${attempt === 1 ? 'y' : 'ies'} of ${o.timeoutUs} us: ${inside} call(s) still inside ${c.oldIns.label}${who ? ': ' + who : ''}`);
       }
       // let the blocked calls run in the old code, then try again
       med.release();
       counter.release?.();
       yield* sleep(Math.round(o.backoffUs * engine.cyclesPerUs));
     }
-    // ---- transfer -----------------------------------------------------
+  }
+
+  /**
+   * `transfer`, the old module quiescent: export its state, seal it, stage the
+   * new module's import, init the new code and convert every instance. Stages
+   * only: nothing the old version serves with changes.
+   */
+  private *transfer(c: Checked): Sim<Converted> {
+    const m = this.m;
     // The ground-truth oracle, apart from every strategy's evidence: from
     // the moment quiescence is declared through the end of redirect, no
     // thread may be inside the old code nor enter it (any entry fails it).
-    this.watchOldCode(oldIns.label);
+    this.watchOldCode(c.oldIns.label);
     this.enter('transfer');
     this.inject('export');
-    const exported = yield* oldHooks.exportState(format);
-    const snapshot = sealSnapshot(format, exported);
+    const exported = yield* c.oldHooks.exportState(c.format);
+    const snapshot = sealSnapshot(c.format, exported);
     this.inject('import');
-    this.staged = yield* newHooks.importState(format, snapshot, m.costs);
+    const staged = yield* c.newHooks.importState(c.format, snapshot, m.costs);
+    this.staged = staged;
     this.inject('init');
-    yield* this.initStaged(newMod);
+    yield* this.initStaged(c.newMod);
     this.inject('convert');
-    const inodes = old.instances.inodes();
-    const files = old.instances.files();
+    const inodes = c.old.instances.inodes();
+    const files = c.old.instances.files();
     const convInodes = new Map<Inode, unknown>();
     const convFiles = new Map<OpenFile, unknown>();
-    for (const i of inodes) convInodes.set(i, this.staged.convertInode(i));
-    for (const f of files) convFiles.set(f, this.staged.convertFile(f));
+    for (const i of inodes) convInodes.set(i, staged.convertInode(i));
+    for (const f of files) convFiles.set(f, staged.convertFile(f));
     // a conversion costs only where the structure changes; re-pointing is charged at redirect
-    if (this.staged.convertsInstances !== false) yield (inodes.length + files.length) * m.costs.updateConvertInstance;
+    if (staged.convertsInstances !== false) yield (inodes.length + files.length) * m.costs.updateConvertInstance;
     this.inject('redirect');
-    // ---- redirect: every check first, then the point of no return -------
+    return { staged, convInodes, convFiles, inodes: inodes.length, files: files.length };
+  }
+
+  /** `redirect`: every check first, then the point of no return, then the re-pointing. */
+  private *redirect(c: Checked, conv: Converted): Sim<void> {
+    const m = this.m;
     this.enter('redirect');
     // Everything that can refuse is decided here, while a rollback still
     // leaves the old version untouched (plan() changes nothing).
-    const plan = this.plan(old, newMod, newIns);
+    const plan = this.plan(c.old, c.newMod, c.newIns);
     // The point of no return: the staged state is installed (hooks.ts: it
     // never blocks or throws). From here the update completes.
-    this.staged.commit();
+    conv.staged.commit();
     this.committed = true;
     try {
       this.inject('committed');
@@ -377,20 +422,27 @@ class UpdateRun {
       // reports the fault (Erlang's point_of_no_return, without the restart).
       this.report.afterCommitFaults.push((e as Error)?.message ?? String(e));
     }
-    this.apply(old, newMod, plan, convInodes, convFiles);
-    this.report.instances = { inodes: inodes.length, files: files.length };
-    yield (inodes.length + files.length) * m.costs.updateRepointInstance;
+    this.apply(c.old, c.newMod, plan, conv.convInodes, conv.convFiles);
+    this.report.instances = { inodes: conv.inodes, files: conv.files };
+    yield (conv.inodes + conv.files) * m.costs.updateRepointInstance;
     yield* m.sync();
     this.unwatchOldCode();
-    // ---- release ------------------------------------------------------
+  }
+
+  /** `release`: the blocked calls go on, in the new code. */
+  private *release(med: Mediator, counter: UseCounter): Sim<void> {
     this.enter('release');
     med.release();
     counter.release?.();
     this.report.blockWindowCycles = this.now - this.blockStart;
-    // ---- retire -------------------------------------------------------
+  }
+
+  /** `retire`: wait until no call still runs through the old tables, then the old module is gone. */
+  private *retire(c: Checked, med: Mediator): Sim<void> {
     this.enter('retire');
+    const poll = Math.max(1, Math.round(this.o.pollUs * this.m.engine.cyclesPerUs));
     while (med.inFlight > 0) yield* sleep(poll);
-    old.state = 'gone';
+    c.old.state = 'gone';
   }
 
   /**
