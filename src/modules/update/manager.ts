@@ -37,11 +37,12 @@ import type { Inode } from '../../vfs/inode.ts';
 import type { OpenFile } from '../../vfs/file.ts';
 import type { FileSystemType } from '../../vfs/ops.ts';
 import { CAP_SYS_MODULE } from '../../vfs/types.ts';
-import { Module, type OpsTable } from '../core/module.ts';
+import { Module } from '../core/module.ts';
 import type { ModuleSubsystem } from '../core/loader.ts';
 import type { LiveUpdateHooks, StagedTakeover } from '../core/hooks.ts';
 import { instrumentModule, instrumentationOf, type Instrumentation } from './instrument.ts';
-import { Mediator, type SlotPlan, type UpdatePhase } from './mediator.ts';
+import { Mediator, type UpdatePhase } from './mediator.ts';
+import { applyRedirect, planRedirect } from './redirect.ts';
 import { negotiateFormat } from './negotiate.ts';
 import { sealSnapshot } from '../core/snapshot.ts';
 import { checkFormat, checkStrategy, checkTablesCover, checkVersions } from './check.ts';
@@ -50,14 +51,6 @@ import { type FaultPoint, type ModuleUpdateStatus, type UpdateOptions, type Upda
 import { makeUseCounter, type QuiescenceStrategy, type UseCounter } from './usecount.ts';
 
 const DEFAULTS = { timeoutUs: 5_000_000, tries: 1, pollUs: 10, backoffUs: 1000, allowDowngrade: false };
-
-/** What `plan` decided before the point of no return and `apply` installs after it. */
-interface RedirectPlan {
-  /** Each old table to the new table of the same name. */
-  tables: Map<OpsTable, OpsTable>;
-  /** The new function for every slot the mediator patched. */
-  slots: SlotPlan;
-}
 
 export class LiveUpdate {
   readonly status = new Map<string, ModuleUpdateStatus>();
@@ -408,8 +401,8 @@ class UpdateRun {
     const m = this.m;
     this.enter('redirect');
     // Everything that can refuse is decided here, while a rollback still
-    // leaves the old version untouched (plan() changes nothing).
-    const plan = this.plan(c.old, c.newMod, c.newIns);
+    // leaves the old version untouched (planRedirect changes nothing).
+    const plan = planRedirect(this.lu.modules, this.med!, c.old, c.newMod, c.newIns, this.stagedRegs);
     // The point of no return: the staged state is installed (hooks.ts: it
     // never blocks or throws). From here the update completes.
     conv.staged.commit();
@@ -422,7 +415,7 @@ class UpdateRun {
       // reports the fault (Erlang's point_of_no_return, without the restart).
       this.report.afterCommitFaults.push((e as Error)?.message ?? String(e));
     }
-    this.apply(c.old, c.newMod, plan, conv.convInodes, conv.convFiles);
+    applyRedirect(this.lu.modules, this.med!, c.old, c.newMod, plan, conv.convInodes, conv.convFiles);
     this.report.instances = { inodes: conv.inodes, files: conv.files };
     yield (conv.inodes + conv.files) * m.costs.updateRepointInstance;
     yield* m.sync();
@@ -485,75 +478,6 @@ class UpdateRun {
       k.fsRegistrationStaging = null;
     }
     this.stagedRegs = staging;
-  }
-
-  /**
-   * Every check the redirect needs, made before the point of no return: the
-   * old-to-new table map, a new function for every patched slot, the staged
-   * file-system registrations free to take, and the old module still the
-   * loaded one. Changes nothing; throws (and the update rolls back) if any
-   * check fails.
-   */
-  private plan(old: Module, newMod: Module, newIns: Instrumentation): RedirectPlan {
-    const ms = this.lu.modules;
-    const k = ms.kernel;
-    const tables = new Map<OpsTable, OpsTable>();
-    for (const t of old.tables) {
-      const nt = newMod.table(t.name);
-      if (nt) tables.set(t.table, nt);
-    }
-    for (const fs of this.stagedRegs) {
-      const prev = k.file_systems.get(fs.name);
-      if (prev && prev.owner !== old) throw errno('EEXIST', `redirect: ${fs.name} is registered by another module`);
-    }
-    if (ms.get(old.name) !== old) throw errno('EINVAL', `redirect: ${old.name} ${old.version} is no longer the loaded module`);
-    const slots = this.med!.planRedirect(newIns.slots);
-    return { tables, slots };
-  }
-
-  /**
-   * Install the new version, after the staged commit: assignments only,
-   * nothing here can fail (every check was made by `plan`).
-   */
-  private apply(old: Module, newMod: Module, plan: RedirectPlan, convInodes: Map<Inode, unknown>, convFiles: Map<OpenFile, unknown>): void {
-    const ms = this.lu.modules;
-    const k = ms.kernel;
-    const med = this.med!;
-    const to = <T>(x: T): T => (plan.tables.get(x as unknown as OpsTable) as T | undefined) ?? x;
-    for (const [i, priv] of convInodes) {
-      i.i_private = priv;
-      i.i_op = to(i.i_op);
-      i.i_fop = to(i.i_fop);
-    }
-    for (const [f, priv] of convFiles) {
-      f.private_data = priv;
-      f.f_op = to(f.f_op);
-    }
-    for (const mnt of k.mounts.list) {
-      const sb = mnt.mnt_sb;
-      if (sb.s_type.owner !== old) continue;
-      sb.s_op = to(sb.s_op);
-      sb.s_type = to(sb.s_type);
-      // every open file on it, including those without private data
-      for (const f of sb.s_files) {
-        f.f_op = to(f.f_op);
-        if (f.f_owner === old) f.f_owner = newMod;
-      }
-    }
-    for (const fs of this.stagedRegs) k.file_systems.set(fs.name, fs);
-    old.instances.handOver(newMod.instances);
-    newMod.refcnt += old.refcnt;
-    old.refcnt = 0;
-    // Old tables forward to the new code and are owned by it, so a holder of
-    // an old table reference (a call already past the lookup) is still right.
-    for (const t of old.tables) {
-      const rec = t.table as unknown as Record<string, unknown>;
-      if ('owner' in rec) rec['owner'] = newMod;
-    }
-    med.redirect(plan.slots);
-    ms.replaceLoaded(old, newMod);
-    newMod.state = 'live';
-    old.state = 'going';
   }
 
   /** plain Linux (`refcount`): rmmod + insmod, only when nothing uses the module. */
