@@ -7,33 +7,37 @@
  */
 export type Chunks = Map<number, Uint8Array>;
 
-/** Copy `len` bytes at `pos` into `dst` (from offset 0); holes give zeros. */
-export function sparseRead(chunks: Chunks, size: number, pos: number, dst: Uint8Array, len = dst.length): void {
+/**
+ * Split [pos, pos + len) at `size`-byte chunk boundaries: `fn(index, off, n,
+ * done)` for each piece, chunk `index` from offset `off`, `n` bytes, `done`
+ * bytes of the range before it.
+ */
+function forEachChunk(size: number, pos: number, len: number, fn: (index: number, off: number, n: number, done: number) => void): void {
   let done = 0;
   while (done < len) {
     const p = pos + done;
     const index = Math.floor(p / size);
     const off = p - index * size;
     const n = Math.min(size - off, len - done);
-    const c = chunks.get(index);
-    if (c) dst.set(off === 0 && n === size ? c : c.subarray(off, off + n), done);
-    else dst.fill(0, done, done + n);
+    fn(index, off, n, done);
     done += n;
   }
 }
 
+/** Copy `len` bytes at `pos` into `dst` (from offset 0); holes give zeros. */
+export function sparseRead(chunks: Chunks, size: number, pos: number, dst: Uint8Array, len = dst.length): void {
+  forEachChunk(size, pos, len, (index, off, n, done) => {
+    const c = chunks.get(index);
+    if (c) dst.set(off === 0 && n === size ? c : c.subarray(off, off + n), done);
+    else dst.fill(0, done, done + n);
+  });
+}
+
 /** Copy `src` to `pos`, allocating zeroed chunks as needed. */
 export function sparseWrite(chunks: Chunks, size: number, pos: number, src: Uint8Array): void {
-  const len = src.length;
-  let done = 0;
-  while (done < len) {
-    const p = pos + done;
-    const index = Math.floor(p / size);
-    const off = p - index * size;
-    const n = Math.min(size - off, len - done);
+  forEachChunk(size, pos, src.length, (index, off, n, done) => {
     let c = chunks.get(index);
     if (!c) chunks.set(index, (c = new Uint8Array(size)));
-    c.set(n === len ? src : src.subarray(done, done + n), off);
-    done += n;
-  }
+    c.set(n === src.length ? src : src.subarray(done, done + n), off);
+  });
 }
