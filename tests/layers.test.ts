@@ -6,10 +6,13 @@
  * in the README.
  *
  * Bottom up; folders on one line are one level and may not import each
- * other (the two kernels share only what lies below them).
+ * other (the two kernels share only what lies below them). A module's
+ * source kept outside src/ (modules-src/, built into signed bundles) may
+ * import only the kernel ABI (src/kernel); src/ may take it in from the
+ * modules layer up.
  */
 import { describe, it, expect } from 'vitest';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -20,6 +23,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['hw-ppc64'], // the modelled machine
   ['ext2'], // the on-disk format and file-system logic both kernels share
   ['vfs', 'k42'], // the two kernels
+  ['kernel'], // the kernel ABI a loadable module links against (when present)
   ['modules'], // Linux modules: core, the update manager, ramfs, ext3
   ['system'], // the one boot path, the scenario format
   ['workload'], // user space: fsstress, the reference model, the drivers
@@ -59,7 +63,7 @@ export function importSpecifiers(text: string): string[] {
 /** Where a file sits: its layer (first folder below src/, or 'bench') and, in src/modules, its sub-folder. */
 function place(file: string): { layer: string; sub: string } {
   const parts = relative(ROOT, file).split(sep);
-  if (parts[0] === 'bench') return { layer: 'bench', sub: '' };
+  if (parts[0] === 'bench' || parts[0] === 'modules-src') return { layer: parts[0], sub: '' };
   const layer = parts.length > 2 ? parts[1]! : `(file ${parts[1]})`;
   return { layer, sub: layer === 'modules' && parts.length > 3 ? parts[2]! : '.' };
 }
@@ -68,8 +72,11 @@ function place(file: string): { layer: string; sub: string } {
 export function breaks(file: string, spec: string): string | null {
   const a = place(file);
   const rel = relative(ROOT, resolve(dirname(file), spec));
-  if (a.layer === 'bench') return rel.startsWith(`src${sep}`) || rel.startsWith(`bench${sep}`) ? null : 'imports outside src/ and bench/';
-  if (!rel.startsWith(`src${sep}`)) return 'imports outside src/';
+  const inside = (dir: string): boolean => rel.startsWith(`${dir}${sep}`);
+  if (a.layer === 'bench') return inside('src') || inside('bench') || inside('modules-src') ? null : 'imports outside src/, modules-src/ and bench/';
+  if (a.layer === 'modules-src') return inside('modules-src') || inside(join('src', 'kernel')) ? null : 'module source imports only the kernel ABI (src/kernel)';
+  if (inside('modules-src')) return rankOf(LAYERS, a.layer) >= rankOf(LAYERS, 'modules') ? null : `${a.layer} -> modules-src goes up`;
+  if (!inside('src')) return 'imports outside src/';
   const b = place(join(ROOT, rel));
   if (a.layer === b.layer) {
     if (a.layer !== 'modules' || a.sub === b.sub) return null;
@@ -99,14 +106,15 @@ export function violations(files: readonly string[]): string[] {
 describe('layers', () => {
   const src = tsFiles(join(ROOT, 'src'));
 
+  const folders = readdirSync(join(ROOT, 'src')).filter((n) => statSync(join(ROOT, 'src', n)).isDirectory());
+
   it('every folder under src/ has a place in the order', () => {
-    const folders = readdirSync(join(ROOT, 'src')).filter((n) => statSync(join(ROOT, 'src', n)).isDirectory());
     expect(folders.filter((f) => rankOf(LAYERS, f) < 0)).toEqual([]);
-    expect(LAYERS.flat().filter((l) => !folders.includes(l))).toEqual([]);
   });
 
-  it('no import in src/ or bench/ goes up or sideways', () => {
-    const files = [...src, ...tsFiles(join(ROOT, 'bench'))];
+  it('no import in src/, modules-src/ or bench/ goes up or sideways', () => {
+    const moduleSrc = join(ROOT, 'modules-src');
+    const files = [...src, ...tsFiles(join(ROOT, 'bench')), ...(existsSync(moduleSrc) ? tsFiles(moduleSrc) : [])];
     expect(files.length).toBeGreaterThan(150);
     expect(violations(files)).toEqual([]);
   });
@@ -122,12 +130,15 @@ describe('layers', () => {
     expect(breaks(at('modules', 'ext3', 'update.ts'), '../update/manager.ts')).toBe('modules/ext3 -> modules/update goes sideways');
     expect(breaks(at('modules', 'index.ts'), './ext3/index.ts')).toBeNull();
     expect(breaks(at('reliability', 'case.ts'), '../cli/command.ts')).toBe('reliability -> cli goes up');
+    expect(breaks(join(ROOT, 'modules-src', 'ext3', 'v1', 'index.ts'), '../../../src/kernel/index.ts')).toBeNull();
+    expect(breaks(join(ROOT, 'modules-src', 'ext3', 'v1', 'index.ts'), '../../../src/vfs/inode.ts')).toBe('module source imports only the kernel ABI (src/kernel)');
+    expect(breaks(at('vfs', 'inode.ts'), '../../modules-src/ext3/v1/index.ts')).toBe('vfs -> modules-src goes up');
   });
 
   it("the README's layout lists the same folders in the same order", () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const layout = readme.slice(readme.indexOf('## Layout'));
     const listed = [...layout.matchAll(/^src\/([\w-]+)/gm)].map((m) => m[1]!);
-    expect(listed).toEqual(LAYERS.flat());
+    expect(listed).toEqual(LAYERS.flat().filter((l) => folders.includes(l)));
   });
 });
