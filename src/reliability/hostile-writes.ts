@@ -16,7 +16,7 @@
  * image unchanged. The damaged image is not expected to be e2fsck-clean
  * afterwards (it was not before).
  */
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdtempSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Sim } from '../sim/effects.ts';
@@ -153,15 +153,35 @@ function damage(base: BaseImage, region: WriteRegion, rng: Prng): Uint8Array {
   return img;
 }
 
+const CHUNK = 64 * 1024;
+const ZERO = new Uint8Array(CHUNK);
+
+/** Write `img` as a sparse file (its all-zero 64 KiB chunks left as holes): most of a small image is empty. */
+function writeSparse(path: string, img: Uint8Array): void {
+  const fd = openSync(path, 'w');
+  try {
+    ftruncateSync(fd, img.length);
+    for (let off = 0; off < img.length; off += CHUNK) {
+      const c = img.subarray(off, Math.min(off + CHUNK, img.length));
+      if (Buffer.compare(c, ZERO.subarray(0, c.length)) !== 0) writeSync(fd, c, 0, c.length, off);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Where trial images go: memory (/dev/shm) when there is one. */
+const scratch = (): string => (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
+
 /** Trial `seed`: damage, mount, write, unmount. */
 export function writeTrial(seed: number, eventBudget = 5_000_000): WriteTrial {
   const rng = new Prng((seed ^ 0x0bad_1a9e) >>> 0);
   const kind = rng.chance(0.5) ? 'ext2' : 'ext3';
   const region = rng.pick(WRITE_REGIONS);
   const img = damage(writeBase(kind), region, rng);
-  const dir = mkdtempSync(join(tmpdir(), 'modswap-hwrite-'));
+  const dir = mkdtempSync(join(scratch(), 'modswap-hwrite-'));
   const path = join(dir, 'img');
-  writeFileSync(path, img);
+  writeSparse(path, img);
   const trial = (outcome: WriteTrial['outcome'], message: string, violation: string | null, ok = 0, errnos = 0): WriteTrial => ({ image: kind, region, outcome, ok, errnos, message, violation });
   try {
     let b;

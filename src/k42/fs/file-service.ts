@@ -45,6 +45,9 @@ export interface K42FileServiceOptions {
   perturb?: boolean;
 }
 
+/** A fresh mkfs'd image per disk size: its written regions (see create). */
+const FRESH_IMAGES = new Map<number, readonly (readonly [number, Uint8Array])[]>();
+
 /** Drive a setup generator that only computes (mkfs on a synchronous device). */
 function runSetup<T>(g: Sim<T>): T {
   let r = g.next();
@@ -109,7 +112,15 @@ export class K42FileService {
   /** Make the image, mount it, build the factory and the server (runs the machine). */
   static create(opts: K42FileServiceOptions): K42FileService {
     const svc = new K42FileService(opts);
-    runSetup(mkfs(new SetupDevice(svc.disk), { blockSize: 1024, journal: true, journalBlocks: 1024, now: K42FS_EPOCH }));
+    // mkfs is a pure function of the disk size (fixed clock, no randomness): made once per size,
+    // its written regions copied onto each new disk (a fuzz sweep creates one per case)
+    const size = svc.disk.sizeBytes;
+    let fresh = FRESH_IMAGES.get(size);
+    if (!fresh) {
+      runSetup(mkfs(new SetupDevice(svc.disk), { blockSize: 1024, journal: true, journalBlocks: 1024, now: K42FS_EPOCH }));
+      fresh = svc.disk.sparseImage().extents.map(([off, b]) => [off, b.slice()] as const);
+      FRESH_IMAGES.set(size, fresh);
+    } else for (const [off, b] of fresh) svc.disk.writeSync(off, b);
     svc.cos.spawnRequest('k42fs-mount', () => svc.mountBody(), { cpu: 0 });
     svc.m.run();
     if (!svc.mounted) throw new Error('k42fs: mount did not complete');
