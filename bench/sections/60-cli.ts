@@ -12,7 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt, median, table, type BenchSection } from '../lib.ts';
@@ -69,8 +69,9 @@ export const section: BenchSection = {
       const help = med[1]!;
       const rows = probes.map((p, j) => [p.label, fmt(med[j]!), j === 0 ? '1.0x' : `${fmt(med[j]! / bare, 1)}x`]);
       const met = help <= 300 || help <= 3 * bare;
+      const load = loadavg()[0]!;
       return [
-        `Wall time of one start, median of ${RUNS} runs, interleaved (installed = \`npm pack\` then \`npm install -g --prefix\` into an empty temporary prefix).`,
+        `Wall time of one start, median of ${RUNS} runs, interleaved (installed = \`npm pack\` then \`npm install -g --prefix\` into an empty temporary prefix). Load average at the end: ${fmt(load, 1)} on ${cpus().length} cores; under load the absolute times grow and the ratio to a bare node start is the figure to read.`,
         '',
         table(['command', 'wall ms', 'vs node -e 0'], rows),
         '',
