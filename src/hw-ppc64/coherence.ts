@@ -179,25 +179,17 @@ export class Directory {
       ctr.l1Hits++;
       return hitCost;
     }
-    ctr.misses++;
-    let lat: number;
     const st = this.state[line]!;
-    if (st === I) {
-      lat = this.costs.memory;
-      ctr.memory++;
-    } else {
-      lat = this.fromCache(cpu, line, ctr);
-      ctr.invalidations++;
-      // the request is snooped now: the owner keeps a read-only copy and its
-      // next store queues behind this transfer; an owner inside its own larx
-      // hold window keeps write permission until the window ends
-      if (st === M || st === E) {
-        const h = this.holdEnd[line]!;
-        if (h > now) {
-          if (this.yieldAt[line] === 0) this.yieldAt[line] = h;
-        } else {
-          this.state[line] = S;
-        }
+    const lat = this.miss(cpu, line, st, ctr);
+    // the request is snooped now: the owner keeps a read-only copy and its
+    // next store queues behind this transfer; an owner inside its own larx
+    // hold window keeps write permission until the window ends
+    if (st === M || st === E) {
+      const h = this.holdEnd[line]!;
+      if (h > now) {
+        if (this.yieldAt[line] === 0) this.yieldAt[line] = h;
+      } else {
+        this.state[line] = S;
       }
     }
     return this.occupy(line, now, lat, lat + this.costs.larxHold, ctr) + hitCost;
@@ -252,14 +244,7 @@ export class Directory {
       lat = this.costs.invalidate + this.costs.invalidatePerSharer * (this.count[line]! - 1);
       ctr.invalidations++;
     } else {
-      ctr.misses++;
-      if (st === I) {
-        lat = this.costs.memory;
-        ctr.memory++;
-      } else {
-        lat = this.fromCache(cpu, line, ctr);
-        ctr.invalidations++;
-      }
+      lat = this.miss(cpu, line, st, ctr);
     }
     for (let i = 0; i < words; i++) this.holders[base + i] = 0;
     this.holders[w] = bit;
@@ -282,6 +267,18 @@ export class Directory {
   }
 
   /** A miss served by another cache: L2 latency on the same chip, else c2c. */
+  /** A miss in `cpu`'s cache: the line from memory (no copy anywhere) or from a cache holding it. */
+  private miss(cpu: number, line: number, st: number, ctr: CpuCounters): number {
+    ctr.misses++;
+    if (st === I) {
+      ctr.memory++;
+      return this.costs.memory;
+    }
+    const lat = this.fromCache(cpu, line, ctr);
+    ctr.invalidations++;
+    return lat;
+  }
+
   private fromCache(cpu: number, line: number, ctr: CpuCounters): number {
     const cpc = this.coresPerChip;
     if (cpc > 1) {

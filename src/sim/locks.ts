@@ -50,10 +50,16 @@ export class Mutex implements LockLike {
     t.heldLocks.push(this);
   }
 
-  *lock(): Sim<void> {
+  /** The thread taking the lock: a lock outside a thread or a recursive one is a bug in the model. */
+  private locker(): SimThread {
     const me = this.engine.current;
     if (!me) throw new SimError(`mutex ${this.name}: lock outside a thread`);
     if (this.owner === me) throw new SimError(`mutex ${this.name}: recursive lock by t${me.id}`);
+    return me;
+  }
+
+  *lock(): Sim<void> {
+    const me = this.locker();
     yield this.engine.costs.atomic;
     if (this.owner === null) {
       this.take(me);
@@ -68,9 +74,7 @@ export class Mutex implements LockLike {
    * out (the lock was never handed over). May block.
    */
   *lockWithin(cycles: number): Sim<boolean> {
-    const me = this.engine.current;
-    if (!me) throw new SimError(`mutex ${this.name}: lock outside a thread`);
-    if (this.owner === me) throw new SimError(`mutex ${this.name}: recursive lock by t${me.id}`);
+    const me = this.locker();
     yield this.engine.costs.atomic;
     if (this.owner === null) {
       this.take(me);

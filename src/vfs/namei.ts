@@ -99,6 +99,35 @@ function walk_start(nd: NameiData, path: string): number {
   return i;
 }
 
+/**
+ * The component of `path` at `i` (both walks split a path here): its name
+ * and type and where the next one starts; or, when it is the last one, null
+ * after recording it in nd (last, last_type, trailing slash). Counts a step.
+ */
+function nextComponent(nd: NameiData, path: string, i: number): { name: string; type: number; next: number } | null {
+  const n = path.length;
+  let j = path.indexOf('/', i);
+  if (j < 0) j = n;
+  const type = lastType(path, i, j);
+  const name = type === LAST_NORM ? path.slice(i, j) : '';
+  let k = j;
+  while (k < n && path.charCodeAt(k) === SLASH) k++;
+  nd.steps++;
+  if (k >= n) {
+    nd.last = name;
+    nd.last_type = type;
+    nd.trailing = j < n;
+    return null;
+  }
+  return { name, type, next: k };
+}
+
+/** ENOTDIR unless nd's dentry is a directory (a component with more path after it). */
+function mustBeDir(nd: NameiData): void {
+  const inode = nd.dentry.d_inode;
+  if (!inode || (inode.i_mode & S_IFMT) !== S_IFDIR) throw errno('ENOTDIR');
+}
+
 /** Walk all but the last component of `path`, starting at nd (or the root if absolute). */
 export function* link_path_walk(nd: NameiData, path: string): Sim<void> {
   const n = path.length;
@@ -109,22 +138,11 @@ export function* link_path_walk(nd: NameiData, path: string): Sim<void> {
     const dir = nd.dentry.d_inode;
     if (!dir) throw errno('ENOENT');
     if (!may_lookup_fast(cred, dir)) yield* inode_permission(cred, dir, MAY_EXEC);
-    let j = path.indexOf('/', i);
-    if (j < 0) j = n;
-    const type = lastType(path, i, j);
-    let k = j;
-    while (k < n && path.charCodeAt(k) === SLASH) k++;
-    nd.steps++;
-    if (k >= n) {
-      nd.last = type === LAST_NORM ? path.slice(i, j) : '';
-      nd.last_type = type;
-      nd.trailing = j < n;
-      return;
-    }
-    yield* walk_component(nd, type === LAST_NORM ? path.slice(i, j) : '', type, true);
-    const inode = nd.dentry.d_inode;
-    if (!inode || (inode.i_mode & S_IFMT) !== S_IFDIR) throw errno('ENOTDIR');
-    i = k;
+    const c = nextComponent(nd, path, i);
+    if (!c) return;
+    yield* walk_component(nd, c.name, c.type, true);
+    mustBeDir(nd);
+    i = c.next;
   }
 }
 
@@ -134,10 +152,7 @@ export function* walk_last(nd: NameiData, follow: boolean): Sim<void> {
   if (type === LAST_ROOT) return;
   const trailing = nd.trailing;
   yield* walk_component(nd, nd.last, type, follow || trailing);
-  if (trailing) {
-    const inode = nd.dentry.d_inode;
-    if (!inode || (inode.i_mode & S_IFMT) !== S_IFDIR) throw errno('ENOTDIR');
-  }
+  if (trailing) mustBeDir(nd);
 }
 
 /** Step from nd.dentry into one component. */
@@ -284,22 +299,11 @@ function link_path_walk_fast(nd: NameiData, path: string): boolean {
     const dir = nd.dentry.d_inode;
     if (!dir) throw errno('ENOENT');
     if (!may_lookup_fast(cred, dir)) return false;
-    let j = path.indexOf('/', i);
-    if (j < 0) j = n;
-    const type = lastType(path, i, j);
-    let k = j;
-    while (k < n && path.charCodeAt(k) === SLASH) k++;
-    nd.steps++;
-    if (k >= n) {
-      nd.last = type === LAST_NORM ? path.slice(i, j) : '';
-      nd.last_type = type;
-      nd.trailing = j < n;
-      return true;
-    }
-    if (!walk_component_fast(nd, type === LAST_NORM ? path.slice(i, j) : '', type, true)) return false;
-    const inode = nd.dentry.d_inode;
-    if (!inode || (inode.i_mode & S_IFMT) !== S_IFDIR) throw errno('ENOTDIR');
-    i = k;
+    const c = nextComponent(nd, path, i);
+    if (!c) return true;
+    if (!walk_component_fast(nd, c.name, c.type, true)) return false;
+    mustBeDir(nd);
+    i = c.next;
   }
 }
 
@@ -308,10 +312,7 @@ function walk_last_fast(nd: NameiData, follow: boolean): boolean {
   if (type === LAST_ROOT) return true;
   const trailing = nd.trailing;
   if (!walk_component_fast(nd, nd.last, type, follow || trailing)) return false;
-  if (trailing) {
-    const inode = nd.dentry.d_inode;
-    if (!inode || (inode.i_mode & S_IFMT) !== S_IFDIR) throw errno('ENOTDIR');
-  }
+  if (trailing) mustBeDir(nd);
   return true;
 }
 
@@ -340,10 +341,7 @@ function walk_component_fast(nd: NameiData, name: string, type: number, follow: 
 }
 
 function check_directory(nd: NameiData, flags: number): void {
-  if (flags & LOOKUP_DIRECTORY) {
-    const inode = nd.dentry.d_inode;
-    if (!inode || (inode.i_mode & S_IFMT) !== S_IFDIR) throw errno('ENOTDIR');
-  }
+  if (flags & LOOKUP_DIRECTORY) mustBeDir(nd);
 }
 
 /**
