@@ -92,13 +92,13 @@ function legend(entries: [string, string][]): string {
 
 export function renderReport(input: ReportInput): RenderedReport {
   const model = timelineFromChrome(input.trace);
-  const tl = renderTimeline(model);
   // a run that recorded no samples of its own (a programmatic demo) falls back to the calls in the trace
   const calls = input.calls && input.calls.length > 0 ? input.calls : model.calls;
   const windows = updateWindows(model.phases);
   const hist = renderHistogram(splitByPeriod(calls, windows));
   const usedPhases = [...new Set(model.phases.map((p) => p.name))].filter((p) => p in PHASE_COLORS);
   const zoom = renderZoom(model);
+  const tl = renderTimeline(model, zoom?.range);
   const lat = hist.summaries;
   const parts: string[] = [];
   parts.push(`<h1>${esc(input.title)}</h1>`);
@@ -131,7 +131,7 @@ export function renderReport(input: ReportInput): RenderedReport {
       parts.push(`<div class="wrap">${zoom.svg}</div>`);
     }
   }
-  parts.push(`<h2>Timeline</h2><p class="note">Simulated time, 0 – ${esc(fmtUs(model.end))}. Shaded bands: the update phases (combined over every track; the most disruptive phase wins where they overlap). Hover a bar for its state and times.</p>`);
+  parts.push(`<h2>Timeline</h2><p class="note">Simulated time, 0 – ${esc(fmtUs(model.end))}. Shaded bands: the update phases (combined over every track; the most disruptive phase wins where they overlap)${zoom ? '; the dashed box is the window zoomed above' : ''}. Hover a bar for its state and times.</p>`);
   parts.push(
     legend([
       ['running', THREAD_COLORS.running],

@@ -75,7 +75,8 @@ export function chooseThreads(threads: readonly ThreadRow[], cap = MAX_THREADS):
     .sort((a, b) => a.tid - b.tid);
 }
 
-export function renderTimeline(m: TimelineModel): TimelineSvg {
+/** `zoomed`: the window the report also draws zoomed (svg-zoom.ts), outlined here so the reader sees where it sits. */
+export function renderTimeline(m: TimelineModel, zoomed?: { from: number; to: number }): TimelineSvg {
   const end = m.end > 0 ? m.end : 1;
   const x = (t: number): number => LABEL + (t / end) * CHART;
   const px = (v: number): string => v.toFixed(1);
@@ -178,6 +179,13 @@ export function renderTimeline(m: TimelineModel): TimelineSvg {
     axis.push(`<text class="axis" x="${px(x(t))}" y="${HEAD - 7}" text-anchor="middle">${esc(fmtUs(t))}</text>`);
   }
 
+  if (zoomed) {
+    const x0 = x(zoomed.from);
+    const wd = Math.max(3, x(zoomed.to) - x0);
+    axis.push(
+      `<rect class="zoom-mark" x="${px(x0 - 1)}" y="${HEAD - 2}" width="${px(wd + 2)}" height="${bottom - HEAD + 2}" fill="none" stroke="#1d2329" stroke-width="1" stroke-dasharray="2 2"><title>${esc(`zoomed above: ${fmtUs(zoomed.from)} – ${fmtUs(zoomed.to)}`)}</title></rect>`,
+    );
+  }
   const height = bottom + 6;
   const svg = [
     `<svg id="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${height}" width="${W}" height="${height}" data-end-us="${end}" role="img" aria-label="timeline per CPU and per thread">`,
