@@ -33,8 +33,12 @@ export interface LinuxCase {
   seed: number;
   cpus: number;
   strategy: LinuxStrategy;
-  /** ext3 release booted and the release updated to (2 -> 3, or 3 -> 2 with --allow-downgrade). */
-  from: 2 | 3;
+  /**
+   * ext3 release booted and the release updated to: 1 -> 2 (the bug fix,
+   * checked against the model with release 1's rename semantics), 2 -> 3,
+   * or 3 -> 2 with --allow-downgrade.
+   */
+  from: 1 | 2 | 3;
   to: 2 | 3;
   threads: number;
   ops: number;
@@ -75,7 +79,8 @@ export function caseForSeed(seed: number, paths: readonly FuzzPath[] = ['linux',
     const from = rng.pick([1, 2] as const);
     return { path, seed, cpus, mode: rng.pick(K42_MODES), from, threads, ops, atOps: rng.int(threads * ops), perturb };
   }
-  const from = rng.chance(0.75) ? 2 : 3;
+  const pickFrom = rng.next();
+  const from = pickFrom < 0.25 ? 1 : pickFrom < 0.8 ? 2 : 3;
   const roll = rng.next();
   return {
     path,

@@ -24,7 +24,7 @@ import { ext3Definition } from '../modules/ext3/index.ts';
 import type { LiveUpdate, UpdateOptions, UpdateReport, UpdateRequest } from '../modules/update/manager.ts';
 import type { Task } from '../vfs/task.ts';
 import { PosixModel } from '../workload/model.ts';
-import type { FsOp, OpResult } from '../workload/fsstress.ts';
+import type { BgOpLog } from '../shell/update-cmds.ts';
 import { buildSystem } from '../system/build.ts';
 import { runLine, stripLine, type ShellContext, type ShellResult } from '../shell/index.ts';
 import type { LinuxCase } from './case.ts';
@@ -116,7 +116,7 @@ export function runLinuxCase(c: LinuxCase): CaseOutcome {
   }
   const report = live.statusOf('ext3').last;
   out.update = report ? (report.ok ? `ok ${report.from}->${report.to}` : `rolled back: ${report.error?.code} in ${report.error?.phase}`) : 'no report';
-  const jobs = (state.get('bg.jobs') as { logs: { op: FsOp; result: OpResult }[][] }[] | undefined) ?? [];
+  const jobs = (state.get('bg.jobs') as { logs: BgOpLog[][] }[] | undefined) ?? [];
   out.ops = jobs.reduce((n, j) => n + j.logs.reduce((m, l) => m + l.length, 0), 0);
   // 1. every command: the update's only as expected, all others succeed
   const want = new Map<string, string>();
@@ -164,7 +164,7 @@ export function runLinuxCase(c: LinuxCase): CaseOutcome {
   for (const job of jobs) {
     job.logs.forEach((log, i) => {
       model.mkdirp(`${DIR}/p${i}`);
-      for (const { op } of log) model.apply(op);
+      for (const { op, release } of log) model.apply(op, release === undefined ? {} : { release });
     });
   }
   let got: string[];
@@ -184,7 +184,15 @@ export function runLinuxCase(c: LinuxCase): CaseOutcome {
   }
   const fsck = e2fsck(b.disk!.sparseImage());
   out.fsck = fsck?.status ?? null;
-  if (fsck && fsck.status !== 0) return fail(fsckLine(fsck));
+  // Release 1's rename bug leaves directory link counts wrong: e2fsck must
+  // report exactly the ones the model predicts, and nothing else.
+  const wrong = model.wrongDirLinks().map((w) => `${w.nlink}->${w.should}`).sort();
+  if (fsck && wrong.length > 0) {
+    const seen = refCountProblems(fsck.out);
+    if (fsck.status !== 4 || JSON.stringify(seen) !== JSON.stringify(wrong)) {
+      return fail(`e2fsck should report release 1's link counts ${wrong.join(', ')} only; it says ${seen.join(', ') || 'none'} (${fsckLine(fsck)})`);
+    }
+  } else if (fsck && fsck.status !== 0) return fail(fsckLine(fsck));
   return { ...out, ok: true };
 }
 
@@ -203,6 +211,11 @@ export function wrapWithFault(live: LiveUpdate, point: string, seen: (p: string)
       },
     });
   };
+}
+
+/** e2fsck's "Inode N ref count is X, should be Y" problems, as sorted "X->Y". */
+export function refCountProblems(out: string): string[] {
+  return [...out.matchAll(/Inode \d+ ref count is (\d+), should be (\d+)/g)].map((m) => `${m[1]}->${m[2]}`).sort();
 }
 
 export function oneLine(e: unknown): string {

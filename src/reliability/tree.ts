@@ -29,9 +29,7 @@ export function modelTree(model: PosixModel, root: string): string[] {
       const p = `${path}/${name}`;
       const child = n as ModelNode;
       if (child.type === 'dir') {
-        let subdirs = 0;
-        for (const c of child.children.values()) if ((c as ModelNode).type === 'dir') subdirs++;
-        out.push(`${p} dir ${2 + subdirs}`);
+        out.push(`${p} dir ${child.nlink}`);
         visit(child, p);
       } else if (child.type === 'symlink') out.push(`${p} symlink -> ${child.target}`);
       else out.push(`${p} file ${child.size} ${child.nlink} ${digest(child.data.subarray(0, child.size))}`);

@@ -188,12 +188,21 @@ export class Engine {
     return out;
   }
 
+  /** Observers of module entries (`watchFrames`); pushFrame calls each. */
+  readonly frameWatchers = new Set<(t: SimThread, module: string, fn: string) => void>();
+
   /**
-   * Ground-truth observer of module entries: called on every frame push
-   * (thread.ts `pushFrame`). Oracles only (the live-update manager's
-   * continuous quiescence check, tests); no mechanism may read it.
+   * Ground-truth observer of module entries: `fn` is called on every frame
+   * push (thread.ts `pushFrame`) until the returned function is called.
+   * Oracles only (the live-update manager's continuous quiescence check,
+   * tests, which release served an operation); no mechanism may use it.
    */
-  frameWatch: ((t: SimThread, module: string, fn: string) => void) | null = null;
+  watchFrames(fn: (t: SimThread, module: string, fn: string) => void): () => void {
+    this.frameWatchers.add(fn);
+    return () => {
+      this.frameWatchers.delete(fn);
+    };
+  }
 
   /** Interrupt contexts parked on a softirq queue (softirq.ts). */
   private readonly deferred = new Set<SimThread>();

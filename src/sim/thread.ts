@@ -79,7 +79,7 @@ export class SimThread {
   /** Enter module function `fn` of `module` (ground truth; no cost). */
   pushFrame(module: string, fn: string): void {
     this.frames.push({ module, fn });
-    this.engine.frameWatch?.(this, module, fn);
+    if (this.engine.frameWatchers.size > 0) for (const w of this.engine.frameWatchers) w(this, module, fn);
     this.engine.trace?.callEnter(this.engine.now, this.cpu, this.id, module, fn);
   }
 

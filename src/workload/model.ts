@@ -24,7 +24,8 @@ import { patternBytes, type FsOp, type OpResult } from './fsstress.ts';
 
 type Node = FileNode | DirNode | LinkNode;
 interface FileNode { type: 'file'; data: Uint8Array; size: number; nlink: number }
-interface DirNode { type: 'dir'; children: Map<string, Node>; parent: DirNode | null }
+/** `nlink` as ext3 keeps it: 2 + subdirectories, unless release 1's rename bug moved a `..` without its link. */
+interface DirNode { type: 'dir'; children: Map<string, Node>; parent: DirNode | null; nlink: number }
 interface LinkNode { type: 'symlink'; target: string }
 
 export const NAME_MAX = 255;
@@ -45,11 +46,27 @@ const fail = (code: ErrnoCode): never => {
   throw new ErrnoError(code);
 };
 
-export class PosixModel {
-  readonly root: DirNode = { type: 'dir', children: new Map(), parent: null };
+/**
+ * Which release's semantics an operation gets. Release 1 of the ext3 module
+ * has a known bug (src/ext2/logic.ts): a rename that moves a directory to
+ * another parent rewrites its `..` but leaves the link `..` stands for where
+ * it was, so the old parent keeps a link too many and the new one misses
+ * one; every later stat of those parents shows it. The model learns it so a
+ * run on release 1, or an update from it, can be checked exactly: the caller
+ * says which release served each operation (`release: 1`); omitted, the
+ * operation gets correct Linux semantics.
+ */
+export interface ApplyOptions {
+  release?: number;
+}
 
-  /** Apply `op`; returns what a correct kernel returns. */
-  apply(op: FsOp): OpResult {
+export class PosixModel {
+  readonly root: DirNode = { type: 'dir', children: new Map(), parent: null, nlink: 2 };
+  private release: number | undefined;
+
+  /** Apply `op`; returns what a correct kernel (or the release given) returns. */
+  apply(op: FsOp, opts: ApplyOptions = {}): OpResult {
+    this.release = opts.release;
     try {
       return { ok: true, value: this.exec(op) };
     } catch (e) {
@@ -64,8 +81,9 @@ export class PosixModel {
     for (const c of split(path)) {
       let n = d.children.get(c);
       if (!n) {
-        n = { type: 'dir', children: new Map(), parent: d };
+        n = { type: 'dir', children: new Map(), parent: d, nlink: 2 };
         d.children.set(c, n);
+        d.nlink++;
       }
       if (n.type !== 'dir') fail('ENOTDIR');
       d = n as DirNode;
@@ -83,7 +101,8 @@ export class PosixModel {
       case 'mkdir': {
         const { dir, name, node } = this.parentOf(op.path);
         if (node) fail('EEXIST');
-        dir.children.set(name, { type: 'dir', children: new Map(), parent: dir });
+        dir.children.set(name, { type: 'dir', children: new Map(), parent: dir, nlink: 2 });
+        dir.nlink++;
         return null;
       }
       case 'write': {
@@ -154,16 +173,13 @@ export class PosixModel {
         if (node!.type !== 'dir') fail('ENOTDIR');
         if ((node as DirNode).children.size > 0) fail('ENOTEMPTY');
         dir.children.delete(name);
+        if (dir.nlink > 2) dir.nlink--;
         return null;
       }
       case 'stat': {
         const n = this.resolve(op.path, true);
         if (n.type === 'file') return `file ${n.size} ${n.nlink}`;
-        if (n.type === 'dir') {
-          let sub = 0;
-          for (const c of n.children.values()) if (c.type === 'dir') sub++;
-          return `dir - ${2 + sub}`;
-        }
+        if (n.type === 'dir') return `dir - ${n.nlink}`;
         return fail('EINVAL'); // unreachable: stat follows links
       }
       case 'readdir': {
@@ -205,10 +221,40 @@ export class PosixModel {
       if (src.type !== 'dir' && dst.type === 'dir') fail('EISDIR');
       if (dst.type === 'dir' && dst.children.size > 0) fail('ENOTEMPTY');
       if (dst.type === 'file') dst.nlink--;
+      // the replaced directory's `..` no longer counts against the new parent
+      if (dst.type === 'dir' && b.dir.nlink > 2) b.dir.nlink--;
     }
     a.dir.children.delete(a.name);
     b.dir.children.set(b.name, src);
-    if (src.type === 'dir') src.parent = b.dir;
+    if (src.type === 'dir') {
+      src.parent = b.dir;
+      // the link `..` stands for moves with it (release 1 forgets to)
+      if (a.dir !== b.dir && this.release !== 1) {
+        if (a.dir.nlink > 2) a.dir.nlink--;
+        b.dir.nlink++;
+      }
+    }
+  }
+
+  /**
+   * Directories whose link count is not 2 + subdirectories (release 1's
+   * rename bug left them so): what `e2fsck -fn` reports as "ref count is
+   * nlink, should be 2 + subdirectories", one entry per directory.
+   */
+  wrongDirLinks(): { nlink: number; should: number }[] {
+    const out: { nlink: number; should: number }[] = [];
+    const visit = (d: DirNode): void => {
+      let sub = 0;
+      for (const c of d.children.values()) {
+        if (c.type === 'dir') {
+          sub++;
+          visit(c);
+        }
+      }
+      if (d.nlink !== 2 + sub) out.push({ nlink: d.nlink, should: 2 + sub });
+    };
+    visit(this.root);
+    return out;
   }
 
   /** Resolve all but the last component (following symlinks). */

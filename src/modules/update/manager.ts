@@ -446,19 +446,17 @@ class UpdateRun {
   private watchOldCode(label: string): void {
     const engine = this.m.engine;
     const inside = engine.threadsInside(label).length;
-    const prev = engine.frameWatch;
     const r = this.report;
     r.oldCodeRunsAfterQuiescence = 0;
     r.quiescenceVerified = inside === 0;
-    engine.frameWatch = (t, module, fn) => {
-      prev?.(t, module, fn);
+    const stop = engine.watchFrames((_t, module) => {
       if (module === label) {
         r.oldCodeRunsAfterQuiescence!++;
         r.quiescenceVerified = false;
       }
-    };
+    });
     this.unwatch = () => {
-      engine.frameWatch = prev;
+      stop();
       this.unwatch = null;
     };
   }

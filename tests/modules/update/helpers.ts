@@ -20,6 +20,7 @@ import type { Task } from '../../../src/vfs/task.ts';
 import { runFsOp } from '../../../src/workload/linux-ops.ts';
 import { FsStress, type FsOp, type OpResult } from '../../../src/workload/fsstress.ts';
 import { PosixModel } from '../../../src/workload/model.ts';
+import { ServedBy } from '../../../src/modules/update/served-by.ts';
 
 registerStateFormat('ramfs-state@1', z.object({ version: z.string(), inodes: z.number().int().nonnegative() }).strict());
 
@@ -102,6 +103,8 @@ export function liveSystem(opts: { cpus: number; seed: number; strategy: Quiesce
 export interface WorkerLog {
   ops: FsOp[];
   results: OpResult[];
+  /** Release of ext3 whose rename served each op (undefined: none did), for the model. */
+  releases: (number | undefined)[];
 }
 
 /** Spawn `threads` fsstress workers, each in /wN, each doing `ops` operations. */
@@ -109,20 +112,24 @@ export function spawnWorkers(system: ReturnType<typeof liveSystem>['system'], th
   const logs: WorkerLog[] = [];
   const ts: SimThread[] = [];
   const rng = new Prng(seed);
+  const served = new ServedBy(system.engine, 'ext3', 'rename');
   for (let i = 0; i < threads; i++) {
-    const log: WorkerLog = { ops: [], results: [] };
+    const log: WorkerLog = { ops: [], results: [], releases: [] };
     logs.push(log);
     const gen = new FsStress(rng.fork(), { root: `/w${i}`, maxFileSize: 64 * 1024, maxWrite: 8 * 1024 });
     const task = system.newTask({ name: `w${i}` });
     ts.push(
       system.engine.spawn(`worker-${i}`, function* (): Sim<void> {
         yield* sys.mkdir(task, `/w${i}`, 0o755);
+        const me = system.engine.current!;
         for (let k = 0; k < ops; k++) {
           const op = gen.next();
+          served.begin(me);
           const r = yield* runFsOp(task, op);
           gen.observe(op, r);
           log.ops.push(op);
           log.results.push(r);
+          log.releases.push(served.release(me));
         }
       }),
     );
@@ -130,14 +137,18 @@ export function spawnWorkers(system: ReturnType<typeof liveSystem>['system'], th
   return { logs, threads: ts };
 }
 
-/** Every recorded result equals the reference model's (threads use disjoint trees). */
-export function checkAgainstModel(logs: WorkerLog[]): string[] {
-  const model = new PosixModel();
+/**
+ * Every recorded result equals the reference model's (threads use disjoint
+ * trees), each op with the semantics of the ext3 release that served it.
+ * `model` is left as the run left it (for `wrongDirLinks`).
+ */
+export function checkAgainstModel(logs: WorkerLog[], model = new PosixModel()): string[] {
   const bad: string[] = [];
   logs.forEach((log, i) => {
     model.mkdirp(`/w${i}`);
     log.ops.forEach((op, k) => {
-      const want = model.apply(op);
+      const release = log.releases[k];
+      const want = model.apply(op, release === undefined ? {} : { release });
       const got = log.results[k]!;
       if (JSON.stringify(want) !== JSON.stringify(got)) bad.push(`w${i} op ${k} ${JSON.stringify(op)}: got ${JSON.stringify(got)}, model ${JSON.stringify(want)}`);
     });
