@@ -91,6 +91,8 @@ export interface RunResult {
 export interface SpawnOptions {
   cpu?: number;
   daemon?: boolean;
+  /** The thread's entry function is text of `module` (a module-owned thread): its call chain starts there. */
+  text?: { module: string; fn: string };
 }
 
 /** Per-CPU scheduler state. */
@@ -166,6 +168,8 @@ export class Engine {
     const cpu = opts.cpu ?? this.nextSpawnCpu++ % this.cpus.length;
     if (cpu < 0 || cpu >= this.cpus.length) throw new SimError(`spawn ${name}: no cpu ${cpu}`);
     const t = new SimThread(this, this.nextTid++, name, cpu, body(), false, opts.daemon ?? false);
+    // a module-owned thread: its entry function is module text (text.ts)
+    if (opts.text) t.frames.push({ module: opts.text.module, fn: opts.text.fn });
     this.allThreads.push(t);
     const at = this.current ? this.now : Math.max(this.now, this.cpus[cpu]!.now);
     t.startTime = at;

@@ -9,5 +9,6 @@ export * from './thread.ts';
 export * from './trace.ts';
 export * from './waitqueue.ts';
 export * from './softirq.ts';
+export * from './text.ts';
 export * from './export-chrome.ts';
 export * from './export-text.ts';

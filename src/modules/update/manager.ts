@@ -225,6 +225,8 @@ class UpdateRun {
     } catch (e) {
       const err = e instanceof ErrnoError ? e : new ErrnoError('EIO', undefined, undefined, (e as Error)?.message ?? String(e));
       r.error = { code: err.code, phase: r.phase, message: err.detail ?? err.message };
+      // the oracle's window ends here: a rollback lets the old code run again
+      this.unwatchOldCode();
       if (this.committed) {
         // Past the point of no return nothing is undone (nothing the manager
         // does there throws; this is the updater thread itself dying): the

@@ -186,8 +186,7 @@ export class Mediator implements Gate {
   passLockHolders(): { passed: number; examined: number } {
     let passed = 0;
     let examined = 0;
-    const key = this.old.depthKey;
-    const inside = (u: SimThread): boolean => ((u.tls.get(key) as number | undefined) ?? 0) > 0;
+    const inside = (u: SimThread): boolean => this.old.isInside(u);
     for (const w of [...this.waiting]) {
       if (this.passed.has(w) || w.heldLocks.length === 0) continue;
       // breadth-first over "waits for a lock held by"
@@ -235,7 +234,7 @@ export class Mediator implements Gate {
       self.stats.mediated++;
       try {
         if (self.blocking) {
-          if (((t.tls.get(ins.depthKey) as number | undefined) ?? 0) > 0) {
+          if (ins.isInside(t)) {
             if (t.isInterrupt) self.stats.passedInterrupt++;
             else self.stats.passedRecursive++;
           } else if (t.isInterrupt) {
