@@ -63,26 +63,27 @@ interface Overhead {
   /** Overhead ratios at 64 CPUs. */
   at64: { shared: number; percpu: number };
   /** Extra cycles per call over `none`, at 1 and at 64 CPUs. */
-  extra: { shared1: number; percpu1: number; shared64: number; percpu64: number };
+  extra: { shared1: number; percpu1: number; shared64: number; percpu64: number; walk1: number; walk64: number };
 }
 
 function overheadTable(fs: 'ramfs' | 'ext3', calls: number): Overhead {
   const rows: (string | number)[][] = [];
   let at64 = { shared: 0, percpu: 0 };
-  const extra = { shared1: 0, percpu1: 0, shared64: 0, percpu64: 0 };
+  const extra = { shared1: 0, percpu1: 0, shared64: 0, percpu64: 0, walk1: 0, walk64: 0 };
   for (const cpus of CPU_COUNTS) {
     const none = preadCycles(fs, cpus, 'none', calls);
     const shared = preadCycles(fs, cpus, 'counter-shared', calls);
     const percpu = preadCycles(fs, cpus, 'counter-percpu', calls);
+    const walk = preadCycles(fs, cpus, 'stack-walk', calls);
     const pct = (x: number): string => `${fmt(100 * (x / none - 1), 1)}%`;
-    rows.push([cpus, fmt(none, 1), fmt(shared, 1), pct(shared), fmt(percpu, 1), pct(percpu)]);
-    if (cpus === 1) Object.assign(extra, { shared1: shared - none, percpu1: percpu - none });
+    rows.push([cpus, fmt(none, 1), fmt(shared, 1), pct(shared), fmt(percpu, 1), pct(percpu), fmt(walk, 1), pct(walk)]);
+    if (cpus === 1) Object.assign(extra, { shared1: shared - none, percpu1: percpu - none, walk1: walk - none });
     if (cpus === 64) {
       at64 = { shared: shared / none - 1, percpu: percpu / none - 1 };
-      Object.assign(extra, { shared64: shared - none, percpu64: percpu - none });
+      Object.assign(extra, { shared64: shared - none, percpu64: percpu - none, walk64: walk - none });
     }
   }
-  return { md: table(['CPUs', 'none (cycles/call)', 'counter-shared', 'overhead', 'counter-percpu', 'overhead'], rows), at64, extra };
+  return { md: table(['CPUs', 'none (cycles/call)', 'counter-shared', 'overhead', 'counter-percpu', 'overhead', 'stack-walk', 'overhead'], rows), at64, extra };
 }
 
 // ---- update cost against threads and cached inodes --------------------------
@@ -276,7 +277,8 @@ export const section: BenchSection = {
       '',
       `Aim: per-CPU counters cost at most 2% per syscall at 64 CPUs. Measured: ${fmt(100 * ramfs.at64.percpu, 1)}% on ramfs (the shared counter: ${fmt(100 * ramfs.at64.shared, 0)}%), ${fmt(100 * ext3.at64.percpu, 1)}% on ext3. ` +
         `On ramfs the per-CPU counter adds ${fmt(ramfs.extra.percpu1, 1)} cycles per call at 1 CPU and ${fmt(ramfs.extra.percpu64, 1)} at 64: it does not grow with CPUs (the line never leaves its CPU): entry and exit are each a load, add and store of this CPU's line with preemption off ` +
-        `(Linux's \`this_cpu_add\`, hw-ppc64 \`addLocal64\`), plus the per-thread depth. The shared counter adds ${fmt(ramfs.extra.shared1, 1)} cycles per call at 1 CPU and ${fmt(ramfs.extra.shared64, 1)} at 64: a cache-to-cache transfer per entry and exit once several CPUs call.`,
+        `(Linux's \`this_cpu_add\`, hw-ppc64 \`addLocal64\`), plus the per-thread depth. The shared counter adds ${fmt(ramfs.extra.shared1, 1)} cycles per call at 1 CPU and ${fmt(ramfs.extra.shared64, 1)} at 64: a cache-to-cache transfer per entry and exit once several CPUs call. ` +
+        `The stack walk adds ${fmt(ramfs.extra.walk1, 1)} cycles per call at 1 CPU and ${fmt(ramfs.extra.walk64, 1)} at 64 (ext3: ${fmt(ext3.extra.walk1, 1)} and ${fmt(ext3.extra.walk64, 1)}): its slots carry no counting and no per-thread depth, only the module's call chain the engine keeps for every module (src/sim/text.ts); it pays at quiesce instead (below).`,
       '',
       '### Update cost against threads',
       '',

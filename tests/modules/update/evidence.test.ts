@@ -16,7 +16,8 @@
  * stopping lets the walk declare quiescence.
  */
 import { describe, it, expect } from 'vitest';
-import { sleep, type Sim } from '../../../src/sim/effects.ts';
+import { block, sleep, type Sim } from '../../../src/sim/effects.ts';
+import type { WaitQueue } from '../../../src/sim/waitqueue.ts';
 import { Machine } from '../../../src/hw-ppc64/machine.ts';
 import { bootLiveSystem } from '../../../src/modules/update/boot.ts';
 import type { UpdateReport } from '../../../src/modules/update/manager.ts';
@@ -26,8 +27,14 @@ import * as sys from '../../../src/vfs/syscalls.ts';
 import { O_CREAT, O_RDWR } from '../../../src/vfs/types.ts';
 import { liveRamfs } from './helpers.ts';
 
-/** ramfs v1 whose init starts a kthread that works inside the module until `stop`. */
-function ramfsWithKthread(ctl: { stop: boolean; ticks: number }): ModuleDefinition {
+interface Kthread {
+  stop: boolean;
+  ticks: number;
+  wq: WaitQueue | null;
+}
+
+/** ramfs v1 whose init starts a kthread that waits inside the module for work until `stop`. */
+function ramfsWithKthread(ctl: Kthread): ModuleDefinition {
   const v1 = liveRamfs('1');
   return {
     ...v1,
@@ -37,12 +44,14 @@ function ramfsWithKthread(ctl: { stop: boolean; ticks: number }): ModuleDefiniti
         ...body,
         *init(k) {
           yield* body.init(k);
+          const wq = k.engine.waitQueue(`k${mod.name}d work`);
+          ctl.wq = wq;
           k.engine.spawn(
             `k${mod.name}d`,
             function* (): Sim<void> {
               while (!ctl.stop) {
                 ctl.ticks++;
-                yield* sleep(50_000);
+                yield* block(wq);
               }
             },
             { daemon: true, text: { module: `${mod.name}@${mod.version}`, fn: 'ramfs_kthread' } },
@@ -54,7 +63,7 @@ function ramfsWithKthread(ctl: { stop: boolean; ticks: number }): ModuleDefiniti
 }
 
 function runWithKthread(strategy: QuiescenceStrategy): { report: UpdateReport; ticks: number } {
-  const ctl = { stop: false, ticks: 0 };
+  const ctl: Kthread = { stop: false, ticks: 0, wq: null };
   const machine = new Machine({ cpus: 2, model: 'ppc970', seed: 3 });
   const { system, live } = bootLiveSystem({ machine, strategy, registry: new Map([['ramfs', ramfsWithKthread(ctl)]]) });
   let report: UpdateReport | null = null;
@@ -62,6 +71,7 @@ function runWithKthread(strategy: QuiescenceStrategy): { report: UpdateReport; t
     yield* sleep(200_000);
     report = yield* live.update(system.newTask({ name: 'updater' }), { module: 'ramfs', def: liveRamfs('2'), source: 'test' }, { timeoutUs: 2000 });
     ctl.stop = true;
+    ctl.wq!.wakeAll();
   });
   machine.engine.run();
   return { report: report!, ticks: ctl.ticks };
