@@ -237,8 +237,6 @@ class UpdateRun {
         st.state = 'done';
         this.lu.history.push(`${name}@${r.from}->${r.to}`);
       } else {
-        // the oracle watches the quiescent window only: once rolling back, the old module serves again
-        this.unwatchOldCode();
         yield* this.rollback();
         st.state = 'failed';
       }

@@ -19,12 +19,12 @@ import { describe, it, expect } from 'vitest';
 import { block, sleep, type Sim } from '../../../src/sim/effects.ts';
 import type { WaitQueue } from '../../../src/sim/waitqueue.ts';
 import { Machine } from '../../../src/hw-ppc64/machine.ts';
-import { bootLiveSystem } from '../../../src/modules/update/boot.ts';
+import { bootSystem } from '../../../src/system/boot.ts';
 import type { UpdateReport } from '../../../src/modules/update/manager.ts';
 import type { QuiescenceStrategy } from '../../../src/modules/update/usecount.ts';
 import type { ModuleDefinition } from '../../../src/modules/core/module.ts';
 import * as sys from '../../../src/vfs/syscalls.ts';
-import { O_CREAT, O_RDWR } from '../../../src/vfs/types.ts';
+import { O_CREAT, O_RDWR } from '../../../src/uapi/fcntl.ts';
 import { liveRamfs } from './helpers.ts';
 
 interface Kthread {
@@ -65,7 +65,8 @@ function ramfsWithKthread(ctl: Kthread): ModuleDefinition {
 function runWithKthread(strategy: QuiescenceStrategy): { report: UpdateReport; ticks: number } {
   const ctl: Kthread = { stop: false, ticks: 0, wq: null };
   const machine = new Machine({ cpus: 2, model: 'ppc970', seed: 3 });
-  const { system, live } = bootLiveSystem({ machine, strategy, registry: new Map([['ramfs', ramfsWithKthread(ctl)]]) });
+  const system = bootSystem({ engine: machine.engine, registry: new Map([['ramfs', ramfsWithKthread(ctl)]]), live: { machine, strategy } });
+  const live = system.live!;
   let report: UpdateReport | null = null;
   machine.engine.spawn('updater', function* (): Sim<void> {
     yield* sleep(200_000);
@@ -97,7 +98,7 @@ describe("each strategy's evidence against the oracle: a module-owned thread", (
 describe('stack-walk: no per-call cost', () => {
   function cyclesPerCall(strategy: QuiescenceStrategy): number {
     const machine = new Machine({ cpus: 1, model: 'ppc970', seed: 1 });
-    const { system } = bootLiveSystem({ machine, strategy, registry: new Map([['ramfs', liveRamfs('1')]]) });
+    const system = bootSystem({ engine: machine.engine, registry: new Map([['ramfs', liveRamfs('1')]]), live: { machine, strategy } });
     const t = system.newTask();
     const e = machine.engine;
     let per = 0;
