@@ -34,6 +34,11 @@ export const BUGS_FIXED: readonly [string, string][] = [
   ['a disk write error at unmount escaped as a bare exception', 'shutdown now unmounts every other file system and reports the first failure as umount\'s errno (ErrnoError with syscall and device)'],
   ['K42 lazy update hung (fuzz seed 7265, the 10,000-seed sweep)', 'two lazy inode conversions were in flight together: a call blocked at one switch\'s mediator (its VP already in BLOCK) is still an active thread, so the other switch, waiting for that VP\'s generation to elapse, waited for the first to complete, and the first waited the same way for the second; lazy conversions now run one at a time (Factory.lazyMayConvert counts them in flight before anything can yield), seed 7265 is a regression test'],
   ['every ext3 boot from a fresh image took ~0.8 s', "memoryBackendWith scanned 32 MiB through a closure per byte; now a plain loop, cached per image (~0.08 s): the sweep's budget depended on it"],
+  ['an inode bitmap marking the live lost+found free gave mkdir inode 11 (two names for one directory; `mv` then crashed: "recursive lock")', 'the inode allocator reads the inode table before handing out a free bit and refuses a live inode (EUCLEAN, ext4\'s "doubly allocated?"); the dcache refuses a second name for a directory (EUCLEAN, as d_splice_alias); rename decides cross-directory by inode; tests/reliability/foreign-images.test.ts'],
+  ['`cat` of a 4 TiB sparse file (e2fsck-clean) crashed: "Invalid string length"', 'the shell streams 64 KiB chunks to stdout (EPIPE ends it when the reader goes); collected output is bounded (EFBIG)'],
+  ['an XFS or FAT image was refused as "unsupported block size"', 'the magic is checked before any other field: "not an ext2/ext3 file system (bad magic ...)"'],
+  ['an image whose root inode is not a directory mounted (every path ENOTDIR)', 'refused at mount: "corrupt root inode, run e2fsck" (EUCLEAN), nothing written'],
+  ['every Linux case with a fault injected after quiescence failed "quiescence not real" (fuzz seed 206)', 'the continuous quiescence oracle still watched while the update rolled back, and counted the old module serving again; it now stops at the rollback (seed 206 is a regression test)'],
 ];
 
 /** Found by this work and not fixed here (outside this layer's remit or time). */
