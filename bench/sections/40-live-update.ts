@@ -17,7 +17,7 @@
 import { buildSystem, type BuiltSystem } from '../../src/system/build.ts';
 import type { CostTable } from '../../src/hw-ppc64/costs.ts';
 import { runThread } from '../../src/sim/run-thread.ts';
-import { ext3Definition } from '../../src/modules/ext3/index.ts';
+import { ext3Definition } from '../../src/modules/ext3-releases.ts';
 import type { UpdateReport } from '../../src/modules/update/manager.ts';
 import type { QuiescenceStrategy } from '../../src/modules/update/usecount.ts';
 import { sleep, type Sim } from '../../src/sim/effects.ts';

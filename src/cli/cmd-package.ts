@@ -67,11 +67,12 @@ export const signCommand: Command = {
 
 const PACK = {
   module: { kind: 'string', help: 'module name (e.g. ext3)', arg: 'NAME' },
-  from: { kind: 'int', help: 'version the update applies to', min: 1, arg: 'V' },
+  from: { kind: 'int', help: 'version the update applies to (0: a base release)', min: 0, arg: 'V' },
   to: { kind: 'int', help: 'version the update installs', min: 1, arg: 'V' },
   formats: { kind: 'string', help: 'state formats the new code imports, best first, comma-separated', arg: 'F,...' },
   requires: { kind: 'string', help: 'ids of updates required first, comma-separated', arg: 'ID,...' },
   description: { kind: 'string', help: 'one-line description', arg: 'TEXT' },
+  root: { kind: 'string', help: "the module's source tree (default: the entry file's grandparent directory)", arg: 'DIR' },
   out: { kind: 'string', help: 'package directory to create', arg: 'DIR' },
   key: { kind: 'string', help: 'sign with this private key', arg: 'FILE' },
   json: { kind: 'boolean', help: 'print the manifest as JSON' },
@@ -80,19 +81,21 @@ const PACK = {
 export const packCommand: Command = {
   name: 'pack',
   flags: PACK,
-  summary: 'build an update package from a module file',
+  summary: "build a module's source into a signed update package",
   help: () =>
     [
-      'usage: modswap pack FILE --module NAME --from V --to V --formats F,... --out DIR [--key FILE]',
+      'usage: modswap pack ENTRY.ts --module NAME --from V --to V --formats F,... --out DIR [--root DIR] [--key FILE]',
       '',
-      'Copies the module code FILE (TypeScript or JavaScript) into DIR with a manifest.json,',
-      'signed when --key is given.',
+      "Builds the module whose entry point is ENTRY.ts into one self-contained bundle (NAME.ko.js),",
+      'linked only against the kernel ABI (modswap/kernel: any other import is refused), and writes',
+      "it to DIR with a manifest.json recording the bundle's sha256 and the kernel ABI digest;",
+      'signed when --key is given. The same sources always give the same bytes.',
       '',
       flagHelp(PACK),
     ].join('\n'),
   run(argv, io) {
     const { flags, positional } = parseFlags('pack', argv, PACK);
-    if (positional.length !== 1) throw new UsageError('pack: expected one module FILE argument');
+    if (positional.length !== 1) throw new UsageError('pack: expected one module entry-point argument (ENTRY.ts)');
     for (const req of ['module', 'from', 'to', 'formats', 'out'] as const) {
       if (flags[req] === undefined) throw new UsageError(`pack: --${req} is required`);
     }
@@ -102,7 +105,8 @@ export const packCommand: Command = {
     let m;
     try {
       m = pack({
-        moduleFile: positional[0]!,
+        source: positional[0]!,
+        ...(flags.root ? { root: flags.root } : {}),
         module: flags.module!,
         fromVersion: flags.from!,
         toVersion: flags.to!,

@@ -8,16 +8,16 @@
  * Data blocks are written through the cache and reach the disk before the
  * transaction that maps them commits (data=ordered).
  *
- * Block placement depends on the inode layout of the module generation
- * (logic.ts): 'goal' follows i_next_alloc_goal; 'rsv' allocates inside the
- * inode's reservation window and opens a new window when it leaves it.
+ * Block placement is the module's (release.ts `Ext2AllocPolicy`): the engine
+ * asks the policy that keeps the inode's layout for a goal and tells it what it got.
  */
 import type { Sim } from '../sim/effects.ts';
 import { errno } from '../uapi/errno.ts';
 import { freeInodeBit } from './alloc.ts';
 import { bmapCreate, bmapLookup, maxFileBlocks, truncateBlocks } from './blockmap.ts';
 import type { Ext2Fs } from './fs.ts';
-import type { Ext2InodeInfo } from './inode-info.ts';
+import type { Ext2InodeInfo, GoalAllocState, InodeAllocState } from './inode-info.ts';
+import type { Ext2AllocPolicy } from './release.ts';
 import { COST, le32 } from './layout.ts';
 import { S_ISDIR, S_ISLNK, S_ISREG } from '../uapi/stat.ts';
 import { S_IFMT } from '../uapi/stat.ts';
@@ -46,52 +46,48 @@ export function isFastSymlink(fs: Ext2Fs, info: Ext2InodeInfo): boolean {
   return S_ISLNK(info.disk.i_mode) && info.disk.i_blocks - eaSectors === 0;
 }
 
-/** Where to put logical block `lblk` of `info`, per the module's inode layout. */
-export function* dataGoal(fs: Ext2Fs, info: Ext2InodeInfo, lblk: number): Sim<number> {
-  const a = info.alloc;
-  const groupStart = fs.sb.s_first_data_block + info.i_block_group * fs.sb.s_blocks_per_group;
-  if (a.layout === 'goal') {
-    if (lblk === a.i_next_alloc_block && a.i_next_alloc_goal) return a.i_next_alloc_goal;
-  } else {
-    const w = a.i_rsv_window;
-    if (w && a.i_last_alloc_physical + 1 >= w.start && a.i_last_alloc_physical + 1 <= w.end) return a.i_last_alloc_physical + 1;
-    if (w) return w.start;
-    if (a.i_last_alloc_physical) return a.i_last_alloc_physical + 1;
-  }
-  // Fall back to the block after the previous logical block, else the inode's group.
+/**
+ * Fallback goal for logical block `lblk`: the block after the previous
+ * logical block, else the start of the inode's group (every policy ends here).
+ */
+export function* fallbackGoal(fs: Ext2Fs, info: Ext2InodeInfo, lblk: number): Sim<number> {
   if (lblk > 0) {
     const prev = yield* bmapLookup(fs.blockMapHost(info), info.disk, lblk - 1);
     if (prev) return prev + 1;
   }
-  return groupStart;
+  return fs.sb.s_first_data_block + info.i_block_group * fs.sb.s_blocks_per_group;
 }
 
-/** Record that `info` just got physical block `blk` for logical block `lblk`. */
-export function noteAllocated(fs: Ext2Fs, info: Ext2InodeInfo, lblk: number, blk: number): void {
-  const a = info.alloc;
-  if (a.layout === 'goal') {
+function goalState(info: Ext2InodeInfo): GoalAllocState {
+  if (info.alloc.layout !== 'goal') throw new Error(`inode ${info.ino}: '${info.alloc.layout}' allocation state under the goal allocator`);
+  return info.alloc;
+}
+
+/**
+ * The generic goal allocator (ext2's i_next_alloc_block/i_next_alloc_goal):
+ * the next block of a sequential write goes after the last one. A kernel
+ * library a release may bind as its policy; release 3 brings its own.
+ */
+export const goalAllocPolicy: Ext2AllocPolicy = {
+  layout: 'goal',
+  initialAllocState: (): InodeAllocState => ({ layout: 'goal', i_next_alloc_block: 0, i_next_alloc_goal: 0 }),
+  *dataGoal(fs: Ext2Fs, info: Ext2InodeInfo, lblk: number): Sim<number> {
+    const a = goalState(info);
+    if (lblk === a.i_next_alloc_block && a.i_next_alloc_goal) return a.i_next_alloc_goal;
+    return yield* fallbackGoal(fs, info, lblk);
+  },
+  noteAllocated(_fs: Ext2Fs, info: Ext2InodeInfo, lblk: number, blk: number): void {
+    const a = goalState(info);
     a.i_next_alloc_block = lblk + 1;
     a.i_next_alloc_goal = blk + 1;
-    return;
-  }
-  a.i_last_alloc_logical = lblk;
-  a.i_last_alloc_physical = blk;
-  const w = a.i_rsv_window;
-  if (!w || blk < w.start || blk > w.end) {
-    // Left the window (or had none): reserve a new one starting here. A window
-    // that filled up is doubled, as ext3's reservation code grows hot windows.
-    const size = w && blk === w.end + 1 ? Math.min(w.goal * 2, 1024) : fs.logic.rsvWindowBlocks || 8;
-    const nw = { start: blk, end: Math.min(blk + size - 1, fs.sb.s_blocks_count - 1), goal: size };
-    a.i_rsv_window = nw;
-    fs.rsvWindows.set(info.ino, nw);
-  }
-}
-
-/** Release the reservation window (truncate, free, evict). */
-export function discardWindow(fs: Ext2Fs, info: Ext2InodeInfo): void {
-  if (info.alloc.layout === 'rsv') info.alloc.i_rsv_window = null;
-  fs.rsvWindows.delete(info.ino);
-}
+  },
+  hasReservation: () => false,
+  discardReservation(): void {},
+  truncated(_fs: Ext2Fs, info: Ext2InodeInfo): void {
+    const a = goalState(info);
+    a.i_next_alloc_block = a.i_next_alloc_goal = 0;
+  },
+};
 
 /** Read up to `len` bytes at `off` (short at EOF; holes read as zeros). */
 export function* readFile(fs: Ext2Fs, info: Ext2InodeInfo, off: number, len: number): Sim<Uint8Array> {
@@ -136,10 +132,10 @@ export function* writeFile(fs: Ext2Fs, info: Ext2InodeInfo, off: number, data: U
       const inBlk = pos - lblk * bs;
       const n = Math.min(bs - inBlk, end - pos);
       const goal = function* (): Sim<number> {
-        return yield* dataGoal(fs, info, lblk);
+        return yield* fs.allocFor(info).dataGoal(fs, info, lblk);
       };
       const { blk, created } = yield* bmapCreate(host, info.disk, lblk, goal);
-      if (created) noteAllocated(fs, info, lblk, blk);
+      if (created) fs.allocFor(info).noteAllocated(fs, info, lblk, blk);
       const bh = created || n === bs ? fs.cache.getblk(blk) : yield* fs.cache.bread(blk);
       if (created) bh.data.fill(0);
       bh.data.set(data.subarray(pos - off, pos - off + n), inBlk);
@@ -196,8 +192,7 @@ function* setSize(fs: Ext2Fs, info: Ext2InodeInfo, size: number): Sim<void> {
         fs.cache.markDirty(bh);
       }
     }
-    discardWindow(fs, info);
-    if (info.alloc.layout === 'goal') info.alloc.i_next_alloc_block = info.alloc.i_next_alloc_goal = 0;
+    fs.allocFor(info).truncated(fs, info);
   }
   info.disk.i_size = size;
 }
@@ -251,7 +246,7 @@ export function* freeInode(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {
   }
   yield* fs.writeInode(info);
   yield* freeInodeBit(fs, info.ino, dir);
-  discardWindow(fs, info);
+  fs.allocFor(info).discardReservation(fs, info);
 }
 
 /** Drop one reference to a shared extended-attribute block (h_refcount at byte 4). */

@@ -30,17 +30,17 @@ import { allocBlock, freeBlock } from './alloc.ts';
 import { type BlockMapHost, bmapLookup } from './blockmap.ts';
 import { BlockCache, type BufferHead } from './cache.ts';
 import { decodeGroupDesc, encodeGroupDesc, gdtBlockOf, GROUP_DESC_SIZE, validateGroupDesc, type Ext2GroupDesc } from './group.ts';
-import { Ext2InodeInfo, initialAllocState, type RsvWindow } from './inode-info.ts';
+import { Ext2InodeInfo, type RsvWindow } from './inode-info.ts';
 import { decodeInode, encodeInode } from './inode.ts';
 import { JBD2_KNOWN_INCOMPAT, JBD2_SUPERBLOCK_V1, JBD2_SUPERBLOCK_V2, decodeJournalSuperBlock } from './jbd2.ts';
 import { Journal, type JournalState } from './journal.ts';
 import { COMPAT_HAS_JOURNAL, COST, EXT2_ROOT_INO, EXT2_VALID_FS, EXT3_JOURNAL_INO, INCOMPAT_FILETYPE, INCOMPAT_RECOVER, RO_COMPAT_LARGE_FILE, SUPERBLOCK_OFFSET, SUPPORTED_INCOMPAT, SUPPORTED_RO_COMPAT, featureNames } from './layout.ts';
 import { S_ISDIR } from '../uapi/stat.ts';
-import { EXT3_V2, type Ext2Logic } from './logic.ts';
+import { EXT2_NO_MODULE, type Ext2AllocPolicy, type Ext2Release } from './release.ts';
 import { dirList, dirLookup, type Ext2ReaddirEntry } from './dir.ts';
 import { readFile, setAttr, truncateFile, writeFile, type Ext2SetAttr } from './file.ts';
 import {
-  createNode, dropInode, linkName, makeDir, makeSymlink, readSymlink, removeDir, renameEntry, unlinkName,
+  createNode, dropInode, linkName, makeDir, makeSymlink, readSymlink, removeDir, unlinkName,
 } from './namei.ts';
 import { recoverJournal, type RecoveryInfo } from './recovery.ts';
 import { decodeSuperBlock, encodeSuperBlock, validateSuperBlock, type Ext2Geometry, type Ext2SuperBlock } from './superblock.ts';
@@ -48,8 +48,8 @@ import { decodeSuperBlock, encodeSuperBlock, validateSuperBlock, type Ext2Geomet
 export interface Ext2MountOptions {
   /** Simulated wall clock in seconds (inode and superblock times). */
   now: () => number;
-  /** Module generation (v1 bug, v2 fix, v3 reservation windows). Default v2. */
-  logic?: Ext2Logic;
+  /** The module code this engine runs (release.ts); default: none (no rename, generic allocator). */
+  logic?: Ext2Release;
   readOnly?: boolean;
   /** Commit a transaction once it holds this many blocks (default: a quarter of the log, at most 512). */
   maxTransactionBlocks?: number;
@@ -83,6 +83,27 @@ export class Ext2Fs {
   retired = false;
   /** The lock serialising this engine's operations, if any (lock.ts). */
   opLock: Ext2OpLock | null = null;
+  /**
+   * Allocators of other releases' inode layouts this engine was handed (a
+   * K42 inode object converted to the next release's layout before the
+   * superblock object swapped: that inode's blocks are placed by the code
+   * that keeps its layout). See `allocFor`.
+   */
+  private readonly foreignAlloc = new Map<string, Ext2AllocPolicy>();
+
+  /** Place `info`'s blocks with this allocator from now on (see foreignAlloc). */
+  addAllocPolicy(p: Ext2AllocPolicy): void {
+    if (p.layout !== this.logic.alloc.layout) this.foreignAlloc.set(p.layout, p);
+  }
+
+  /** The allocator that keeps `info`'s layout: this engine's release's, or one it was handed. */
+  allocFor(info: Ext2InodeInfo): Ext2AllocPolicy {
+    const own = this.logic.alloc;
+    if (info.alloc.layout === own.layout) return own;
+    const p = this.foreignAlloc.get(info.alloc.layout);
+    if (!p) throw new Error(`inode ${info.ino}: '${info.alloc.layout}' allocation state and no allocator for it (${this.logic.name})`);
+    return p;
+  }
 
   constructor(
     readonly dev: BlockDevice,
@@ -90,7 +111,7 @@ export class Ext2Fs {
     public sb: Ext2SuperBlock,
     readonly geo: Ext2Geometry,
     public gds: Ext2GroupDesc[],
-    public logic: Ext2Logic,
+    public logic: Ext2Release,
     readonly now: () => number,
     readonly readOnly: boolean,
   ) {}
@@ -120,7 +141,7 @@ export class Ext2Fs {
     const readOnly = !!opts.readOnly || dev.readOnly || unknownRo !== 0;
     const cache = opts.cache ?? new BlockCache(dev, geo.blockSize, sb.s_blocks_count, opts.cacheBlocks);
     const gds = yield* readGroupDescs(cache, sb, geo);
-    const fs = new Ext2Fs(dev, cache, sb, geo, gds, opts.logic ?? EXT3_V2, opts.now, readOnly);
+    const fs = new Ext2Fs(dev, cache, sb, geo, gds, opts.logic ?? EXT2_NO_MODULE, opts.now, readOnly);
     if (opts.lock) {
       fs.opLock = opts.lock;
       serialise(fs, opts.lock);
@@ -138,7 +159,7 @@ export class Ext2Fs {
   static *takeOver(old: Ext2Fs, opts: Ext2MountOptions): Sim<Ext2Fs> {
     // (`old` may already be retired: its state is what is handed over, not its calls)
     if (!old.mounted) throw errno('EIO', 'file system is unmounted');
-    const fs = new Ext2Fs(old.dev, old.cache, structuredClone(old.sb), old.geo, old.gds.map((g) => ({ ...g })), opts.logic ?? EXT3_V2, opts.now, old.readOnly);
+    const fs = new Ext2Fs(old.dev, old.cache, structuredClone(old.sb), old.geo, old.gds.map((g) => ({ ...g })), opts.logic ?? EXT2_NO_MODULE, opts.now, old.readOnly);
     // copies of in-memory structures: charged as one decode for the superblock, a small record copy per descriptor
     yield COST.codec + old.gds.length * COST.dirent;
     if (old.opLock) {
@@ -157,7 +178,7 @@ export class Ext2Fs {
     const readOnly = !!opts.readOnly || dev.readOnly || unknownRo !== 0;
     const cache = opts.cache ?? new BlockCache(dev, geo.blockSize, sb.s_blocks_count, opts.cacheBlocks);
     let gds = yield* readGroupDescs(cache, sb, geo);
-    const logic = opts.logic ?? EXT3_V2;
+    const logic = opts.logic ?? EXT2_NO_MODULE;
     let fs = new Ext2Fs(dev, cache, sb, geo, gds, logic, opts.now, readOnly);
     let recovery: RecoveryInfo | undefined;
     if (hasJournal) {
@@ -370,7 +391,7 @@ export class Ext2Fs {
     yield COST.codec;
     const disk = decodeInode(bh.data.subarray(off, off + this.geo.inodeSize));
     const group = Math.floor((ino - 1) / this.sb.s_inodes_per_group);
-    return new Ext2InodeInfo(ino, disk, group, initialAllocState(this.logic.layout));
+    return new Ext2InodeInfo(ino, disk, group, this.logic.alloc.initialAllocState());
   }
 
   /** The cached in-memory inode for `ino` (read on first use). EUCLEAN for a free inode. */
@@ -480,7 +501,7 @@ export class Ext2Fs {
     try {
       const od = yield* this.iget(oldDir);
       const nd = yield* this.iget(newDir);
-      return yield* renameEntry(this, od, oldName, nd, newName);
+      return yield* this.logic.rename(this, od, oldName, nd, newName);
     } finally {
       yield* this.endWrite();
     }

@@ -4,8 +4,8 @@
  * mkfs, and the codecs for tools and tests.
  */
 export { Ext2Fs, type Ext2MountOptions, type Ext2StatFs } from './fs.ts';
-export { Ext2InodeInfo, convertInodeInfo, convertInodeV2toV3, convertInodeV3toV2, type RsvWindow, type InodeAllocState } from './inode-info.ts';
-export { EXT3_V1, EXT3_V2, EXT3_V3, logicForVersion, type Ext2Logic, type InodeLayout } from './logic.ts';
+export { Ext2InodeInfo, inodeInfoToJSON, inodeInfoFromJSON, type RsvWindow, type InodeAllocState, type GoalAllocState, type RsvAllocState, type InodeInfoJSON } from './inode-info.ts';
+export { EXT2_NO_MODULE, ext2Release, setExt2ReleaseProvider, type Ext2Release, type Ext2AllocPolicy, type InodeLayout } from './release.ts';
 export { exportState, importState, type Ext2ExportOptions, type Ext2ImportOptions, type Ext2StateSnapshot } from './state.ts';
 export { mkfs, type MkfsOptions } from './mkfs.ts';
 export { BlockCache, BufferHead } from './cache.ts';

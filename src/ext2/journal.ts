@@ -76,7 +76,7 @@ export class Journal {
     readonly jsb: JournalSuperBlock,
     /** Physical block of each log block. */
     readonly map: readonly number[],
-    private readonly now: () => number,
+    private now: () => number,
     /** Commit once the running transaction holds this many blocks. */
     readonly maxTransactionBlocks: number,
     state?: JournalState,
@@ -92,6 +92,16 @@ export class Journal {
 
   get areaBlocks(): number {
     return this.jsb.s_maxlen - this.jsb.s_first;
+  }
+
+  /**
+   * The clock commit blocks are stamped with comes from the file system
+   * driving the journal; a live update's new engine re-points it, so the
+   * journal (kernel-owned, handed over by reference) keeps no code of the
+   * module instance that mounted it.
+   */
+  setClock(now: () => number): void {
+    this.now = now;
   }
 
   /** The position of the log (see JournalState). */

@@ -11,11 +11,11 @@ import type { Sim } from '../sim/effects.ts';
 import { errno } from '../uapi/errno.ts';
 import { allocInode, freeInodeBit } from './alloc.ts';
 import { bmapCreate, bmapLookup } from './blockmap.ts';
-import { checkName, dirAddEntry, dirIsEmpty, dirLookup, dirRemoveEntry, dirSetEntry, touchDir } from './dir.ts';
+import { checkName, dirAddEntry, dirIsEmpty, dirLookup, dirRemoveEntry } from './dir.ts';
 import { initDirBlock } from './dirent.ts';
 import { freeInode, hasBlockMap, isFastSymlink, releaseDirBlocks } from './file.ts';
 import type { Ext2Fs } from './fs.ts';
-import { Ext2InodeInfo, initialAllocState } from './inode-info.ts';
+import { Ext2InodeInfo } from './inode-info.ts';
 import { newDiskInode } from './inode.ts';
 import { COST, EXT2_FT_DIR, EXT2_LINK_MAX, EXT2_ROOT_INO, fileTypeOfMode, le32, put32 } from './layout.ts';
 import { S_ISDIR, S_ISLNK } from '../uapi/stat.ts';
@@ -30,7 +30,7 @@ function* newInode(fs: Ext2Fs, parent: Ext2InodeInfo, mode: number, uid: number,
   disk.i_gid = gid >>> 0;
   disk.i_links_count = 1;
   disk.i_generation = fs.nextGeneration++ >>> 0;
-  const info = new Ext2InodeInfo(ino, disk, Math.floor((ino - 1) / fs.sb.s_inodes_per_group), initialAllocState(fs.logic.layout));
+  const info = new Ext2InodeInfo(ino, disk, Math.floor((ino - 1) / fs.sb.s_inodes_per_group), fs.logic.alloc.initialAllocState());
   fs.adopt(info);
   yield* fs.writeInode(info);
   return info;
@@ -108,7 +108,7 @@ export function* makeDir(fs: Ext2Fs, dir: Ext2InodeInfo, name: string, mode: num
 }
 
 /** Drop one name from an inode; at zero it waits for drop() as an orphan. */
-function* decLink(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {
+export function* decLink(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {
   if (info.disk.i_links_count > 0) info.disk.i_links_count--;
   info.disk.i_ctime = fs.now();
   if (info.disk.i_links_count === 0) fs.orphans.add(info.ino);
@@ -145,7 +145,7 @@ export function* removeDir(fs: Ext2Fs, dir: Ext2InodeInfo, name: string): Sim<nu
 }
 
 /** An empty directory lost its name: no links, no blocks, orphan until drop(). */
-function* killDir(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {
+export function* killDir(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {
   yield* releaseDirBlocks(fs, info);
   info.disk.i_links_count = 0;
   info.disk.i_ctime = fs.now();
@@ -218,7 +218,7 @@ export function* readSymlink(fs: Ext2Fs, info: Ext2InodeInfo): Sim<string> {
 }
 
 /** Is `anc` an ancestor of (or equal to) `dir`? Walks `..`, bounded so a loop is EUCLEAN. */
-function* isAncestor(fs: Ext2Fs, anc: number, dir: Ext2InodeInfo): Sim<boolean> {
+export function* isAncestor(fs: Ext2Fs, anc: number, dir: Ext2InodeInfo): Sim<boolean> {
   let cur = dir;
   for (let steps = 0; steps < 65536; steps++) {
     if (cur.ino === anc) return true;
@@ -229,74 +229,6 @@ function* isAncestor(fs: Ext2Fs, anc: number, dir: Ext2InodeInfo): Sim<boolean> 
     cur = yield* fs.iget(up.ino);
   }
   throw errno('EUCLEAN', 'directory loop');
-}
-
-/**
- * rename(2) at inode level: moves `oldName` in `oldDir` to `newName` in
- * `newDir`, replacing an existing target (file over file, empty directory
- * over directory). A moved directory gets its `..` rewritten and, from v2
- * on, the link its `..` stands for moves from the old parent to the new one
- * (see logic.ts for the v1 bug). Returns the inode number of a replaced
- * target whose link count reached zero (now an orphan), or 0.
- */
-export function* renameEntry(fs: Ext2Fs, oldDir: Ext2InodeInfo, oldName: string, newDir: Ext2InodeInfo, newName: string): Sim<number> {
-  if (oldName === '.' || oldName === '..' || newName === '.' || newName === '..') throw errno('EINVAL');
-  checkName(newName);
-  if (!S_ISDIR(oldDir.disk.i_mode) || !S_ISDIR(newDir.disk.i_mode)) throw errno('ENOTDIR');
-  const src = yield* dirLookup(fs, oldDir, oldName);
-  if (!src) throw errno('ENOENT');
-  const srcInfo = yield* fs.iget(src.ino);
-  const srcIsDir = S_ISDIR(srcInfo.disk.i_mode);
-  const crossDir = oldDir.ino !== newDir.ino;
-  // Moving a directory under itself is checked first, as Linux's lock_rename trap does.
-  if (srcIsDir && crossDir && (yield* isAncestor(fs, srcInfo.ino, newDir))) throw errno('EINVAL');
-  const dst = yield* dirLookup(fs, newDir, newName);
-  let dstInfo: Ext2InodeInfo | undefined;
-  if (dst) {
-    if (dst.ino === src.ino) return 0; // both names are the same file: nothing to do
-    dstInfo = yield* fs.iget(dst.ino);
-    const dstIsDir = S_ISDIR(dstInfo.disk.i_mode);
-    if (srcIsDir && !dstIsDir) throw errno('ENOTDIR');
-    if (!srcIsDir && dstIsDir) throw errno('EISDIR');
-    if (dstIsDir && !(yield* dirIsEmpty(fs, dstInfo))) throw errno('ENOTEMPTY');
-  }
-  if (srcIsDir && crossDir) {
-    if (!dst && fs.logic.renameMovesParentLinks && newDir.disk.i_links_count >= EXT2_LINK_MAX) throw errno('EMLINK');
-  }
-  const ft = fileTypeOfMode(srcInfo.disk.i_mode);
-  let orphan = 0;
-  if (dst && dstInfo) {
-    yield* dirSetEntry(fs, newDir, dst, srcInfo.ino, ft);
-    if (S_ISDIR(dstInfo.disk.i_mode)) {
-      yield* killDir(fs, dstInfo);
-      // The replaced directory's `..` no longer counts against newDir.
-      if (newDir.disk.i_links_count > 2) newDir.disk.i_links_count--;
-      yield* fs.writeInode(newDir);
-    } else {
-      yield* decLink(fs, dstInfo);
-    }
-    if (dstInfo.disk.i_links_count === 0) orphan = dstInfo.ino;
-  } else {
-    yield* dirAddEntry(fs, newDir, newName, srcInfo.ino, ft);
-  }
-  yield* dirRemoveEntry(fs, oldDir, oldName);
-  if (srcIsDir && crossDir) {
-    const dotdot = yield* dirLookup(fs, srcInfo, '..');
-    if (!dotdot) throw errno('EUCLEAN', `directory ${srcInfo.ino} has no '..'`);
-    yield* dirSetEntry(fs, srcInfo, dotdot, newDir.ino, EXT2_FT_DIR);
-    if (fs.logic.renameMovesParentLinks) {
-      if (oldDir.disk.i_links_count > 2) oldDir.disk.i_links_count--;
-      newDir.disk.i_links_count++;
-    }
-    // v1: the links stay where they were (the bug e2fsck reports as a wrong ref count).
-    yield* fs.writeInode(oldDir);
-    yield* fs.writeInode(newDir);
-  }
-  srcInfo.disk.i_ctime = fs.now();
-  yield* fs.writeInode(srcInfo);
-  yield* touchDir(fs, oldDir);
-  if (crossDir) yield* touchDir(fs, newDir);
-  return orphan;
 }
 
 /** The glue released its last reference: free the inode if it has no names; evict it. */

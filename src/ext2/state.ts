@@ -27,9 +27,9 @@ import type { Sim } from '../sim/effects.ts';
 import { errno } from '../uapi/errno.ts';
 import type { BlockDevice } from '../hw-ppc64/blockdev.ts';
 import { Ext2Fs, type Ext2MountOptions } from './fs.ts';
-import { convertInodeInfo, inodeInfoFromJSON, inodeInfoToJSON, type InodeInfoJSON } from './inode-info.ts';
+import { inodeInfoFromJSON, inodeInfoToJSON, type InodeInfoJSON } from './inode-info.ts';
 import { Journal, type JournalState } from './journal.ts';
-import type { InodeLayout } from './logic.ts';
+import type { InodeLayout } from './release.ts';
 
 export const EXT2_STATE_FORMAT = 'ext2fs-state/1';
 
@@ -70,7 +70,7 @@ export function* exportState(fs: Ext2Fs, opts: Ext2ExportOptions = {}): Sim<Ext2
   return {
     format: EXT2_STATE_FORMAT,
     logicVersion: fs.logic.version,
-    layout: fs.logic.layout,
+    layout: fs.logic.alloc.layout,
     readOnly: fs.readOnly,
     inodes,
     orphans: [...fs.orphans].sort((a, b) => a - b),
@@ -112,6 +112,7 @@ export function* importState(dev: BlockDevice, snap: Ext2StateSnapshot, opts: Ex
       // JBD2's journal, running transaction and checkpoint list as they are
       if (!from.journal || !from.journal.isAt(snap.journal)) throw errno('ESTALE', 'the handed-over journal moved since the state was exported');
       fs.journal = from.journal;
+      fs.journal.setClock(opts.now);
     } else {
       const j = yield* fs.loadJournal();
       fs.journal = new Journal(dev, fs.cache, j.jsb, j.map, opts.now, snap.maxTransactionBlocks ?? 64, snap.journal);
@@ -119,10 +120,9 @@ export function* importState(dev: BlockDevice, snap: Ext2StateSnapshot, opts: Ex
   }
   if (snap.pendingFree.length > 0 && !from) throw errno('EINVAL', 'snapshot has an uncommitted transaction but its engine was not handed over');
   for (const blk of snap.pendingFree) fs.pendingFree.add(blk);
-  const layout = fs.logic.layout;
   for (const ij of snap.inodes) {
     fs.checkIno(ij.ino);
-    const info = convertInodeInfo(inodeInfoFromJSON(ij), layout);
+    const info = fs.logic.convertInode(inodeInfoFromJSON(ij));
     fs.adopt(info);
     if (info.alloc.layout === 'rsv' && info.alloc.i_rsv_window) fs.rsvWindows.set(info.ino, info.alloc.i_rsv_window);
     yield opts.costs.stateImportInode;

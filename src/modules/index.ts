@@ -3,13 +3,14 @@
  *
  * `MODULE_REGISTRY` maps names to loadable module definitions. Adding a file
  * system is one module file (see core/module.ts) plus one entry here.
- * `ext3` has several releases: the registry holds the newest,
+ * `ext3` has several releases, each a signed package in packages/ext3-vN
+ * (ext3-releases.ts links them): the registry holds the newest,
  * `withExt3Version` another. Booting a system from them is src/system's.
  */
 import type { ModuleRegistry } from './core/loader.ts';
 import type { ModuleDefinition } from './core/module.ts';
 import { ramfsModule } from './ramfs/index.ts';
-import { ext3Definition } from './ext3/index.ts';
+import { ext3Definition } from './ext3-releases.ts';
 
 /** `ext3` is its newest release; `withExt3Version` gives a registry with another. */
 const DEFINITIONS: readonly ModuleDefinition[] = [ramfsModule, ext3Definition()];
@@ -23,4 +24,4 @@ export function withExt3Version(version: string | number, registry: ModuleRegist
 
 export * from './core/index.ts';
 export { ramfsModule } from './ramfs/index.ts';
-export { ext3Definition, ext3Module, EXT3_VERSIONS, EXT3_NEWEST } from './ext3/index.ts';
+export { ext3Definition, ext3Release, ext3PackageDir, shippedKeyring, EXT3_VERSIONS, EXT3_NEWEST } from './ext3-releases.ts';

@@ -14,7 +14,7 @@ import { Prng } from '../sim/prng.ts';
 import { runThread } from '../sim/run-thread.ts';
 import type { ModuleDefinition } from '../modules/core/module.ts';
 import type { UpdateOptions, UpdateReport, UpdateRequest } from '../modules/update/manager.ts';
-import { ext3Definition } from '../modules/ext3/index.ts';
+import { ext3Definition } from '../modules/ext3-releases.ts';
 import * as sys from '../vfs/syscalls.ts';
 import type { Task } from '../vfs/task.ts';
 import { runFsOp } from '../workload/linux-ops.ts';

@@ -20,7 +20,7 @@ import type { Sim } from '../sim/effects.ts';
 import { sleep } from '../sim/effects.ts';
 import { errno } from '../uapi/errno.ts';
 import { runThread } from '../sim/run-thread.ts';
-import { ext3Definition } from '../modules/ext3/index.ts';
+import { ext3Definition } from '../modules/ext3-releases.ts';
 import type { LiveUpdate, UpdateOptions, UpdateReport, UpdateRequest } from '../modules/update/manager.ts';
 import type { Task } from '../vfs/task.ts';
 import { PosixModel } from '../workload/model.ts';

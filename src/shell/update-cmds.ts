@@ -21,7 +21,7 @@ import type { SimThread } from '../sim/thread.ts';
 import * as sys from '../vfs/syscalls.ts';
 import { runFsOp } from '../workload/linux-ops.ts';
 import type { ModuleDefinition } from '../modules/core/module.ts';
-import { ext3Definition, EXT3_VERSIONS } from '../modules/ext3/index.ts';
+import { ext3Definition, EXT3_VERSIONS } from '../modules/ext3-releases.ts';
 import type { LoadedPackage } from '../modules/update/load.ts';
 import { describeReport } from '../modules/update/sysfs.ts';
 import { ServedBy } from '../modules/update/served-by.ts';

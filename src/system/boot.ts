@@ -102,6 +102,10 @@ export function bootSystem(opts: BootOptions): System {
   const base = opts.registry ?? MODULE_REGISTRY;
   const registry = opts.ext3Version === undefined ? base : withExt3Version(opts.ext3Version, base);
   const rootfs = opts.rootfs ?? (opts.disk ? 'ext3' : 'ramfs');
+  // the boot thread closes over these, not over `opts`: the engine keeps finished
+  // threads, and the boot registry must not keep a replaced release's code alive
+  const rootdev = opts.disk?.name ?? 'none';
+  const procfs = opts.procfs ?? true;
   const kernel = new Kernel(engine, opts.kernel);
   const ms = new ModuleSubsystem(kernel, registry);
   let live: LiveUpdate | null = null;
@@ -114,9 +118,9 @@ export function bootSystem(opts: BootOptions): System {
   for (const d of opts.disk ? [opts.disk, ...(opts.disks ?? [])] : (opts.disks ?? [])) kernel.add_bdev(d);
   const init = runThread(engine, 'boot', function* (): Sim<Task> {
     yield* ms.insmod(rootfs);
-    yield* mount_root(kernel, rootfs, opts.disk?.name ?? 'none');
+    yield* mount_root(kernel, rootfs, rootdev);
     const t = new Task(kernel, { pid: 1, name: 'init' });
-    if (opts.procfs ?? true) {
+    if (procfs) {
       register_procfs(kernel, standard_proc_entries(kernel, ms));
       yield* sys.mkdir(t, '/proc', 0o555);
       yield* sys.mount(t, 'proc', '/proc', 'proc');

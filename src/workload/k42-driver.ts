@@ -32,6 +32,8 @@ import { FileInodeRoot } from '../k42/fs/file-inode.ts';
 import { K42FileService } from '../k42/fs/file-service.ts';
 import { runFsOp, walkTree } from './k42-ops.ts';
 import { updateK42FileService, type K42FsUpdateResult } from '../k42/fs/update.ts';
+// the K42 file service's objects run the ext3 release packages' code: load them
+import '../modules/ext3-releases.ts';
 
 /** What the K42 path reports beyond the shared record. */
 export interface K42WorkloadDetail {

@@ -30,7 +30,7 @@ import { runFsOp, walkTreeSyscalls } from './linux-ops.ts';
 import { derivedFigures, type FsWorkloadOptions, type FsWorkloadResult, type SwapRecord, type WorkloadUpdateSummary } from './run.ts';
 import { runSetup, startClients, startUpdateTrigger } from './clients.ts';
 import { runThread } from '../sim/run-thread.ts';
-import { ext3Definition } from '../modules/ext3/index.ts';
+import { ext3Definition } from '../modules/ext3-releases.ts';
 import type { UpdateOptions, UpdateReport } from '../modules/update/manager.ts';
 import type { QuiescenceStrategy } from '../modules/update/usecount.ts';
 import type { K42WorkloadDetail } from './k42-driver.ts';

@@ -19,6 +19,8 @@ import { K42FileService } from '../../src/k42/fs/index.ts';
 import { runFsOp } from '../../src/workload/k42-ops.ts';
 import { runLinuxWorkload } from '../../src/workload/linux-driver.ts';
 import { compareRun } from './helpers.ts';
+// the K42 file service's objects run the ext3 release packages' code: load them
+import '../../src/modules/ext3-releases.ts';
 
 describe('K42 path: only the object being swapped makes calls wait', () => {
   const r = compareRun({ from: 2, to: 3, seed: 5, strategy: 'counter-percpu', mode: 'eager' }).runs.k42;

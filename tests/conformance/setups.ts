@@ -15,10 +15,10 @@ import type { BlockDevice } from '../../src/hw-ppc64/blockdev.ts';
 import { mkfs } from '../../src/ext2/index.ts';
 import { init_module, withExt3Version } from '../../src/modules/index.ts';
 import { bootSystem, type System } from '../../src/system/boot.ts';
-import { EXT3_EPOCH } from '../../src/modules/ext3/index.ts';
+import { FIXED_TIME as EXT3_EPOCH } from '../../src/ext2/e2fsprogs.ts';
 import { sys } from '../../src/vfs/index.ts';
 import { Machine } from '../../src/hw-ppc64/machine.ts';
-import { ext3Definition } from '../../src/modules/ext3/index.ts';
+import { ext3Definition } from '../../src/modules/ext3-releases.ts';
 import type { QuiescenceStrategy } from '../../src/modules/update/usecount.ts';
 
 export const MNT = '/mnt';

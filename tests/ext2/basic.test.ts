@@ -5,6 +5,10 @@ import { runMke2fs } from '../../src/ext2/e2fsprogs.ts';
 import { EXT2_ROOT_INO } from '../../src/ext2/layout.ts';
 import { MemDevice, fsck, requireE2fsprogs, run, tmpDir } from './helpers.ts';
 import { debugfs, debugfsCat } from '../../src/ext2/e2fsprogs.ts';
+import { ext3Release } from '../../src/modules/ext3-releases.ts';
+
+/** The engine runs release 2's code (rename is module code), linked from packages/ext3-v2. */
+const RELEASE = ext3Release(2);
 
 const enc = new TextEncoder();
 let clock = 1_100_000_000;
@@ -20,7 +24,7 @@ describe('ext2 engine basics on mke2fs images', () => {
           const img = join(dir, 'img');
           runMke2fs(img, { type, blockSize: bs, blocks: bs === 1024 ? 16384 : 4096 });
           const dev = MemDevice.fromFile(img);
-          const fs = run(Ext2Fs.mount(dev, { now }));
+          const fs = run(Ext2Fs.mount(dev, { logic: RELEASE, now }));
           const a = run(fs.create(EXT2_ROOT_INO, 'a.txt', 0o644, 0, 0));
           expect(run(fs.write(a.ino, 0, enc.encode('hello world')))).toBe(11);
           const d = run(fs.mkdir(EXT2_ROOT_INO, 'dir', 0o755, 0, 0));

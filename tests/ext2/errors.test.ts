@@ -10,6 +10,10 @@ import { runMke2fs } from '../../src/ext2/e2fsprogs.ts';
 import { EXT2_ROOT_INO } from '../../src/ext2/layout.ts';
 import { S_IFIFO } from '../../src/uapi/stat.ts';
 import { FileDevice, MemDevice, fsck, requireE2fsprogs, run, runCounting, tmpDir } from './helpers.ts';
+import { ext3Release } from '../../src/modules/ext3-releases.ts';
+
+/** The engine runs release 2's code (rename is module code), linked from packages/ext3-v2. */
+const RELEASE = ext3Release(2);
 
 let clock = 1_700_000_000;
 const now = (): number => clock++;
@@ -20,7 +24,7 @@ describe('errors and devices', () => {
     requireE2fsprogs();
     const dev = MemDevice.ofSize(4 << 20);
     run(mkfs(dev, { blockSize: 1024, journal: false, now: 1_650_000_000, inodes: 32 }));
-    const fs = run(Ext2Fs.mount(dev, { now }));
+    const fs = run(Ext2Fs.mount(dev, { logic: RELEASE, now }));
     const d = run(fs.mkdir(R, 'd', 0o755, 0, 0));
     run(fs.create(d.ino, 'f', 0o644, 0, 0));
     expect(() => run(fs.create(R, 'n'.repeat(256), 0o644, 0, 0))).toThrow(/ENAMETOOLONG/);
@@ -67,7 +71,7 @@ describe('errors and devices', () => {
       const img = join(dir, 'img');
       runMke2fs(img, { type: 'ext3', blockSize: 2048, blocks: 8192 });
       const dev = new FileDevice(img);
-      const fs = run(Ext2Fs.mount(dev, { now }));
+      const fs = run(Ext2Fs.mount(dev, { logic: RELEASE, now }));
       const f = run(fs.create(R, 'f', 0o644, 0, 0));
       const { cycles } = runCounting(fs.write(f.ino, 0, new Uint8Array(100_000).fill(7)));
       expect(cycles).toBeGreaterThan(10_000);
@@ -77,7 +81,7 @@ describe('errors and devices', () => {
       dev.close();
       const c = fsck(img);
       expect(c.status, c.out).toBe(0);
-      const fs2 = run(Ext2Fs.mount(new FileDevice(img), { now }));
+      const fs2 = run(Ext2Fs.mount(new FileDevice(img), { logic: RELEASE, now }));
       const f2 = run(fs2.iget(run(fs2.lookup(R, 'f'))));
       expect([f2.disk.i_uid, f2.disk.i_gid, f2.disk.i_mtime]).toEqual([1000, 100, 1234]);
       expect(run(fs2.read(f2.ino, 99_990, 100)).length).toBe(10);

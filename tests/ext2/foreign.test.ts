@@ -14,6 +14,10 @@ import { EXT2_INDEX_FL, EXT2_ROOT_INO } from '../../src/ext2/layout.ts';
 import { S_ISDIR, S_ISLNK } from '../../src/uapi/stat.ts';
 import { MemDevice, Prng, fsck, requireE2fsprogs, run, tmpDir } from './helpers.ts';
 import { debugfsScript } from '../../src/ext2/e2fsprogs.ts';
+import { ext3Release } from '../../src/modules/ext3-releases.ts';
+
+/** The engine runs release 2's code (rename is module code), linked from packages/ext3-v2. */
+const RELEASE = ext3Release(2);
 
 let clock = 1_600_000_000;
 const now = (): number => clock++;
@@ -32,7 +36,7 @@ describe('foreign images', () => {
       const src = join(dir, 'src');
       writeFileSync(src, pattern(300_000, 3));
       debugfsScript(img, ['mkdir d1', 'mkdir d1/d2', `write ${src} d1/d2/big`, 'symlink s1 /d1/d2/big', `symlink s2 /${'y'.repeat(80)}`]);
-      const fs = run(Ext2Fs.mount(MemDevice.fromFile(img), { now, readOnly: true }));
+      const fs = run(Ext2Fs.mount(MemDevice.fromFile(img), { logic: RELEASE, now, readOnly: true }));
       const d1 = run(fs.lookup(EXT2_ROOT_INO, 'd1'));
       const d2 = run(fs.lookup(d1, 'd2'));
       const big = run(fs.lookup(d2, 'big'));
@@ -59,7 +63,7 @@ describe('foreign images', () => {
       // e2fsck -D rebuilds large directories as htree indexes.
       expect(fsck(img, '-fyD').status).toBeLessThanOrEqual(1);
       const dev = MemDevice.fromFile(img);
-      const fs = run(Ext2Fs.mount(dev, { now }));
+      const fs = run(Ext2Fs.mount(dev, { logic: RELEASE, now }));
       const many = run(fs.lookup(EXT2_ROOT_INO, 'many'));
       const info = run(fs.iget(many));
       expect(info.disk.i_flags & EXT2_INDEX_FL).toBeTruthy();
@@ -89,7 +93,7 @@ describe('foreign images', () => {
       runMke2fs(img, { type: 'ext2', blockSize: 4096, blocks: 4096, features: 'extent,flex_bg,64bit' });
       let err: unknown;
       try {
-        run(Ext2Fs.mount(MemDevice.fromFile(img), { now }));
+        run(Ext2Fs.mount(MemDevice.fromFile(img), { logic: RELEASE, now }));
       } catch (e) {
         err = e;
       }
@@ -97,7 +101,7 @@ describe('foreign images', () => {
       expect(String(err)).toMatch(/extents.*64bit.*flex_bg/);
       const ro = join(dir, 'ro');
       runMke2fs(ro, { type: 'ext2', blockSize: 1024, blocks: 8192, features: 'huge_file,dir_nlink' });
-      const fs = run(Ext2Fs.mount(MemDevice.fromFile(ro), { now }));
+      const fs = run(Ext2Fs.mount(MemDevice.fromFile(ro), { logic: RELEASE, now }));
       expect(fs.readOnly).toBe(true);
       expect(run(fs.readdir(EXT2_ROOT_INO)).map((e) => e.name)).toContain('lost+found');
       expect(() => run(fs.mkdir(EXT2_ROOT_INO, 'x', 0o755, 0, 0))).toThrow(/EROFS/);
@@ -114,7 +118,7 @@ describe('foreign images', () => {
       runMke2fs(img, { type: 'ext3', blockSize: 1024, blocks: 8192, journalMiB: 1 });
       const base = MemDevice.fromFile(img);
       {
-        const fs = run(Ext2Fs.mount(base, { now }));
+        const fs = run(Ext2Fs.mount(base, { logic: RELEASE, now }));
         const d = run(fs.mkdir(EXT2_ROOT_INO, 'd', 0o755, 0, 0));
         for (let i = 0; i < 30; i++) {
           const f = run(fs.create(d.ino, `f${i}`, 0o644, 0, 0));
@@ -134,7 +138,7 @@ describe('foreign images', () => {
         const n = 1 + r.int(20);
         for (let k = 0; k < n; k++) bytes[r.pick(live)] = r.next() & 0xff;
         try {
-          const fs = run(Ext2Fs.mount(new MemDevice(bytes), { now }));
+          const fs = run(Ext2Fs.mount(new MemDevice(bytes), { logic: RELEASE, now }));
           walk(fs, EXT2_ROOT_INO, 0, new Set());
           run(fs.create(EXT2_ROOT_INO, 'new', 0o644, 0, 0));
           run(fs.unmount());

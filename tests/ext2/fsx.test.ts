@@ -11,6 +11,10 @@ import { runMke2fs } from '../../src/ext2/e2fsprogs.ts';
 import { EXT2_ROOT_INO } from '../../src/ext2/layout.ts';
 import { MemDevice, Prng, fsck, requireE2fsprogs, run, tmpDir } from './helpers.ts';
 import { debugfsCat } from '../../src/ext2/e2fsprogs.ts';
+import { ext3Release } from '../../src/modules/ext3-releases.ts';
+
+/** The engine runs release 2's code (rename is module code), linked from packages/ext3-v2. */
+const RELEASE = ext3Release(2);
 
 let clock = 1_500_000_000;
 const now = (): number => clock++;
@@ -26,7 +30,7 @@ describe('fsx', () => {
         const img = join(dir, 'img');
         runMke2fs(img, { type, blockSize: bs, blocks: bs === 1024 ? 65536 : 16384 });
         const dev = MemDevice.fromFile(img);
-        const fs = run(Ext2Fs.mount(dev, { now }));
+        const fs = run(Ext2Fs.mount(dev, { logic: RELEASE, now }));
         const f = run(fs.create(EXT2_ROOT_INO, 'fsx', 0o644, 0, 0));
         const r = new Prng(seed);
         // The model: a growable buffer plus its logical length.

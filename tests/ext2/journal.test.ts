@@ -15,6 +15,10 @@ import { bmapLookup } from '../../src/ext2/blockmap.ts';
 import { EXT3_JOURNAL_INO, INCOMPAT_RECOVER } from '../../src/ext2/layout.ts';
 import { CrashDevice, MemDevice, Prng, fsck, requireE2fsprogs, run, tmpDir } from './helpers.ts';
 import { Shadow, runWorkload, type SNode } from './workload.ts';
+import { ext3Release } from '../../src/modules/ext3-releases.ts';
+
+/** The engine runs release 2's code (rename is module code), linked from packages/ext3-v2. */
+const RELEASE = ext3Release(2);
 
 let clock = 1_300_000_000;
 const now = (): number => clock++;
@@ -85,7 +89,7 @@ describe('JBD2 journal', () => {
       try {
         const img = makeExt3(dir, bs);
         const dev = MemDevice.fromFile(img);
-        const fs = run(Ext2Fs.mount(dev, { now, maxTransactionBlocks: 48 }));
+        const fs = run(Ext2Fs.mount(dev, { logic: RELEASE, now, maxTransactionBlocks: 48 }));
         const sh = Shadow.fromFs(fs);
         runWorkload(fs, sh, 7 + bs, { ops: 500, syncEvery: 3, maxWrite: 40000 });
         run(fs.sync());
@@ -99,7 +103,7 @@ describe('JBD2 journal', () => {
         const sbFlags = new DataView(crashed.buffer).getUint32(1024 + 0x60, true);
         expect(sbFlags & INCOMPAT_RECOVER).toBeTruthy();
         const ours = new MemDevice(crashed.slice());
-        const again = run(Ext2Fs.mount(ours, { now }));
+        const again = run(Ext2Fs.mount(ours, { logic: RELEASE, now }));
         expect(again.recovery!.transactions).toBeGreaterThan(0);
         const theirsPath = join(dir, 'theirs');
         new MemDevice(crashed.slice()).saveTo(theirsPath);
@@ -129,14 +133,14 @@ describe('JBD2 journal', () => {
       const pristine = MemDevice.fromFile(img);
       // Measure how many writes the full workload issues, then cut at random points in it.
       const probe = new CrashDevice(new MemDevice(pristine.bytes.slice()), Infinity);
-      const pfs = run(Ext2Fs.mount(probe, { now, maxTransactionBlocks: 40 }));
+      const pfs = run(Ext2Fs.mount(probe, { logic: RELEASE, now, maxTransactionBlocks: 40 }));
       runWorkload(pfs, Shadow.fromFs(pfs), 99, { ops: 150, syncEvery: 11 });
       const total = probe.writes;
       const r = new Prng(4242);
       for (let trial = 0; trial < 6; trial++) {
         const cut = 5 + r.int(total - 5);
         const dev = new CrashDevice(new MemDevice(pristine.bytes.slice()), cut);
-        const fs = run(Ext2Fs.mount(dev, { now, maxTransactionBlocks: 40 }));
+        const fs = run(Ext2Fs.mount(dev, { logic: RELEASE, now, maxTransactionBlocks: 40 }));
         const sh = Shadow.fromFs(fs);
         const shapes: string[] = [shape(sh)];
         let lastDurable = 0;
@@ -152,7 +156,7 @@ describe('JBD2 journal', () => {
         const image = dev.inner.bytes.slice();
         // Our recovery.
         const ours = new MemDevice(image.slice());
-        const rfs = run(Ext2Fs.mount(ours, { now }));
+        const rfs = run(Ext2Fs.mount(ours, { logic: RELEASE, now }));
         const got = shape(Shadow.fromFs(rfs));
         const at = shapes.indexOf(got, lastDurable);
         expect(at, `cut ${cut}: recovered tree is not a state at or after the last sync (${lastDurable})`).toBeGreaterThanOrEqual(lastDurable);
@@ -168,7 +172,7 @@ describe('JBD2 journal', () => {
         const y = fsck(theirsPath, '-fy');
         expect(y.status, y.out).toBeLessThanOrEqual(1);
         expect(fsck(theirsPath).status).toBe(0);
-        const tfs = run(Ext2Fs.mount(MemDevice.fromFile(theirsPath), { now }));
+        const tfs = run(Ext2Fs.mount(MemDevice.fromFile(theirsPath), { logic: RELEASE, now }));
         expect(shape(Shadow.fromFs(tfs))).toBe(got);
       }
       copyFileSync(img, join(dir, 'done'));

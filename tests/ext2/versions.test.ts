@@ -7,15 +7,22 @@ import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
 import { Ext2Fs } from '../../src/ext2/fs.ts';
 import { runMke2fs } from '../../src/ext2/e2fsprogs.ts';
-import { EXT3_V1, EXT3_V2, EXT3_V3, type Ext2Logic } from '../../src/ext2/logic.ts';
+import type { Ext2Release } from '../../src/ext2/release.ts';
+import { ext3Release } from '../../src/modules/ext3-releases.ts';
 import { exportState, importState } from '../../src/ext2/state.ts';
-import { convertInodeV2toV3, convertInodeV3toV2 } from '../../src/ext2/inode-info.ts';
 import { EXT2_ROOT_INO } from '../../src/ext2/layout.ts';
 import { costTable } from '../../src/hw-ppc64/costs.ts';
 import { MemDevice, fsck, requireE2fsprogs, run, tmpDir } from './helpers.ts';
 
 const costs = costTable('ppc970');
 import { Shadow, runWorkload, verifyTree } from './workload.ts';
+
+// each release's engine code, linked from its package (packages/ext3-vN)
+const EXT3_V1 = ext3Release(1);
+const EXT3_V2 = ext3Release(2);
+const EXT3_V3 = ext3Release(3);
+const convertInodeV2toV3 = EXT3_V3.convertInode;
+const convertInodeV3toV2 = EXT3_V2.convertInode;
 
 let clock = 1_400_000_000;
 const now = (): number => clock++;
@@ -35,7 +42,7 @@ function bugWorkload(fs: Ext2Fs): void {
 }
 
 describe('module generations', () => {
-  const cases: [Ext2Logic, boolean][] = [[EXT3_V1, false], [EXT3_V2, true], [EXT3_V3, true]];
+  const cases: [Ext2Release, boolean][] = [[EXT3_V1, false], [EXT3_V2, true], [EXT3_V3, true]];
   for (const [logic, clean] of cases) {
     it(`${logic.name}: e2fsck ${clean ? 'clean' : 'reports the link-count bug'}`, () => {
       requireE2fsprogs();

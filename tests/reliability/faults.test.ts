@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { sleep, type Sim } from '../../src/sim/effects.ts';
 import { errno } from '../../src/uapi/errno.ts';
 import { runThread } from '../../src/sim/run-thread.ts';
-import { ext3Definition } from '../../src/modules/ext3/index.ts';
+import { ext3Definition } from '../../src/modules/ext3-releases.ts';
 import { Keyring } from '../../src/modules/update/keyring.ts';
 import { loadPackage } from '../../src/modules/update/load.ts';
 import type { FaultPoint, UpdateReport } from '../../src/modules/update/manager.ts';

@@ -26,7 +26,7 @@ import { E2FSPROGS_HINT } from '../../ext2/e2fsprogs.ts';
 import { errno } from '../../uapi/errno.ts';
 import type { ChromeTrace } from '../../sim/export-chrome.ts';
 import { Machine } from '../../hw-ppc64/machine.ts';
-import { ext3Definition } from '../../modules/ext3/index.ts';
+import { ext3Definition } from '../../modules/ext3-releases.ts';
 import type { UpdateOptions } from '../../modules/update/manager.ts';
 import type { StuckThread } from '../../modules/update/types.ts';
 import { runK42Workload } from '../../workload/k42-driver.ts';

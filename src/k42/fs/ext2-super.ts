@@ -5,8 +5,9 @@
  * wraps. Every operation that needs the file-system logic (directory scans,
  * bitmaps, block maps, the journal) is a call on this object through `DREF`.
  *
- * Versions. The object of version N runs the engine with
- * `logicForVersion(N)`: v1 has the rename link-count bug, v2 fixes it, v3
+ * Versions. The object of version N runs the engine with release N's
+ * code, `ext2Release(N)`, linked from the same package the Linux path loads
+ * (packages/ext3-vN): v1 has the rename link-count bug, v2 fixes it, v3
  * allocates with per-inode reservation windows. A dynamic update hot-swaps
  * the object to the next version's root; the engine state moves with
  * `DTT_EXT2_STATE`: the old root runs ext2's `exportState` (a snapshot of
@@ -30,7 +31,7 @@
 import type { Sim } from '../../sim/effects.ts';
 import { Mutex } from '../../sim/locks.ts';
 import type { BlockDevice } from '../../hw-ppc64/blockdev.ts';
-import { Ext2Fs, exportState, importState, logicForVersion, type Ext2InodeInfo, type Ext2ReaddirEntry, type Ext2StateSnapshot, type Ext2StatFs } from '../../ext2/index.ts';
+import { Ext2Fs, exportState, importState, ext2Release, type Ext2AllocPolicy, type Ext2InodeInfo, type Ext2ReaddirEntry, type Ext2StateSnapshot, type Ext2StatFs } from '../../ext2/index.ts';
 import { S_IFLNK, S_IFMT, S_IFDIR, S_IFREG } from '../../uapi/stat.ts';
 import { CObjRep } from '../cobj.ts';
 import { CObjRootSingleRep } from '../cobj-root-single-rep.ts';
@@ -164,13 +165,16 @@ export class Ext2SuperRep extends CObjRep {
 
   /**
    * Install `info` as the cached in-memory inode (an inode object converted
-   * its per-inode state during its own swap). Keeps the reservation-window
+   * its per-inode state during its own swap; `alloc` is the converting
+   * release's allocator, which places its blocks). Keeps the reservation-window
    * index in step with the inode's layout.
    */
-  *adoptInode(info: Ext2InodeInfo): Sim<void> {
+  *adoptInode(info: Ext2InodeInfo, alloc: Ext2AllocPolicy): Sim<void> {
     yield* this.locked(function* (fs) {
       yield 50;
       if (!fs.icache.has(info.ino)) return; // freed meanwhile: nothing to replace
+      // its blocks are placed by the release that keeps its layout (the next one)
+      fs.addAllocPolicy(alloc);
       fs.adopt(info);
       const a = info.alloc;
       if (a.layout === 'rsv' && a.i_rsv_window) fs.rsvWindows.set(info.ino, a.i_rsv_window);
@@ -213,7 +217,7 @@ export class Ext2SuperRoot extends CObjRootSingleRep<Ext2SuperRep> {
 
   /** Mount `dev` with version `version`'s logic (replays the journal if needed). */
   static *mount(cos: COSMgr, dev: BlockDevice, version: K42FsVersion, now: () => number): Sim<Ext2SuperRoot> {
-    const fs = yield* Ext2Fs.mount(dev, { now, logic: logicForVersion(version) });
+    const fs = yield* Ext2Fs.mount(dev, { now, logic: ext2Release(version) });
     return new Ext2SuperRoot(cos, version, dev, now, fs);
   }
 
@@ -246,7 +250,7 @@ export class Ext2SuperRoot extends CObjRootSingleRep<Ext2SuperRep> {
     void dtt;
     void vp;
     const d = dto as Ext2StateDTO;
-    const fs = yield* importState(this.dev, d.snap, { now: this.now, logic: logicForVersion(this.version), from: d.engine, costs: this.cos.hw.costs });
+    const fs = yield* importState(this.dev, d.snap, { now: this.now, logic: ext2Release(this.version), from: d.engine, costs: this.cos.hw.costs });
     // keep the identity of the in-memory inodes the inode objects hold (the retired engine's cache)
     for (const [ino, fresh] of [...fs.icache]) {
       const held = d.engine.icache.get(ino);

@@ -20,7 +20,7 @@
  *
  * Transfer: v1 and v2 export and import `DTT_K42FS_INODE_GOAL`; v3 exports
  * `DTT_K42FS_INODE_RSV` and imports both, converting a goal-layout inode
- * with ext2's `convertInodeV2toV3` and installing the converted inode in the
+ * with release 3's own `convertInode` (its bundle's code) and installing the converted inode in the
  * engine (a call on the superblock object from the switch worker, which is
  * deactivated, so it may wait there). A dead inode converts nothing.
  *
@@ -29,7 +29,7 @@
  */
 import type { Sim } from '../../sim/effects.ts';
 import { errno } from '../../uapi/errno.ts';
-import { convertInodeV2toV3, type Ext2InodeInfo } from '../../ext2/index.ts';
+import { ext2Release, type Ext2InodeInfo } from '../../ext2/index.ts';
 import { CObjRep } from '../cobj.ts';
 import { CObjRootSingleRep } from '../cobj-root-single-rep.ts';
 import type { COSMgr } from '../cosmgr.ts';
@@ -244,9 +244,10 @@ export class FileInodeRoot extends CObjRootSingleRep<FileInodeRep> {
     if (dtt === DTT_K42FS_INODE_GOAL && this.version >= 3 && !old.dead && old.info.alloc.layout === 'goal') {
       // the per-inode structure change: goal -> reservation window
       yield 200;
-      st.info = convertInodeV2toV3(old.info);
+      const rel = ext2Release(this.version);
+      st.info = rel.convertInode(old.info);
       const sb = yield* this.cos.DREF(this.superRef);
-      yield* sb.adoptInode(st.info);
+      yield* sb.adoptInode(st.info, rel.alloc);
     }
     this.state = st;
   }

@@ -30,7 +30,7 @@
  * Refused, changing nothing, unless the target is the current version + 1.
  */
 import type { Sim } from '../../sim/effects.ts';
-import { logicForVersion } from '../../ext2/index.ts';
+import { ext2Release } from '../../ext2/index.ts';
 import type { SwitchResult } from '../cobj-root-mediator.ts';
 import type { FactoryUpdateResult } from '../factory.ts';
 import { Ext2SuperRoot } from './ext2-super.ts';
@@ -86,7 +86,7 @@ export function* updateK42FileService(svc: K42FileService, toVersion: K42FsVersi
     return res;
   }
   res.reaped = yield* svc.reapZombies();
-  const inodesFirst = logicForVersion(from).layout !== logicForVersion(toVersion).layout;
+  const inodesFirst = ext2Release(from).alloc.layout !== ext2Release(toVersion).alloc.layout;
   if (inodesFirst && !(yield* updateInodes(svc, toVersion, mode, res))) return res;
   const sb = new Ext2SuperRoot(cos, toVersion, svc.disk, svc.now, null, { ref: svc.superRef });
   // lazily converted inodes call the superblock object in their transfer: none may start during its swap

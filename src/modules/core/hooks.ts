@@ -38,6 +38,7 @@ import type { CostTable } from '../../hw-ppc64/costs.ts';
 import type { Sim } from '../../sim/effects.ts';
 import type { Inode } from '../../vfs/inode.ts';
 import type { OpenFile } from '../../vfs/file.ts';
+import type { z } from 'zod';
 
 export interface StagedTakeover {
   /** The new private structure for `inode` (its current `i_private` is the old one's). */
@@ -61,6 +62,12 @@ export interface LiveUpdateHooks {
   readonly exportFormats: readonly string[];
   /** Formats this code can import, best first. */
   readonly importFormats: readonly string[];
+  /**
+   * The zod schema of each format this code imports (a module bundle
+   * brings its own: separately built releases share no objects, so a
+   * process-wide registry would hold whichever loaded first).
+   */
+  readonly stateSchemas?: Readonly<Record<string, z.ZodType>>;
   /**
    * Optional, called at the end of `check` while the module still serves
    * calls: work that must precede the update but need not stall anybody

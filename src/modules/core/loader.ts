@@ -41,10 +41,18 @@ export class ModuleSubsystem {
   /** Called after a module's tables are built and before its init (the live-update instrumentation). */
   onLoad: ((mod: Module) => void) | null = null;
 
+  /**
+   * What insmod can load on this system (its /lib/modules): a copy of the
+   * boot registry, so a live update that installs a release changes this
+   * system's entry only (`replaceLoaded`).
+   */
+  readonly registry: Map<string, ModuleDefinition>;
+
   constructor(
     readonly kernel: Kernel,
-    readonly registry: ModuleRegistry,
+    registry: ModuleRegistry,
   ) {
+    this.registry = new Map(registry);
     if (SUBSYSTEMS.has(kernel)) throw new Error('ModuleSubsystem: this kernel already has one');
     SUBSYSTEMS.set(kernel, this);
   }
@@ -116,6 +124,9 @@ export class ModuleSubsystem {
   replaceLoaded(old: Module, neu: Module): void {
     if (this.loaded.get(old.name) !== old) throw new Error(`replaceLoaded: ${old.name} is not the loaded module`);
     this.loaded.set(old.name, neu);
+    // the new release is the installed one: a later rmmod + insmod loads it, and
+    // nothing on this system keeps the old release's code reachable
+    if (this.registry.get(old.name) === old.def) this.registry.set(neu.name, neu.def);
     for (const u of old.usedBy) neu.usedBy.add(u);
     old.usedBy.clear();
     for (const dep of old.deps) {

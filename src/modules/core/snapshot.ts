@@ -31,8 +31,8 @@ export function stateFormatSchema(format: string): z.ZodType | undefined {
 export type Snapshot<T = unknown> = Readonly<T>;
 
 /** Freeze and validate an exported state; throws EINVAL naming the first bad field. */
-export function sealSnapshot<T>(format: string, state: T): Snapshot<T> {
-  const schema = schemas.get(format);
+export function sealSnapshot<T>(format: string, state: T, declared?: z.ZodType): Snapshot<T> {
+  const schema = declared ?? schemas.get(format);
   if (!schema) throw new ErrnoError('EINVAL', 'update', undefined, `no schema registered for state format ${format}`);
   const r = schema.safeParse(state);
   if (!r.success) {

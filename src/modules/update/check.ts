@@ -5,6 +5,7 @@
  * the new code covers every table and slot of the old. Each throws the
  * errno the update fails with; none changes anything.
  */
+import type { z } from 'zod';
 import { errno } from '../../uapi/errno.ts';
 import type { Module, ModuleDefinition } from '../core/module.ts';
 import { stateFormatSchema } from '../core/snapshot.ts';
@@ -49,11 +50,12 @@ export function checkStrategy(loaded: QuiescenceStrategy, requested: QuiescenceS
 }
 
 /** The negotiated state format is one the manifest names, and its schema is registered (snapshot.ts). */
-export function checkFormat(format: string, manifest: Manifest | undefined): void {
+export function checkFormat(format: string, manifest: Manifest | undefined, declared?: z.ZodType): void {
   if (manifest && !manifest.stateFormats.includes(format)) {
     throw errno('EINVAL', `manifest state formats ${manifest.stateFormats.join(', ')} do not include the negotiated ${format}`);
   }
-  if (!stateFormatSchema(format)) throw errno('EINVAL', `no schema registered for state format ${format}`);
+  // the importing code's own schema (a bundle declares it), else a registered one
+  if (!(declared ?? stateFormatSchema(format))) throw errno('EINVAL', `no schema registered for state format ${format}`);
 }
 
 /** The new code must export every table the old one did, with every slot the old one had. */

@@ -302,7 +302,7 @@ class UpdateRun {
     const newHooks = newMod.body.update;
     if (!newHooks) throw errno('EOPNOTSUPP', `${newMod.name} ${newMod.version} cannot import state`);
     const format = negotiateFormat(oldHooks.exportFormats, newHooks.importFormats, `${old.name} ${old.version} -> ${newMod.version}`);
-    checkFormat(format, req.manifest);
+    checkFormat(format, req.manifest, newHooks.stateSchemas?.[format]);
     this.report.format = format;
     checkTablesCover(old, newMod);
     this.inject('check');
@@ -377,7 +377,8 @@ class UpdateRun {
     this.enter('transfer');
     this.inject('export');
     const exported = yield* c.oldHooks.exportState(c.format);
-    const snapshot = sealSnapshot(c.format, exported);
+    // validated against the schema the importing code declares (it is what reads it)
+    const snapshot = sealSnapshot(c.format, exported, c.newHooks.stateSchemas?.[c.format]);
     this.inject('import');
     const staged = yield* c.newHooks.importState(c.format, snapshot, m.costs);
     this.staged = staged;

@@ -1,15 +1,17 @@
 /**
- * Update packages: a manifest beside a module code file.
+ * Update packages: a manifest beside a module's built bundle.
  *
- * The manifest names the module, the version it updates from and to, the
- * earlier updates it requires, the state formats the new code can import,
- * the sha256 of the code file and an Ed25519 signature over everything else
- * (canonical JSON, keys sorted). Validation is with zod; every problem is a
+ * The manifest names the module, the version it updates from (0: a base
+ * release, loaded at boot, updating nothing) and to, the earlier updates it
+ * requires, the state formats the new code can import, the kernel ABI the
+ * bundle was built against (version, digest, the kernel symbols it uses),
+ * the sha256 of the bundle and an Ed25519 signature over everything else
+ * (canonical JSON, keys sorted), so the signature covers the code's bytes. Validation is with zod; every problem is a
  * one-line message naming the field.
  */
 import { z } from 'zod';
 
-export const MANIFEST_VERSION = 1;
+export const MANIFEST_VERSION = 2;
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits');
 const moduleName = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'expected a module name like ext3');
@@ -18,13 +20,19 @@ export const ManifestSchema = z
   .object({
     manifestVersion: z.literal(MANIFEST_VERSION),
     module: moduleName,
-    fromVersion: z.number().int().min(1),
+    fromVersion: z.number().int().min(0),
     toVersion: z.number().int().min(1),
     /** Ids (`module@from->to`) of updates that must have been applied first. */
     requires: z.array(z.string().min(1)).default([]),
     /** State formats the new code imports, best first (negotiated in `check`). */
     stateFormats: z.array(z.string().regex(/^[a-z0-9-]+@\d+$/, 'expected NAME@VERSION')).min(1),
-    /** Code file, relative to the manifest. */
+    /** The kernel ABI the bundle was linked for (src/kernel/abi.ts). */
+    kernelAbi: z.object({
+      version: z.number().int().min(1),
+      digest: hex64,
+      symbols: z.array(z.string().regex(/^[A-Za-z_$][\w$]*$/, 'expected a symbol name')),
+    }).strict(),
+    /** The bundle, relative to the manifest. */
     code: z.object({
       file: z.string().min(1).refine((f) => !f.includes('..') && !f.startsWith('/'), 'must be a relative path inside the package'),
       sha256: hex64,

@@ -1,5 +1,7 @@
 /**
  * Reading, checking and building update packages on the host file system.
+ * A package is a directory: `manifest.json` and the module's built bundle
+ * (`NAME.ko.js`, build.ts), the bytes the loader links (link.ts).
  *
  * `verifyPackage` is the host half of the update manager's `check` phase:
  * manifest schema, code hash and signature. Any failure is an
@@ -8,8 +10,10 @@
  * nothing is loaded or changed.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { kernelAbi } from '../kernel/abi.ts';
+import { buildModuleBundle } from './build.ts';
 import { ErrnoError } from '../../uapi/errno.ts';
 import { parseManifest, signedBytes, updateId, MANIFEST_VERSION, type Manifest } from './manifest.ts';
 import { Keyring, loadPrivateKey, signBytes } from './keyring.ts';
@@ -19,8 +23,10 @@ export const MANIFEST_FILE = 'manifest.json';
 export interface VerifiedPackage {
   manifest: Manifest;
   id: string;
-  /** Absolute path of the code file (hash already checked). */
+  /** Absolute path of the code file. */
   codePath: string;
+  /** The code's bytes, read once: the ones hashed are the ones linked. */
+  code: Buffer;
   /** Name of the keyring key that signed it. */
   signer: string;
 }
@@ -56,9 +62,10 @@ export function verifyPackage(pkg: string, keyring: Keyring): VerifiedPackage {
   if (!keyring.verify(sig.keyId, signedBytes(manifest), sig.value)) reject('signature does not match the manifest');
   const codePath = resolve(dirname(path), manifest.code.file);
   if (!existsSync(codePath)) throw new ErrnoError('ENOENT', 'update', codePath, 'code file named by the manifest is missing');
-  const actual = sha256File(codePath);
+  const code = readFileSync(codePath);
+  const actual = createHash('sha256').update(code).digest('hex');
   if (actual !== manifest.code.sha256) reject(`code file ${manifest.code.file} has sha256 ${actual.slice(0, 12)}..., manifest says ${manifest.code.sha256.slice(0, 12)}...`);
-  return { manifest, id: updateId(manifest), codePath, signer: signer!.name };
+  return { manifest, id: updateId(manifest), codePath, code, signer: signer!.name };
 }
 
 /** Sign (or re-sign) a manifest in place with a private key; recomputes the code hash. */
@@ -76,7 +83,10 @@ export function signManifest(pkg: string, keyPath: string): Manifest {
 }
 
 export interface PackOptions {
-  moduleFile: string;
+  /** The module's entry point source (e.g. modules-src/ext3/v2/index.ts). */
+  source: string;
+  /** Its source tree (default: the entry's grandparent); paths in the bundle are relative to it. */
+  root?: string;
   module: string;
   fromVersion: number;
   toVersion: number;
@@ -87,13 +97,21 @@ export interface PackOptions {
   keyPath?: string;
 }
 
-/** Build a package directory: the code file plus a (signed) manifest. */
+/** File name of the built bundle in a package (`ext3.ko.js`). */
+export function bundleFileName(module: string): string {
+  return `${module}.ko.js`;
+}
+
+/**
+ * Build a package directory: the module's bundle (built here from its
+ * source, against this kernel's ABI) plus a manifest, signed with `keyPath`
+ * if given. Validates everything before writing anything.
+ */
 export function pack(o: PackOptions): Manifest {
-  if (!existsSync(o.moduleFile)) throw new Error(`module file ${o.moduleFile} does not exist`);
-  mkdirSync(o.outDir, { recursive: true });
-  const file = basename(o.moduleFile);
-  const dest = join(o.outDir, file);
-  if (resolve(dest) !== resolve(o.moduleFile)) copyFileSync(o.moduleFile, dest);
+  if (!existsSync(o.source)) throw new Error(`module source ${o.source} does not exist`);
+  const built = buildModuleBundle(o.source, o.root);
+  const abi = kernelAbi();
+  const file = bundleFileName(o.module);
   const manifest: Manifest = {
     manifestVersion: MANIFEST_VERSION,
     module: o.module,
@@ -101,11 +119,16 @@ export function pack(o: PackOptions): Manifest {
     toVersion: o.toVersion,
     requires: o.requires ?? [],
     stateFormats: o.stateFormats,
-    code: { file, sha256: sha256File(dest) },
+    kernelAbi: { version: abi.version, digest: abi.digest, symbols: built.kernelSymbols },
+    code: { file, sha256: createHash('sha256').update(built.code).digest('hex') },
     ...(o.description ? { description: o.description } : {}),
   };
   // validate before writing anything the user would have to clean up
   parseManifest(JSON.stringify(manifest), 'pack');
-  writeFileSync(join(o.outDir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
-  return o.keyPath ? signManifest(o.outDir, o.keyPath) : manifest;
+  const priv = o.keyPath ? loadPrivateKey(o.keyPath) : null;
+  mkdirSync(o.outDir, { recursive: true });
+  writeFileSync(join(o.outDir, file), built.code);
+  const out: Manifest = priv ? { ...manifest, signature: { algorithm: 'ed25519', ...signBytes(priv, signedBytes(manifest)) } } : manifest;
+  writeFileSync(join(o.outDir, MANIFEST_FILE), JSON.stringify(out, null, 2) + '\n');
+  return out;
 }

@@ -34,6 +34,8 @@ export type { FsOp };
 import type { Sim } from '../../../src/sim/effects.ts';
 import { K42FileService, type K42FsVersion } from '../../../src/k42/fs/index.ts';
 import { runFsOp } from '../../../src/workload/k42-ops.ts';
+// the K42 file service's objects run the ext3 release packages' code: load them
+import '../../../src/modules/ext3-releases.ts';
 
 /** A fresh service with `version` (2 CPUs unless told). */
 export function service(version: K42FsVersion, seed = 1, cpus = 2): K42FileService {

@@ -13,6 +13,8 @@ import { type FsWorkloadResult } from '../../../src/workload/run.ts';
 import { runK42Workload } from '../../../src/workload/k42-driver.ts';
 import { inRequest, mismatches, modelOf, runOps, service, type FsOp } from './helpers.ts';
 import { e2fsckRequired } from '../../../src/ext2/e2fsprogs.ts';
+// the K42 file service's objects run the ext3 release packages' code: load them
+import '../../../src/modules/ext3-releases.ts';
 
 const CPUS = 4;
 const THREADS = 6;

@@ -17,7 +17,13 @@ import { Module, ext3Definition } from '../../../src/modules/index.ts';
 import { shutdownSystem, type System } from '../../../src/system/boot.ts';
 import type { FaultPoint, LiveUpdate, UpdateReport } from '../../../src/modules/update/manager.ts';
 import { negotiateFormat } from '../../../src/modules/update/negotiate.ts';
-import { EXT3_SB, EXT3_STATE_V2, EXT3_STATE_V3 } from '../../../src/modules/ext3/index.ts';
+import type { Ext2Fs } from '../../../src/ext2/index.ts';
+import type { SuperBlock } from '../../../src/vfs/super.ts';
+
+const EXT3_STATE_V2 = 'ext3-state@2';
+const EXT3_STATE_V3 = 'ext3-state@3';
+/** The engine of a superblock (tests read the bundle's ext3_sb_info by shape: its class is the bundle's). */
+const EXT3_SB = (sb: SuperBlock) => sb.s_fs_info as { fs: Ext2Fs; ctx: { mod: unknown } };
 import type { Ext2InodeInfo } from '../../../src/ext2/index.ts';
 import { readAll } from './exec.ts';
 import { bootExt3Live, fsck, saveImage, tmpDir } from './helpers.ts';

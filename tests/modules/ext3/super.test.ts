@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { sys } from '../../../src/vfs/index.ts';
 import { O_CREAT, O_RDWR } from '../../../src/uapi/fcntl.ts';
 import { shutdownSystem } from '../../../src/system/boot.ts';
-import { EXT3_EPOCH, EXT3_SUPER_MAGIC } from '../../../src/modules/ext3/index.ts';
+import { FIXED_TIME as EXT3_EPOCH } from '../../../src/ext2/e2fsprogs.ts';
+
+/** s_magic of ext2/ext3 (include/uapi/linux/magic.h). */
+const EXT3_SUPER_MAGIC = 0xef53;
 import { bootExt3, fsck, saveImage, tmpDir } from './helpers.ts';
 import { debugfs } from '../../../src/ext2/e2fsprogs.ts';
 

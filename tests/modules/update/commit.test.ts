@@ -7,7 +7,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { errno } from '../../../src/uapi/errno.ts';
-import { ext3Definition } from '../../../src/modules/ext3/index.ts';
+import { ext3Definition } from '../../../src/modules/ext3-releases.ts';
 import type { Module, ModuleDefinition } from '../../../src/modules/core/module.ts';
 import { instrumentationOf } from '../../../src/modules/update/instrument.ts';
 import type { FaultPoint } from '../../../src/modules/update/manager.ts';

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { sleep, type Sim } from '../../../src/sim/effects.ts';
 import { buildSystem } from '../../../src/system/build.ts';
-import { ext3Definition } from '../../../src/modules/ext3/index.ts';
+import { ext3Definition } from '../../../src/modules/ext3-releases.ts';
 import type { UpdateReport } from '../../../src/modules/update/manager.ts';
 import type { QuiescenceStrategy } from '../../../src/modules/update/usecount.ts';
 import { e2fsckRequired } from '../../../src/ext2/e2fsprogs.ts';

@@ -19,7 +19,7 @@ import type { FileOperations } from '../../../src/vfs/ops.ts';
 import type { OpenFile } from '../../../src/vfs/file.ts';
 import type { Task } from '../../../src/vfs/task.ts';
 import { buildSystem } from '../../../src/system/build.ts';
-import { ext3Definition } from '../../../src/modules/ext3/index.ts';
+import { ext3Definition } from '../../../src/modules/ext3-releases.ts';
 import * as sys from '../../../src/vfs/syscalls.ts';
 import { O_CREAT, O_RDWR } from '../../../src/uapi/fcntl.ts';
 import { checkAgainstModel, liveRamfs, spawnWorkers } from './helpers.ts';

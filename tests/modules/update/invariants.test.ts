@@ -12,7 +12,7 @@ import { errno } from '../../../src/uapi/errno.ts';
 import { Prng } from '../../../src/sim/prng.ts';
 import { buildSystem, type BuiltSystem } from '../../../src/system/build.ts';
 import { e2fsckRequired } from '../../../src/ext2/e2fsprogs.ts';
-import { ext3Definition } from '../../../src/modules/ext3/index.ts';
+import { ext3Definition } from '../../../src/modules/ext3-releases.ts';
 import type { ModuleDefinition } from '../../../src/modules/core/module.ts';
 import type { FaultPoint, UpdateReport, UpdateOptions } from '../../../src/modules/update/manager.ts';
 import type { QuiescenceStrategy } from '../../../src/modules/update/usecount.ts';

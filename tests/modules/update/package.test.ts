@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach } from 'vitest';
-import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../src/cli/main.ts';
@@ -33,8 +33,9 @@ beforeEach(() => {
   generateKeyPair(ring, 'trusted');
   // the keyring trusts "trusted" and, by copying its .pub, "vendor"
   writeFileSync(join(ring, 'vendor.pub'), readFileSync(join(keys, 'vendor.pub')));
-  code = join(dir, 'ext3-v2.ts');
-  writeFileSync(code, 'export default { name: "ext3", version: 2 };\n');
+  mkdirSync(join(dir, 'src', 'v2'), { recursive: true });
+  code = join(dir, 'src', 'v2', 'index.ts');
+  writeFileSync(code, 'import { errno } from "modswap/kernel";\nexport default { name: "ext3", version: "2", description: "", depends: [], instantiate() { throw errno("ENOSYS"); } };\n');
   return () => rmSync(dir, { recursive: true, force: true });
 });
 
@@ -51,26 +52,26 @@ function errOf(f: () => unknown): ErrnoError {
 describe('update packages', () => {
   it('a signed package verifies against the keyring', () => {
     const out = join(dir, 'pkg');
-    pack({ moduleFile: code, module: 'ext3', fromVersion: 1, toVersion: 2, stateFormats: ['ext3-state@1'], outDir: out, keyPath: join(keys, 'vendor.key') });
+    pack({ source: code, module: 'ext3', fromVersion: 1, toVersion: 2, stateFormats: ['ext3-state@1'], outDir: out, keyPath: join(keys, 'vendor.key') });
     const v = verifyPackage(out, Keyring.fromDirectory(ring));
     expect(v.id).toBe('ext3@1->2');
     expect(v.signer).toBe('vendor');
   });
 
   it.each([
-    ['unsigned', (out: string) => { pack({ moduleFile: code, module: 'ext3', fromVersion: 1, toVersion: 2, stateFormats: ['ext3-state@1'], outDir: out }); }, /not signed/],
+    ['unsigned', (out: string) => { pack({ source: code, module: 'ext3', fromVersion: 1, toVersion: 2, stateFormats: ['ext3-state@1'], outDir: out }); }, /not signed/],
     ['tampered code', (out: string) => {
-      pack({ moduleFile: code, module: 'ext3', fromVersion: 1, toVersion: 2, stateFormats: ['ext3-state@1'], outDir: out, keyPath: join(keys, 'vendor.key') });
-      writeFileSync(join(out, 'ext3-v2.ts'), 'export default { evil: true };\n');
+      pack({ source: code, module: 'ext3', fromVersion: 1, toVersion: 2, stateFormats: ['ext3-state@1'], outDir: out, keyPath: join(keys, 'vendor.key') });
+      writeFileSync(join(out, 'ext3.ko.js'), 'module.exports = { evil: true };\n');
     }, /sha256/],
     ['tampered manifest', (out: string) => {
-      pack({ moduleFile: code, module: 'ext3', fromVersion: 1, toVersion: 2, stateFormats: ['ext3-state@1'], outDir: out, keyPath: join(keys, 'vendor.key') });
+      pack({ source: code, module: 'ext3', fromVersion: 1, toVersion: 2, stateFormats: ['ext3-state@1'], outDir: out, keyPath: join(keys, 'vendor.key') });
       const p = join(out, 'manifest.json');
       writeFileSync(p, readFileSync(p, 'utf8').replace('"toVersion": 2', '"toVersion": 3'));
     }, /signature does not match/],
     ['unknown key', (out: string) => {
       generateKeyPair(join(dir, 'other'), 'stranger');
-      pack({ moduleFile: code, module: 'ext3', fromVersion: 1, toVersion: 2, stateFormats: ['ext3-state@1'], outDir: out, keyPath: join(dir, 'other', 'stranger.key') });
+      pack({ source: code, module: 'ext3', fromVersion: 1, toVersion: 2, stateFormats: ['ext3-state@1'], outDir: out, keyPath: join(dir, 'other', 'stranger.key') });
     }, /not in the keyring/],
   ])('%s gives EKEYREJECTED', (_name, make, why) => {
     const out = join(dir, 'pkg');
@@ -82,10 +83,10 @@ describe('update packages', () => {
 
   it.each([
     ['{', /not valid JSON/],
-    ['{"manifestVersion":1}', /field module/],
-    [JSON.stringify({ manifestVersion: 1, module: 'ext3', fromVersion: 1, toVersion: 2, stateFormats: ['x'], code: { file: 'a.ts', sha256: '0'.repeat(64) } }), /field stateFormats\.0/],
-    [JSON.stringify({ manifestVersion: 1, module: 'ext3', fromVersion: 1, toVersion: 2, stateFormats: ['s@1'], code: { file: '../a.ts', sha256: '0'.repeat(64) } }), /field code\.file/],
-    [JSON.stringify({ manifestVersion: 1, module: 'ext3', fromVersion: 1, toVersion: 2, stateFormats: ['s@1'], code: { file: 'a.ts', sha256: '0'.repeat(64) }, extra: 1 }), /extra/],
+    ['{"manifestVersion":2}', /field module/],
+    [JSON.stringify({ manifestVersion: 2, module: 'ext3', fromVersion: 1, toVersion: 2, stateFormats: ['x'], kernelAbi: { version: 1, digest: '0'.repeat(64), symbols: [] }, code: { file: 'a.ts', sha256: '0'.repeat(64) } }), /field stateFormats\.0/],
+    [JSON.stringify({ manifestVersion: 2, module: 'ext3', fromVersion: 1, toVersion: 2, stateFormats: ['s@1'], kernelAbi: { version: 1, digest: '0'.repeat(64), symbols: [] }, code: { file: '../a.ts', sha256: '0'.repeat(64) } }), /field code\.file/],
+    [JSON.stringify({ manifestVersion: 2, module: 'ext3', fromVersion: 1, toVersion: 2, stateFormats: ['s@1'], kernelAbi: { version: 1, digest: '0'.repeat(64), symbols: [] }, code: { file: 'a.ts', sha256: '0'.repeat(64) }, extra: 1 }), /extra/],
   ])('malformed manifest %s is rejected with one line naming the field', (text, why) => {
     let msg = '';
     try {

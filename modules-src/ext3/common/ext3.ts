@@ -17,14 +17,14 @@
  * inode keeps full precision while cached; its seconds always equal the
  * disk's.
  */
-import type { Engine } from '../../sim/engine.ts';
-import type { BlockDevice } from '../../hw-ppc64/blockdev.ts';
-import type { Ext2Fs, Ext2Logic } from '../../ext2/index.ts';
-import type { Inode } from '../../vfs/inode.ts';
-import type { Kernel } from '../../vfs/kernel.ts';
-import type { FileOperations, FileSystemType, InodeOperations, SuperOperations } from '../../vfs/ops.ts';
-import type { SuperBlock } from '../../vfs/super.ts';
-import type { Module } from '../core/module.ts';
+import type { Engine } from 'modswap/kernel';
+import type { BlockDevice } from 'modswap/kernel';
+import { Ext2Fs, type Ext2Release, type Ext2StateSnapshot } from 'modswap/kernel';
+import type { Inode } from 'modswap/kernel';
+import type { Kernel } from 'modswap/kernel';
+import type { FileOperations, FileSystemType, InodeOperations, SuperOperations } from 'modswap/kernel';
+import type { SuperBlock } from 'modswap/kernel';
+import type { Module } from 'modswap/kernel';
 
 /** s_magic of ext2/ext3 (include/uapi/linux/magic.h EXT3_SUPER_MAGIC). */
 export const EXT3_SUPER_MAGIC = 0xef53;
@@ -43,11 +43,23 @@ export interface Ext3Tables {
   ext3_fs_type: FileSystemType;
 }
 
+/** The state formats of a release (update.ts) and how it writes them. */
+export interface Ext3Formats {
+  /** Formats it exports and imports, best first. */
+  readonly formats: readonly string[];
+  /** Generation stamped on the per-open-file structures it makes. */
+  readonly fileFormat: 2 | 3;
+  /** Its engine snapshot in `format` (a release with a newer inode layout converts it down). */
+  exportAs(format: string, s: Ext2StateSnapshot): Ext2StateSnapshot;
+}
+
 /** One loaded instance of the ext3 code (one `Module`). */
 export interface Ext3Ctx {
   readonly mod: Module;
   /** Engine generation: v1 (rename bug), v2, v3 (reservation windows). */
-  readonly logic: Ext2Logic;
+  readonly release: Ext2Release;
+  /** The state formats this release speaks. */
+  readonly formats: Ext3Formats;
   /** Superblocks this instance serves (export enumerates them; commit moves them). */
   readonly supers: Set<SuperBlock>;
   /** Filled once the tables are built (slots reach sibling tables through it). */
@@ -80,10 +92,36 @@ export class Ext3FileInfo {
   constructor(readonly format: 2 | 3) {}
 }
 
+/** This release's ext3_sb_info of `sb` (a superblock this module instance serves). */
 export function EXT3_SB(sb: SuperBlock): Ext3SbInfo {
   const sbi = sb.s_fs_info;
-  if (!(sbi instanceof Ext3SbInfo)) throw new Error(`ext3: superblock ${sb.s_id} has no ext3_sb_info`);
+  if (!(sbi instanceof Ext3SbInfo)) throw new Error(`ext3: superblock ${sb.s_id} has no ext3_sb_info of this module instance`);
   return sbi;
+}
+
+/**
+ * What a live update takes over by reference from another release's
+ * ext3_sb_info (a class of another bundle: never `instanceof` this one's):
+ * only kernel-owned objects and the superblock's id. The engine (a kernel
+ * Ext2Fs holding the buffer cache and the JBD2 journal) is taken over by
+ * the importer, which builds its own engine from the exported snapshot; the
+ * inode hash and the writer counts are the VFS's. The rest of the old
+ * ext3_sb_info (its module instance, its tables) is never touched.
+ */
+export interface Ext3HandedOver {
+  readonly fs: Ext2Fs;
+  readonly dev: BlockDevice;
+  readonly inodes: Map<number, Inode>;
+  readonly writers: Map<number, number>;
+  readonly id: string;
+}
+
+export function ext3_handed_over(sb: SuperBlock): Ext3HandedOver {
+  const o = sb.s_fs_info as Partial<Ext3HandedOver> | null;
+  if (!o || !(o.fs instanceof Ext2Fs) || !(o.inodes instanceof Map) || !(o.writers instanceof Map) || typeof o.id !== 'string' || !o.dev) {
+    throw new Error(`ext3: superblock ${sb.s_id} carries no ext3_sb_info this release can take over`);
+  }
+  return { fs: o.fs, dev: o.dev, inodes: o.inodes, writers: o.writers, id: o.id };
 }
 
 export function cyclesPerSecond(engine: Engine): number {
@@ -98,30 +136,4 @@ export function ext3_disk_time(engine: Engine, cycles: number): number {
 /** VFS time (cycles) for disk seconds (the start of that second). */
 export function ext3_vfs_time(engine: Engine, seconds: number): number {
   return (seconds - EXT3_EPOCH) * cyclesPerSecond(engine);
-}
-
-/**
- * Superblocks served by any loaded ext3 code, by id: the kernel's
- * super_blocks list, as the importing side of a live update finds the
- * superblocks a snapshot names (it has no other handle on them). Held
- * weakly: a system that is dropped without unmounting (a test, a fuzz case)
- * must not stay alive through this table.
- */
-class SuperBlockTable {
-  private readonly refs = new Map<string, WeakRef<SuperBlock>>();
-  set(id: string, sb: SuperBlock): void {
-    if (this.refs.size >= 64) for (const [k, r] of this.refs) if (!r.deref()) this.refs.delete(k);
-    this.refs.set(id, new WeakRef(sb));
-  }
-  get(id: string): SuperBlock | undefined {
-    return this.refs.get(id)?.deref();
-  }
-  delete(id: string): void {
-    this.refs.delete(id);
-  }
-}
-export const ext3_super_blocks = new SuperBlockTable();
-let nextSuperId = 1;
-export function ext3_new_super_id(devName: string): string {
-  return `${devName}#${nextSuperId++}`;
 }

@@ -15,15 +15,14 @@
  * next call resumes at the following record, and a removed entry is simply
  * not seen again.
  */
-import type { Sim } from '../../sim/effects.ts';
-import { errno } from '../../uapi/errno.ts';
-import type { OpenFile } from '../../vfs/file.ts';
-import type { Inode } from '../../vfs/inode.ts';
-import type { Dentry } from '../../vfs/dentry.ts';
-import type { DirContext, LoffT } from '../../vfs/ops.ts';
-import { DT_DIR, DT_LNK, DT_REG, DT_UNKNOWN, FMODE_WRITE } from '../../vfs/types.ts';
-import { O_APPEND } from '../../uapi/fcntl.ts';
-import { discardWindow } from '../../ext2/file.ts';
+import type { Sim } from 'modswap/kernel';
+import { errno } from 'modswap/kernel';
+import type { OpenFile } from 'modswap/kernel';
+import type { Inode } from 'modswap/kernel';
+import type { Dentry } from 'modswap/kernel';
+import type { DirContext, LoffT } from 'modswap/kernel';
+import { DT_DIR, DT_LNK, DT_REG, DT_UNKNOWN, FMODE_WRITE } from 'modswap/kernel';
+import { O_APPEND } from 'modswap/kernel';
 import { EXT3_SB, Ext3FileInfo, type Ext3Ctx } from './ext3.ts';
 import { ext3_sync_inode, ext3_touch } from './inode.ts';
 
@@ -32,7 +31,7 @@ const DT_OF_FILETYPE: readonly number[] = [DT_UNKNOWN, DT_REG, DT_DIR, 2 /* DT_C
 
 export function ext3_file_ops(ctx: Ext3Ctx) {
   function* ext3_file_open(inode: Inode, file: OpenFile): Sim<void> {
-    ctx.mod.instances.allocFile(file, () => new Ext3FileInfo(ctx.logic.layout === 'rsv' ? 3 : 2));
+    ctx.mod.instances.allocFile(file, () => new Ext3FileInfo(ctx.formats.fileFormat));
     if (file.f_mode & FMODE_WRITE) {
       const w = EXT3_SB(inode.i_sb).writers;
       w.set(inode.i_ino, (w.get(inode.i_ino) ?? 0) + 1);
@@ -57,15 +56,15 @@ export function ext3_file_ops(ctx: Ext3Ctx) {
     sbi.writers.delete(inode.i_ino);
     const fs = sbi.fs;
     const info = fs.icache.get(inode.i_ino);
-    if (!info || info.alloc.layout !== 'rsv' || fs.retired) return;
+    if (!info || !ctx.release.alloc.hasReservation(info) || fs.retired) return;
     const lock = fs.opLock;
     if (!lock || lock.heldByCaller()) {
-      discardWindow(fs, info);
+      ctx.release.alloc.discardReservation(fs, info);
       return;
     }
     yield* lock.acquire();
     try {
-      discardWindow(fs, info);
+      ctx.release.alloc.discardReservation(fs, info);
     } finally {
       yield* lock.release();
     }

@@ -16,24 +16,25 @@
  * journal, clears needs_recovery, marks the file system valid and stamps
  * the write time, so `e2fsck -fn` on the image exits 0.
  */
-import type { Sim } from '../../sim/effects.ts';
-import { errno } from '../../uapi/errno.ts';
-import { Ext2Fs, mutexOpLock } from '../../ext2/index.ts';
-import { maxFileSize } from '../../ext2/file.ts';
-import { checkMagic, decodeSuperBlock } from '../../ext2/superblock.ts';
-import { SUPERBLOCK_OFFSET } from '../../ext2/layout.ts';
-import { BufferCache } from '../../vfs/buffer.ts';
-import { d_make_root, type Dentry } from '../../vfs/dentry.ts';
-import type { Kernel } from '../../vfs/kernel.ts';
-import { claim_bdev, release_bdev } from '../../vfs/namespace.ts';
-import type { FileSystemType } from '../../vfs/ops.ts';
-import { alloc_super, generic_shutdown_super, type SuperBlock } from '../../vfs/super.ts';
-import { MS_RDONLY, NAME_MAX } from '../../vfs/types.ts';
-import { type Statfs } from '../../uapi/stat.ts';
+import type { Sim } from 'modswap/kernel';
+import { errno } from 'modswap/kernel';
+import { Ext2Fs, mutexOpLock } from 'modswap/kernel';
+import { maxFileSize } from 'modswap/kernel';
+import { checkMagic, decodeSuperBlock } from 'modswap/kernel';
+import { SUPERBLOCK_OFFSET } from 'modswap/kernel';
+import { BufferCache } from 'modswap/kernel';
+import { d_make_root, type Dentry } from 'modswap/kernel';
+import type { Kernel } from 'modswap/kernel';
+import { claim_bdev, release_bdev } from 'modswap/kernel';
+import type { FileSystemType } from 'modswap/kernel';
+import { alloc_super, generic_shutdown_super, type SuperBlock } from 'modswap/kernel';
+import { MS_RDONLY, NAME_MAX } from 'modswap/kernel';
+import { type Statfs } from 'modswap/kernel';
 import {
-  EXT3_SB, EXT3_SUPER_MAGIC, Ext3SbInfo, ext3_disk_time, ext3_new_super_id, ext3_super_blocks, type Ext3Ctx,
+  EXT3_SB, EXT3_SUPER_MAGIC, Ext3SbInfo, ext3_disk_time, type Ext3Ctx,
 } from './ext3.ts';
 import { ext3_iget } from './inode.ts';
+import { super_blocks_by_id } from 'modswap/kernel';
 
 /** Buffers the per-device cache keeps (soft limit; dirty and journaled buffers stay). */
 export const EXT3_CACHE_BUFFERS = 8192;
@@ -71,7 +72,7 @@ export function ext3_super_operations(ctx: Ext3Ctx) {
       const cache = new BufferCache(kernel.engine, dev, 1024 << log, EXT3_CACHE_BUFFERS);
       fs = yield* Ext2Fs.mount(dev, {
         now: ext3_clock(kernel),
-        logic: ctx.logic,
+        logic: ctx.release,
         readOnly: opts.readOnly || (flags & MS_RDONLY) !== 0,
         cache: cache.cache,
         // several simulated threads call into one engine: serialise its operations
@@ -88,10 +89,10 @@ export function ext3_super_operations(ctx: Ext3Ctx) {
     sb.s_flags = flags | (fs.readOnly ? MS_RDONLY : 0);
     sb.s_bdev = dev;
     sb.s_op = ctx.tables.ext3_sops;
-    const sbi = new Ext3SbInfo(fs, dev, new Map(), ctx, ext3_new_super_id(devName));
+    const sbi = new Ext3SbInfo(fs, dev, new Map(), ctx, super_blocks_by_id.newId(devName));
     sb.s_fs_info = sbi;
     ctx.supers.add(sb);
-    ext3_super_blocks.set(sbi.id, sb);
+    super_blocks_by_id.set(sbi.id, sb);
     const root = yield* ext3_iget(ctx, sb, EXT2_ROOT_INO);
     const d = d_make_root(root);
     sb.s_root = d;
@@ -109,7 +110,7 @@ export function ext3_super_operations(ctx: Ext3Ctx) {
       yield* sbi.fs.unmount();
     } finally {
       sbi.ctx.supers.delete(sb);
-      ext3_super_blocks.delete(sbi.id);
+      super_blocks_by_id.delete(sbi.id);
     }
   }
 

@@ -10,13 +10,13 @@
  * rename also holds s_vfs_rename_mutex across directories and both
  * parents' i_rwsem. Every slot may block (disk reads, journal commits).
  */
-import type { Sim } from '../../sim/effects.ts';
-import { errno, isErrno } from '../../uapi/errno.ts';
-import { d_add, d_instantiate, type Dentry } from '../../vfs/dentry.ts';
-import { ihold, type Inode } from '../../vfs/inode.ts';
-import type { Cred } from '../../vfs/task.ts';
-import { NAME_MAX } from '../../vfs/types.ts';
-import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_ISGID, S_ISDIR } from '../../uapi/stat.ts';
+import type { Sim } from 'modswap/kernel';
+import { errno, isErrno } from 'modswap/kernel';
+import { d_add, d_instantiate, type Dentry } from 'modswap/kernel';
+import { ihold, type Inode } from 'modswap/kernel';
+import type { Cred } from 'modswap/kernel';
+import { NAME_MAX } from 'modswap/kernel';
+import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_ISGID, S_ISDIR } from 'modswap/kernel';
 import { EXT3_SB, type Ext3Ctx } from './ext3.ts';
 import { ext3_iget, ext3_sync_inode, ext3_touch } from './inode.ts';
 
@@ -112,7 +112,7 @@ export function ext3_namei_operations(ctx: Ext3Ctx) {
 
   /**
    * The engine moves the entry, rewrites a moved directory's `..` and moves
-   * the parents' links (v2+; v1 forgets, see src/ext2/logic.ts). The VFS
+   * the parents' links (the release's rename: v1/rename.ts forgets, v2/rename.ts fixes). The VFS
    * then d_deletes a replaced target and d_moves the dentry.
    */
   function* ext3_rename(oldDir: Inode, oldDentry: Dentry, newDir: Inode, newDentry: Dentry, flags: number): Sim<void> {

@@ -18,15 +18,15 @@
  * engine's. Times are stamped by the slot in cycles first (as Linux stamps
  * current_time), then reconciled to the disk's seconds.
  */
-import type { Sim } from '../../sim/effects.ts';
-import { errno } from '../../uapi/errno.ts';
-import type { Ext2InodeInfo, Ext2SetAttr } from '../../ext2/index.ts';
-import { simple_setattr_copy } from '../../vfs/attr.ts';
-import type { Dentry } from '../../vfs/dentry.ts';
-import { Inode, ihold } from '../../vfs/inode.ts';
-import type { SuperBlock } from '../../vfs/super.ts';
-import { ATTR_ATIME, ATTR_CTIME, ATTR_GID, ATTR_MODE, ATTR_MTIME, ATTR_SIZE, ATTR_UID, type Iattr } from '../../vfs/types.ts';
-import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../../uapi/stat.ts';
+import type { Sim } from 'modswap/kernel';
+import { errno } from 'modswap/kernel';
+import type { Ext2InodeInfo, Ext2SetAttr } from 'modswap/kernel';
+import { simple_setattr_copy } from 'modswap/kernel';
+import type { Dentry } from 'modswap/kernel';
+import { Inode, ihold } from 'modswap/kernel';
+import type { SuperBlock } from 'modswap/kernel';
+import { ATTR_ATIME, ATTR_CTIME, ATTR_GID, ATTR_MODE, ATTR_MTIME, ATTR_SIZE, ATTR_UID, type Iattr } from 'modswap/kernel';
+import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from 'modswap/kernel';
 import { EXT3_SB, ext3_disk_time, ext3_vfs_time, type Ext3Ctx } from './ext3.ts';
 
 /** The engine's in-memory inode behind a VFS inode (Linux EXT3_I). */

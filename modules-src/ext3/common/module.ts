@@ -1,41 +1,32 @@
 /**
- * The `ext3` module: three releases of one implementation, parameterised by
- * the engine generation (src/ext2/logic.ts):
+ * The `ext3` module's definition, shared by every release's bundle: the
+ * tables, module_init/module_exit and the live-update hooks, built around
+ * the release's own engine code (its `rename`, its allocator and inode
+ * layout: modules-src/ext3/vN) and its state formats. Each release's entry
+ * point (vN/index.ts) calls `ext3ModuleDefinition` and is built into one
+ * self-contained bundle; two releases share source here the way two kernel
+ * releases share fs/ext3 files, never objects at run time.
  *
- *   '1'  ships the rename link-count bug (a directory moved to another
- *        parent leaves both parents' link counts wrong);
- *   '2'  fixes it;
- *   '3'  adds per-inode block reservation windows (a new ext3_inode_info
- *        layout: a v2 -> v3 live update converts every cached inode).
- *
- * `ext3Definition(version)` gives the `ModuleDefinition` of a release; the
- * registry (src/modules/index.ts) maps `ext3` to the newest. `instantiate`
- * builds fresh tables per load (ext3_get_inode's per-type choice lives in
- * inode.ts `ext3_set_inode_ops`) and the live-update hooks (`update`).
+ * `instantiate` runs once per insmod: fresh tables per load (ext3_get_inode's
+ * per-type choice lives in inode.ts `ext3_set_inode_ops`).
  */
-import type { Sim } from '../../sim/effects.ts';
-import { logicForVersion } from '../../ext2/index.ts';
-import { register_filesystem, unregister_filesystem } from '../../vfs/filesystems.ts';
-import type { Inode } from '../../vfs/inode.ts';
-import type { Kernel } from '../../vfs/kernel.ts';
-import { generic_file_llseek } from '../../vfs/libfs.ts';
-import type { FileOperations, FileSystemType, InodeOperations, SuperOperations } from '../../vfs/ops.ts';
-import { FS_REQUIRES_DEV } from '../../vfs/types.ts';
-import { exportTables, type Module, type ModuleBody, type ModuleDefinition } from '../core/module.ts';
-import type { Ext3Ctx, Ext3Tables } from './ext3.ts';
+import type { Sim } from 'modswap/kernel';
+import { register_filesystem, unregister_filesystem } from 'modswap/kernel';
+import type { Inode } from 'modswap/kernel';
+import type { Kernel } from 'modswap/kernel';
+import { generic_file_llseek } from 'modswap/kernel';
+import type { FileOperations, FileSystemType, InodeOperations, SuperOperations } from 'modswap/kernel';
+import { FS_REQUIRES_DEV } from 'modswap/kernel';
+import { exportTables, type Ext2Release, type Module, type ModuleBody, type ModuleDefinition } from 'modswap/kernel';
+import type { Ext3Ctx, Ext3Formats, Ext3Tables } from './ext3.ts';
 import { ext3_file_ops } from './file.ts';
 import { ext3_destroy_inode, ext3_evict_inode, ext3_setattr } from './inode.ts';
 import { ext3_namei_operations } from './namei.ts';
 import { ext3_super_operations } from './super.ts';
 import { ext3_update_hooks } from './update.ts';
 
-/** Releases of the module, oldest first. */
-export const EXT3_VERSIONS = ['1', '2', '3'] as const;
-export type Ext3Version = (typeof EXT3_VERSIONS)[number];
-export const EXT3_NEWEST: Ext3Version = '3';
-
-function instantiateVersion(version: number, mod: Module): ModuleBody {
-  const ctx: Ext3Ctx = { mod, logic: logicForVersion(version), supers: new Set(), tables: null as unknown as Ext3Tables, kernel: null };
+function instantiateRelease(release: Ext2Release, formats: Ext3Formats, mod: Module): ModuleBody {
+  const ctx: Ext3Ctx = { mod, release, formats, supers: new Set(), tables: null as unknown as Ext3Tables, kernel: null };
   const n = ext3_namei_operations(ctx);
   const f = ext3_file_ops(ctx);
   const s = ext3_super_operations(ctx);
@@ -119,32 +110,22 @@ function instantiateVersion(version: number, mod: Module): ModuleBody {
   };
 }
 
-const DESCRIPTIONS: Record<Ext3Version, string> = {
-  '1': 'ext3 v1: journaling ext2 file system on a block device (rename link-count bug)',
-  '2': 'ext3 v2: journaling ext2 file system on a block device (rename fixed)',
-  '3': 'ext3 v3: journaling ext2 file system on a block device (per-inode reservation windows)',
-};
-
-const DEFINITIONS = new Map<string, ModuleDefinition>(
-  EXT3_VERSIONS.map((v) => [
-    v,
-    {
-      name: 'ext3',
-      version: v,
-      description: DESCRIPTIONS[v],
-      license: 'GPL',
-      depends: [],
-      size: 98304,
-      instantiate: (mod: Module) => instantiateVersion(Number(v), mod),
-    } satisfies ModuleDefinition,
-  ]),
-);
-
-/** The `ext3` module at release `version` ('1', '2', '3' or the number). */
-export function ext3Definition(version: string | number = EXT3_NEWEST): ModuleDefinition {
-  const def = DEFINITIONS.get(String(version));
-  if (!def) throw new RangeError(`no ext3 release ${version} (have ${EXT3_VERSIONS.join(', ')})`);
-  return def;
+/** What a release's entry point supplies. */
+export interface Ext3ReleaseSpec {
+  readonly release: Ext2Release;
+  readonly formats: Ext3Formats;
+  readonly description: string;
 }
 
-export const ext3Module: ModuleDefinition = ext3Definition(EXT3_NEWEST);
+/** The `ModuleDefinition` of one release (`version` is the release number as lsmod prints it). */
+export function ext3ModuleDefinition(spec: Ext3ReleaseSpec): ModuleDefinition {
+  return {
+    name: 'ext3',
+    version: String(spec.release.version),
+    description: spec.description,
+    license: 'GPL',
+    depends: [],
+    size: 98304,
+    instantiate: (mod: Module) => instantiateRelease(spec.release, spec.formats, mod),
+  };
+}

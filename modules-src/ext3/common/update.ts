@@ -28,19 +28,18 @@
  * VFS-visible changes until commit, which re-points each superblock's
  * s_fs_info and retires the old engine (any late call into it fails with EIO).
  */
-import { z } from 'zod';
-import type { CostTable } from '../../hw-ppc64/costs.ts';
-import type { Sim } from '../../sim/effects.ts';
-import { errno } from '../../uapi/errno.ts';
-import { convertInodeInfo, convertInodeV3toV2, exportState, importState, type Ext2InodeInfo, type Ext2StateSnapshot } from '../../ext2/index.ts';
-import { inodeInfoFromJSON, inodeInfoToJSON } from '../../ext2/inode-info.ts';
-import { EXT2_STATE_FORMAT } from '../../ext2/state.ts';
-import type { OpenFile } from '../../vfs/file.ts';
-import type { Inode } from '../../vfs/inode.ts';
-import type { SuperBlock } from '../../vfs/super.ts';
-import type { LiveUpdateHooks, StagedTakeover } from '../core/hooks.ts';
-import { registerStateFormat } from '../core/snapshot.ts';
-import { EXT3_SB, Ext3FileInfo, Ext3SbInfo, ext3_super_blocks, type Ext3Ctx } from './ext3.ts';
+import { z } from 'modswap/kernel';
+import type { CostTable } from 'modswap/kernel';
+import type { Sim } from 'modswap/kernel';
+import { errno } from 'modswap/kernel';
+import { exportState, importState, type Ext2InodeInfo, type Ext2StateSnapshot } from 'modswap/kernel';
+import { EXT2_STATE_FORMAT } from 'modswap/kernel';
+import type { OpenFile } from 'modswap/kernel';
+import type { Inode } from 'modswap/kernel';
+import type { SuperBlock } from 'modswap/kernel';
+import type { LiveUpdateHooks, StagedTakeover } from 'modswap/kernel';
+import { super_blocks_by_id } from 'modswap/kernel';
+import { EXT3_SB, Ext3FileInfo, Ext3SbInfo, ext3_handed_over, type Ext3Ctx, type Ext3HandedOver } from './ext3.ts';
 import { ext3_clock } from './super.ts';
 
 /** prepare() waits at most this long for a busy engine's lock. */
@@ -94,29 +93,28 @@ function stateSchema(format: string, layout: 'goal' | 'rsv', alloc: z.ZodType) {
 
 export const EXT3_STATE_V2_SCHEMA = stateSchema(EXT3_STATE_V2, 'goal', goalAlloc);
 export const EXT3_STATE_V3_SCHEMA = stateSchema(EXT3_STATE_V3, 'rsv', rsvAlloc);
-registerStateFormat(EXT3_STATE_V2, EXT3_STATE_V2_SCHEMA);
-registerStateFormat(EXT3_STATE_V3, EXT3_STATE_V3_SCHEMA);
+const SCHEMAS: Record<string, z.ZodType> = { [EXT3_STATE_V2]: EXT3_STATE_V2_SCHEMA, [EXT3_STATE_V3]: EXT3_STATE_V3_SCHEMA };
 
 // ---- hooks ----------------------------------------------------------------------
 
-/** An engine snapshot rewritten to the 'goal' inode layout (v3 -> v2 on export). */
-function toGoalLayout(s: Ext2StateSnapshot): Ext2StateSnapshot {
-  if (s.layout === 'goal') return s;
-  return { ...s, layout: 'goal', inodes: s.inodes.map((j) => inodeInfoToJSON(convertInodeV3toV2(inodeInfoFromJSON(j)))) };
+function pick(all: Record<string, z.ZodType>, names: readonly string[]): Record<string, z.ZodType> {
+  const out: Record<string, z.ZodType> = {};
+  for (const n of names) if (all[n]) out[n] = all[n];
+  return out;
 }
 
 interface Staged {
   sb: SuperBlock;
-  old: Ext3SbInfo;
+  old: Ext3HandedOver;
   sbi: Ext3SbInfo;
 }
 
 export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
-  const v3 = ctx.logic.layout === 'rsv';
-  const formats = v3 ? [EXT3_STATE_V3, EXT3_STATE_V2] : [EXT3_STATE_V2];
+  const formats = ctx.formats.formats;
+  const layout = ctx.release.alloc.layout;
 
   function* ext3_export_state(format: string): Sim<unknown> {
-    if (!formats.includes(format)) throw errno('EINVAL', `ext3 v${ctx.logic.version} cannot export ${format}`);
+    if (!formats.includes(format)) throw errno('EINVAL', `ext3 v${ctx.release.version} cannot export ${format}`);
     const supers: Ext3SuperSnapshot[] = [];
     const sbs = [...ctx.supers].sort((a, b) => (EXT3_SB(a).id < EXT3_SB(b).id ? -1 : 1));
     for (const sb of sbs) {
@@ -126,28 +124,28 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
       // reference in the import (the instance handover), not in the
       // snapshot: per-inode work stays a pointer unless the structure changes.
       const engine = yield* exportState(sbi.fs, { handOver: true, inodes: false });
-      supers.push({ id: sbi.id, dev: sb.s_id, engine: format === EXT3_STATE_V2 ? toGoalLayout(engine) : engine });
+      supers.push({ id: sbi.id, dev: sb.s_id, engine: ctx.formats.exportAs(format, engine) });
     }
     const snap: Ext3StateSnapshot = { format, supers };
     return snap;
   }
 
   function* ext3_import_state(format: string, snapshot: unknown, costs: CostTable): Sim<StagedTakeover> {
-    if (!formats.includes(format)) throw errno('EINVAL', `ext3 v${ctx.logic.version} cannot import ${format}`);
+    if (!formats.includes(format)) throw errno('EINVAL', `ext3 v${ctx.release.version} cannot import ${format}`);
     const snap = snapshot as Ext3StateSnapshot;
     if (snap.format !== format) throw errno('EINVAL', `snapshot is ${snap.format}, expected ${format}`);
     const staged: Staged[] = [];
     try {
       for (const s of snap.supers) {
-        const sb = ext3_super_blocks.get(s.id);
+        const sb = super_blocks_by_id.get(s.id);
         if (!sb) throw errno('ESTALE', `ext3: superblock ${s.id} (${s.dev}) is gone`);
-        const old = EXT3_SB(sb);
-        const fs = yield* importState(old.dev, s.engine, { now: ext3_clock(sb.s_kernel), logic: ctx.logic, from: old.fs, costs });
+        const old = ext3_handed_over(sb);
+        const fs = yield* importState(old.dev, s.engine, { now: ext3_clock(sb.s_kernel), logic: ctx.release, from: old.fs, costs });
         // The old engine's cached inodes are authoritative: handed over by
         // reference when the per-inode layout stays (a pointer each), else converted.
         let converted = 0;
         for (const info of old.fs.icache.values()) {
-          const mine = info.alloc.layout === ctx.logic.layout ? info : convertInodeInfo(info, ctx.logic.layout);
+          const mine = ctx.release.convertInode(info);
           if (mine !== info) converted++;
           fs.adopt(mine);
           if (mine.alloc.layout === 'rsv' && mine.alloc.i_rsv_window) fs.rsvWindows.set(mine.ino, mine.alloc.i_rsv_window);
@@ -160,10 +158,10 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
       throw e;
     }
     const bySb = new Map(staged.map((st) => [st.sb, st]));
-    const fileFormat = v3 ? 3 : 2;
+    const fileFormat = ctx.formats.fileFormat;
     return {
       // same per-inode layout (v1 -> v2): the cached inodes are adopted as they are
-      convertsInstances: snap.supers.some((s) => s.engine.layout !== ctx.logic.layout),
+      convertsInstances: snap.supers.some((s) => s.engine.layout !== layout),
       convertInode(inode: Inode): Ext2InodeInfo {
         const st = bySb.get(inode.i_sb);
         if (!st) throw new Error(`ext3: inode ${inode.i_ino} of an unknown superblock`);
@@ -172,7 +170,7 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
         if (cached) return cached;
         // Not cached by the old engine: the instance's own structure, converted if the layout changes.
         const old = inode.i_private as Ext2InodeInfo;
-        const info = old.alloc.layout === ctx.logic.layout ? old : convertInodeInfo(old, ctx.logic.layout);
+        const info = ctx.release.convertInode(old);
         fs.adopt(info);
         if (info.alloc.layout === 'rsv' && info.alloc.i_rsv_window) fs.rsvWindows.set(info.ino, info.alloc.i_rsv_window);
         return info;
@@ -183,8 +181,8 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
       commit(): void {
         for (const st of staged) {
           st.sb.s_fs_info = st.sbi;
+          // the old engine stays with the old module instance, which is retired after redirect
           st.old.fs.retired = true;
-          st.old.ctx.supers.delete(st.sb);
           ctx.supers.add(st.sb);
         }
       },
@@ -221,5 +219,5 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
     }
   }
 
-  return { exportFormats: formats, importFormats: formats, prepare: ext3_prepare, exportState: ext3_export_state, importState: ext3_import_state };
+  return { exportFormats: formats, importFormats: formats, stateSchemas: pick(SCHEMAS, formats), prepare: ext3_prepare, exportState: ext3_export_state, importState: ext3_import_state };
 }

@@ -1,0 +1,23 @@
+/**
+ * ext3 release 2: the entry point of its bundle (packages/ext3-v2). Fixes
+ * release 1's rename (rename.ts moves the parents' links); otherwise as
+ * release 1: the kernel's goal allocator, ext3_inode_info in the goal layout.
+ */
+import { goalAllocPolicy, type Ext2Release } from 'modswap/kernel';
+import { GOAL_LAYOUT_FORMATS, toGoalLayout } from '../common/formats.ts';
+import { ext3ModuleDefinition } from '../common/module.ts';
+import { ext3_rename } from './rename.ts';
+
+export const ext2_release: Ext2Release = {
+  version: 2,
+  name: 'ext3 release 2 (rename fixed)',
+  alloc: goalAllocPolicy,
+  rename: ext3_rename,
+  convertInode: toGoalLayout,
+};
+
+export default ext3ModuleDefinition({
+  release: ext2_release,
+  formats: GOAL_LAYOUT_FORMATS,
+  description: 'ext3 v2: journaling ext2 file system on a block device (rename fixed)',
+});
