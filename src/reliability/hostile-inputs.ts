@@ -35,15 +35,20 @@ export interface TextTrial {
 
 /** A real signed manifest (packages/ext3-v3) to mutate. */
 export const REAL_MANIFEST = {
-  manifestVersion: 1,
+  manifestVersion: 2,
   module: 'ext3',
   fromVersion: 2,
   toVersion: 3,
   requires: [],
-  stateFormats: ['ext3-state@2'],
-  code: { file: 'ext3-v3.ts', sha256: '0e7964dad3cd1f6267c489025747b2ff6a0c518d6fc38a70375ed8048a99cca6' },
+  stateFormats: ['ext3-state@3', 'ext3-state@2'],
+  kernelAbi: {
+    version: 1,
+    digest: 'ca059a90062e0be1b77ae410502f1af23e437b07ceae06a47fcc70bb6b4b0f6a',
+    symbols: ['ATTR_ATIME', 'ATTR_CTIME', 'ATTR_GID', 'ATTR_MODE', 'ATTR_MTIME', 'ATTR_SIZE', 'ATTR_UID', 'BufferCache', 'DT_DIR', 'DT_LNK', 'DT_REG', 'DT_UNKNOWN', 'EXT2_FT_DIR', 'EXT2_LINK_MAX', 'EXT2_STATE_FORMAT', 'Ext2Fs', 'Ext2InodeInfo', 'FMODE_WRITE', 'FS_REQUIRES_DEV', 'Inode', 'MS_RDONLY', 'NAME_MAX', 'O_APPEND', 'SUPERBLOCK_OFFSET', 'S_IFDIR', 'S_IFLNK', 'S_IFMT', 'S_IFREG', 'S_ISDIR', 'S_ISGID', 'alloc_super', 'checkMagic', 'checkName', 'claim_bdev', 'd_add', 'd_instantiate', 'd_make_root', 'decLink', 'decodeSuperBlock', 'dirAddEntry', 'dirIsEmpty', 'dirLookup', 'dirRemoveEntry', 'dirSetEntry', 'errno', 'exportState', 'exportTables', 'fallbackGoal', 'fileTypeOfMode', 'generic_file_llseek', 'generic_shutdown_super', 'ihold', 'importState', 'inodeInfoFromJSON', 'inodeInfoToJSON', 'isAncestor', 'isErrno', 'killDir', 'maxFileSize', 'mutexOpLock', 'register_filesystem', 'release_bdev', 'simple_setattr_copy', 'super_blocks_by_id', 'touchDir', 'unregister_filesystem', 'z'],
+  },
+  code: {'file': 'ext3.ko.js', 'sha256': '1d0d461c36cb278efafe6b042fd6ada269ef38883dd04b72a21d39096e4c6afd'},
   description: 'ext3 3: per-inode block reservation windows',
-  signature: { algorithm: 'ed25519', keyId: 'c49ab8552fb9ecdc', value: 'c2zcYj5ifMb4hGJy17aP3MIEnKrCFOE/L9kRGfyyXbyuGPwDH7CfBgH7FbrLXAw3eDfV7JykW0p6L+YHsholDQ==' },
+  signature: {'algorithm': 'ed25519', 'keyId': '209777f825e79a2b', 'value': '197IPjvE+H9olvKzt5OxYOPHgvftF2gAEqY2JLjQXI+X6A4KxbGejvzK28uB0ceYrX5mcjpmxn+9J8IE3bemAQ=='},
 };
 
 /** A real scenario (scenarios/rollback.json) to mutate. */

@@ -30,7 +30,7 @@ import { Prng } from '../sim/prng.ts';
 import type { WaitQueue } from '../sim/waitqueue.ts';
 import { FsStress, type FsOp, type FsOpKind, type OpResult } from './fsstress.ts';
 
-/** File-system logic versions both paths serve (ext2 logic.ts: 1 bug, 2 fix, 3 reservation windows). */
+/** File-system logic versions both paths serve (release packages packages/ext3-vN: 1 bug, 2 fix, 3 reservation windows). */
 export type FsVersion = 1 | 2 | 3;
 
 /** The CPU models of the modelled machine. */

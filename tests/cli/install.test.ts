@@ -37,7 +37,7 @@ describe('the command table', () => {
 describe('installation paths', () => {
   it('finds the root holding package.json, the shipped keyring and a way to start itself', () => {
     expect(installRoot()).toBe(ROOT);
-    expect(existsSync(join(defaultKeyring(), 'modswap-examples.pub'))).toBe(true);
+    expect(existsSync(join(defaultKeyring(), 'modswap-releases.pub'))).toBe(true);
     // under vitest this process is not the CLI: children run bin/modswap
     expect(selfCommand()).toEqual([join(ROOT, 'bin', 'modswap')]);
   });
@@ -50,7 +50,7 @@ describe('the npm tarball', () => {
     const files = (JSON.parse(r.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
     expect(files).toContain('bin/modswap');
     expect(files).toContain('package.json');
-    expect(files).toContain('packages/keyring/modswap-examples.pub');
+    expect(files).toContain('packages/keyring/modswap-releases.pub');
     expect(files.some((f) => f.startsWith('scenarios/'))).toBe(true);
     if (existsSync(join(ROOT, 'dist', 'modswap.js'))) expect(files).toContain('dist/modswap.js');
     const allowed = /^(bin\/|dist\/|packages\/|scenarios\/|README\.md$|LICENSE$|package\.json$)/;

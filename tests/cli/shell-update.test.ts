@@ -59,10 +59,10 @@ describe('shell: live update commands', () => {
     const dir = mkdtempSync(join(tmpdir(), 'modswap-pkg-'));
     try {
       cpSync('packages/ext3-v2', join(dir, 'p'), { recursive: true });
-      appendFileSync(join(dir, 'p', 'ext3-v2.ts'), '\n// a change after signing\n');
+      appendFileSync(join(dir, 'p', 'ext3.ko.js'), '\n// a change after signing\n');
       const r = await shell(['--fs', 'ext3', '--ext3-version', '1'], `update ext3 ${join(dir, 'p')}\ncat /sys/module/ext3/version`);
       expect(r.code).toBe(1);
-      expect(r.out[0]).toMatch(/^error: EKEYREJECTED update .*manifest\.json: code file ext3-v2\.ts has sha256/);
+      expect(r.out[0]).toMatch(/^error: EKEYREJECTED update .*manifest\.json: code file ext3\.ko\.js has sha256/);
       expect(r.out[1]).toBe('1');
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -23,7 +23,7 @@ export const DTT_K42FS_INODE_GOAL: DTType = 21;
 /** An inode object's state with the v3 layout (reservation window). */
 export const DTT_K42FS_INODE_RSV: DTType = 22;
 
-/** File-system logic versions served (ext2 logic.ts: 1 bug, 2 fix, 3 reservation windows). */
+/** File-system logic versions served (release packages packages/ext3-vN: 1 bug, 2 fix, 3 reservation windows). */
 export type K42FsVersion = 1 | 2 | 3;
 
 export type InodeKind = 'file' | 'dir' | 'symlink';
