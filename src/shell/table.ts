@@ -139,6 +139,10 @@ def('stat', 'stat PATH', 'inode, mode, links, size, owner (of a symlink itself)'
   const st = yield* sys.lstat(c.task, p!);
   return `ino=${st.ino} mode=0${st.mode.toString(8)} nlink=${st.nlink} size=${st.size} uid=${st.uid} gid=${st.gid}`;
 });
+def('df', 'df PATH', 'statfs(2) of the file system holding PATH (blocks in f_bsize units)', 1, 1, function* (c, [p]) {
+  const f = yield* sys.statfs(c.task, p!);
+  return `type=0x${f.f_type.toString(16)} bsize=${f.f_bsize} blocks=${f.f_blocks} bfree=${f.f_bfree} bavail=${f.f_bavail} files=${f.f_files} ffree=${f.f_ffree} namelen=${f.f_namelen}`;
+});
 def('rm', 'rm PATH', 'unlink a name', 1, 1, function* (c, [p]) {
   yield* sys.unlink(c.task, p!);
   return '';

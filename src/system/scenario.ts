@@ -16,7 +16,7 @@
  *
  *   name, description, seed
  *   machine   { cpus, model: ppc970|power5, perturb: bool }
- *   fs        { type: ramfs|ext3, version: 1|2|3, image: "fresh"|PATH, sizeMiB }
+ *   fs        { type: ramfs|ext3, version: N (a shipped release), image: "fresh"|PATH, sizeMiB }
  *   path      linux | k42
  *   strategy  counter-shared | counter-percpu | stack-walk | refcount
  *   workload  { threads, opsPerThread, mix: {op: weight}, maxFileSize, maxWrite }
@@ -35,6 +35,7 @@
  * expects it to succeed (runner.ts).
  */
 import { z } from 'zod';
+import { EXT3_VERSIONS } from '../modules/ext3-releases.ts';
 import { parse as parseYaml } from 'yaml';
 
 export const FAULT_POINTS = ['check', 'interpose', 'quiesce', 'export', 'import', 'init', 'convert', 'redirect'] as const;
@@ -65,7 +66,8 @@ export type ProbeStep = z.infer<typeof probeStepSchema>;
 const updateSchema = z
   .object({
     module: z.string().min(1).default('ext3'),
-    to: int(1, 3),
+    /** Release to update to: any integer; the code is the shipped package of that release (packages/ext3-vN). */
+    to: int(1),
     /** When the update starts; see the header for the reference point of `us` on each path. */
     at: z.union([z.object({ us: z.number().nonnegative() }).strict(), z.object({ ops: int(0) }).strict(), z.literal('probe')]).default({ us: 2000 }),
     mode: z.enum(['eager', 'lazy']).default('eager'),
@@ -93,7 +95,7 @@ export const scenarioSchema = z
     fs: z
       .object({
         type: z.enum(['ramfs', 'ext3']).default('ext3'),
-        version: int(1, 3).default(2),
+        version: int(1).default(2),
         image: z.string().default('fresh'),
         sizeMiB: int(4, 4096).default(32),
       })
@@ -132,6 +134,11 @@ export const scenarioSchema = z
       }
       if (s.update?.mode === 'lazy') ctx.addIssue({ code: 'custom', path: ['update', 'mode'], message: 'expected eager (lazy conversion is K42 only)' });
     }
+    // versions are unbounded integers; the code of each must be a shipped release package
+    const shipped = (v: number): boolean => (EXT3_VERSIONS as readonly string[]).includes(String(v));
+    const have = `shipped ext3 releases: ${EXT3_VERSIONS.join(', ')}; apply your own package with the shell's update command`;
+    if (s.fs.type === 'ext3' && !shipped(s.fs.version)) ctx.addIssue({ code: 'custom', path: ['fs', 'version'], message: `no package for ext3 release ${s.fs.version} (${have})` });
+    if (s.update?.module === 'ext3' && !shipped(s.update.to)) ctx.addIssue({ code: 'custom', path: ['update', 'to'], message: `no package for ext3 release ${s.update.to} (${have})` });
     if (s.fs.type === 'ramfs' && s.update?.module === 'ext3') ctx.addIssue({ code: 'custom', path: ['update', 'module'], message: 'the root file system is ramfs; ext3 is not loaded' });
   });
 

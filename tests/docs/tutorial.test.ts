@@ -62,6 +62,18 @@ describe('docs/tutorial.md', () => {
       expect(fix).toMatch(/nlink=4/);
       expect(readFileSync(join(dir, 'my-report', 'index.html'), 'utf8')).toContain('<svg id="timeline"');
       expect(JSON.parse(readFileSync(join(dir, 'my-update.result.json'), 'utf8')).ok).toBe(true);
+      // your own fix: df changes across the live update to release 4; the broken one rolls back
+      const mine = readFileSync(join(dir, 'mine.out'), 'utf8');
+      const dfs = mine.split('\n').filter((l) => l.startsWith('type='));
+      expect(dfs).toHaveLength(2);
+      const dfBlocks = dfs.map((l) => Number(/blocks=(\d+)/.exec(l)![1]));
+      expect(dfBlocks[1]).toBeLessThan(dfBlocks[0]!);
+      const fixed = (l: string) => l.replace(/ blocks=\d+ bfree=\d+ bavail=\d+ files=\d+ ffree=\d+/, '');
+      expect(fixed(dfs[1]!)).toBe(fixed(dfs[0]!));
+      expect(mine.trimEnd().split('\n').at(-1)).toBe('4');
+      const bad = readFileSync(join(dir, 'bad.out'), 'utf8');
+      expect(bad).toMatch(/EIO/);
+      expect(bad.trimEnd().split('\n').at(-1)).toBe('3');
       // the timeline lines the text quotes for `at: {us: 1500}` are the ones the run prints
       const quoted = /^```\n( +[\d.]+ us +boot done[^\n]*\n[^\n]*)\n```$/m.exec(md)![1]!.split('\n');
       const printed = readFileSync(join(dir, 'my-update.yaml.out'), 'utf8').split('\n');
