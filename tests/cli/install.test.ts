@@ -44,16 +44,19 @@ describe('installation paths', () => {
 });
 
 describe('the npm tarball', () => {
-  it('carries the CLI, the example packages, keyring and scenarios, and nothing else', () => {
+  it('carries the CLI, the release packages, keyring, module source and scenarios, and nothing else', () => {
     const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const files = (JSON.parse(r.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
     expect(files).toContain('bin/modswap');
     expect(files).toContain('package.json');
     expect(files).toContain('packages/keyring/modswap-releases.pub');
+    // the module source a user copies to write a release of their own, and the shipped bundles
+    expect(files).toContain('modules-src/ext3/v2/rename.ts');
+    expect(files).toContain('packages/ext3-v2/ext3.ko.js');
     expect(files.some((f) => f.startsWith('scenarios/'))).toBe(true);
     if (existsSync(join(ROOT, 'dist', 'modswap.js'))) expect(files).toContain('dist/modswap.js');
-    const allowed = /^(bin\/|dist\/|packages\/|scenarios\/|README\.md$|LICENSE$|package\.json$)/;
+    const allowed = /^(bin\/|dist\/|modules-src\/|packages\/|scenarios\/|README\.md$|LICENSE$|package\.json$)/;
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
     expect(files.filter((f) => f.endsWith('.key'))).toEqual([]);
   });
