@@ -1,9 +1,10 @@
 /**
  * docs/tutorial.md is executable: every fenced `sh` block runs, in order, in
  * one bash with `set -euo pipefail`, in an empty temporary directory, with
- * `modswap` (this checkout's bin/modswap) on the PATH, MODSWAP set to the
- * checkout and MODSWAP_DEV=1, as the tutorial's setup line sets them. A
- * failing command fails the test with the command and its output.
+ * `modswap` (this checkout's bin/modswap, on the built JavaScript when
+ * dist/ is current) on the PATH and MODSWAP set to the checkout, as the
+ * tutorial's setup line sets them. A failing command fails the test with the
+ * command and its output.
  * `console` blocks (clone, npm install) are setup the test environment
  * already did and are not run.
  */
@@ -52,7 +53,7 @@ describe('docs/tutorial.md', () => {
         // every command starts tsx: 106 s measured with a CPU-bound process beside
         // the suite at load average 36 on 2 cores; 3x that (tests/scale.ts)
         timeout: TUTORIAL_MS - 10_000,
-        env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}:/usr/sbin:/sbin`, MODSWAP: ROOT, MODSWAP_DEV: '1' },
+        env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}:/usr/sbin:/sbin`, MODSWAP: ROOT },
       });
       const output = `${r.stdout}\n${r.stderr}`;
       expect(r.status, `tutorial failed:\n${output.slice(-4000)}`).toBe(0);
