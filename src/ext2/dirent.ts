@@ -19,6 +19,7 @@ export interface Ext2DirEntry {
   rec_len: number;
   name_len: number;
   file_type: number;
+  /** A view into the block (valid until the block is next modified; copy to keep). */
   name: Uint8Array;
 }
 
@@ -62,7 +63,7 @@ export function parseDirBlock(block: Uint8Array, limits: DirParseLimits, where =
     if (inode !== 0 && rec_len < dirRecLen(name_len)) throw corrupt(where, off, `rec_len ${rec_len} too short for name_len ${name_len}`);
     if (inode > limits.inodesCount) throw corrupt(where, off, `inode ${inode} out of range`);
     if (inode !== 0 && name_len === 0) throw corrupt(where, off, 'empty name');
-    out.push({ off, inode, rec_len, name_len, file_type, name: block.slice(off + 8, off + 8 + Math.min(name_len, rec_len - 8)) });
+    out.push({ off, inode, rec_len, name_len, file_type, name: block.subarray(off + 8, off + 8 + Math.min(name_len, rec_len - 8)) });
     off += rec_len;
   }
   return out;

@@ -136,8 +136,8 @@ export function* writeFile(fs: Ext2Fs, info: Ext2InodeInfo, off: number, data: U
       };
       const { blk, created } = yield* bmapCreate(host, info.disk, lblk, goal);
       if (created) fs.allocFor(info).noteAllocated(fs, info, lblk, blk);
+      // (a created block's buffer is already zeroed by the block-map host's allocBlock)
       const bh = created || n === bs ? fs.cache.getblk(blk) : yield* fs.cache.bread(blk);
-      if (created) bh.data.fill(0);
       bh.data.set(data.subarray(pos - off, pos - off + n), inBlk);
       fs.cache.markDirty(bh);
       yield Math.ceil(n / 1024) * COST.copyKiB;

@@ -441,8 +441,10 @@ export class Ext2Fs {
       },
       *allocBlock(goal: number, meta: boolean): Sim<number> {
         const blk = yield* allocBlock(fs, goal, owner);
+        // A new buffer comes zeroed; only a still-cached old one needs clearing.
+        const cached = fs.cache.peek(blk) !== undefined;
         const bh = fs.cache.getblk(blk);
-        bh.data.fill(0);
+        if (cached) bh.data.fill(0);
         if (meta) yield* fs.dirtyMeta(bh);
         return blk;
       },
