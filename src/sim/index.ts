@@ -4,6 +4,7 @@ export * from './engine.ts';
 export * from './errors.ts';
 export * from './heap.ts';
 export * from './locks.ts';
+export * from './rwsem.ts';
 export * from './prng.ts';
 export * from './thread.ts';
 export * from './trace.ts';
