@@ -14,7 +14,8 @@
  * design, some invalid ones: errors are part of the workload).
  */
 import type { Prng } from '../sim/prng.ts';
-import type { ErrnoCode } from '../uapi/errno.ts';
+import type { Sim } from '../sim/effects.ts';
+import { ErrnoError, type ErrnoCode } from '../uapi/errno.ts';
 
 export type FsOp =
   | { kind: 'create'; path: string; mode: number }
@@ -35,6 +36,20 @@ export type FsOpKind = FsOp['kind'];
 
 /** Outcome of one operation: a value summarising the result, or an errno. */
 export type OpResult = { ok: true; value: string | number | null } | { ok: false; errno: ErrnoCode };
+
+/**
+ * Run one operation's executor and report it in the model's terms: its value,
+ * or the errno it failed with. Anything else thrown (a broken invariant)
+ * propagates. Both kernels' executors (linux-ops.ts, k42-ops.ts) go through it.
+ */
+export function* opResult(exec: () => Sim<string | number | null>): Sim<OpResult> {
+  try {
+    return { ok: true, value: yield* exec() };
+  } catch (e) {
+    if (e instanceof ErrnoError) return { ok: false, errno: e.code };
+    throw e;
+  }
+}
 
 export const DEFAULT_MIX: Readonly<Record<FsOpKind, number>> = {
   create: 10,

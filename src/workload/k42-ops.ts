@@ -20,8 +20,7 @@
  * thread.
  */
 import type { Sim } from '../sim/effects.ts';
-import { ErrnoError } from '../uapi/errno.ts';
-import { patternBytes, type FsOp, type OpResult } from './fsstress.ts';
+import { opResult, patternBytes, type FsOp, type OpResult } from './fsstress.ts';
 import { digest } from './model.ts';
 import type { COSMgr } from '../k42/cosmgr.ts';
 import type { CORef } from '../k42/types.ts';
@@ -33,13 +32,8 @@ export interface FsServerHandle {
   readonly serverRef: CORef<FileSystemServerRep>;
 }
 
-export function* runFsOp(server: FsServerHandle, op: FsOp): Sim<OpResult> {
-  try {
-    return { ok: true, value: yield* exec(server, op) };
-  } catch (e) {
-    if (e instanceof ErrnoError) return { ok: false, errno: e.code };
-    throw e;
-  }
+export function runFsOp(server: FsServerHandle, op: FsOp): Sim<OpResult> {
+  return opResult(() => exec(server, op));
 }
 
 function* exec(server: FsServerHandle, op: FsOp): Sim<string | number | null> {

@@ -5,21 +5,15 @@
  * demos, benches and `modswap fuzz` to drive the Linux path.
  */
 import type { Sim } from '../sim/effects.ts';
-import { ErrnoError } from '../uapi/errno.ts';
-import { patternBytes, type FsOp, type OpResult } from './fsstress.ts';
+import { opResult, patternBytes, type FsOp, type OpResult } from './fsstress.ts';
 import { digest } from './model.ts';
 import * as sys from '../vfs/syscalls.ts';
 import type { Task } from '../vfs/task.ts';
 import { O_CREAT, O_DIRECTORY, O_EXCL, O_RDONLY, O_WRONLY } from '../uapi/fcntl.ts';
 import { S_IFMT, S_IFDIR, S_IFLNK, S_IFREG } from '../uapi/stat.ts';
 
-export function* runFsOp(t: Task, op: FsOp): Sim<OpResult> {
-  try {
-    return { ok: true, value: yield* exec(t, op) };
-  } catch (e) {
-    if (e instanceof ErrnoError) return { ok: false, errno: e.code };
-    throw e;
-  }
+export function runFsOp(t: Task, op: FsOp): Sim<OpResult> {
+  return opResult(() => exec(t, op));
 }
 
 /** Open, run `body` on the fd, and close even if `body` fails. */
