@@ -48,7 +48,7 @@ const fail = (code: ErrnoCode): never => {
 
 /**
  * Which release's semantics an operation gets. Release 1 of the ext3 module
- * has a known bug (src/ext2/logic.ts): a rename that moves a directory to
+ * has a known bug (modules-src/ext3/v1/rename.ts): a rename that moves a directory to
  * another parent rewrites its `..` but leaves the link `..` stands for where
  * it was, so the old parent keeps a link too many and the new one misses
  * one; every later stat of those parents shows it. The model learns it so a
