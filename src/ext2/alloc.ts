@@ -8,6 +8,11 @@
  * (`Ext2Fs.pendingFree`): their last committed owner may still need them
  * after a crash. With the v3 layout, blocks inside another inode's
  * reservation window are passed over while any other free block exists.
+ *
+ * Locking: each group's bits and counts change only under its bg_lock
+ * (Ext2Fs.bgLock, Linux's sb_bgl_lock); the bitmap block is read before the
+ * lock is taken and joins the transaction after it is dropped. Group
+ * choice reads counts without the lock (a hint, re-checked under it).
  */
 import type { Sim } from '../sim/effects.ts';
 import { errno } from '../uapi/errno.ts';
@@ -53,27 +58,48 @@ export function* allocBlock(fs: Ext2Fs, goal: number, owner: Ext2InodeInfo | und
       const to = k === ngroups ? Math.max(goal - first, 0) : limit;
       if (k === ngroups && g !== g0) continue;
       const bh = yield* fs.cache.bread(gd.bg_block_bitmap);
-      const scanned = { bytes: 0 };
-      while (from < to) {
-        const i = findFirstZero(bh.data, from, to, scanned);
-        if (i < 0) break;
-        const blk = first + i;
-        if (fs.pendingFree.has(blk) || (respectWindows && inOtherWindow(fs, blk, ownerIno))) {
-          from = i + 1;
-          continue;
+      const bgl = fs.bgLock(g);
+      yield* bgl.lock();
+      try {
+        const blk = yield* claimBlock(fs, g, bh.data, from, to, respectWindows, ownerIno);
+        if (blk >= 0) {
+          yield* fs.dirtyMeta(bh);
+          return blk;
         }
-        yield Math.ceil(scanned.bytes / 4) * COST.bitmapWord;
-        setBit(bh.data, i);
-        yield* fs.dirtyMeta(bh);
-        gd.bg_free_blocks_count--;
-        sb.s_free_blocks_count = Math.max(0, sb.s_free_blocks_count - 1);
-        yield* fs.writeGroupDesc(g);
-        return blk;
+      } finally {
+        yield* bgl.unlock();
       }
-      yield Math.ceil(scanned.bytes / 4) * COST.bitmapWord;
     }
   }
   throw errno('ENOSPC');
+}
+
+/**
+ * Find and claim a free block of group `g` in bits [from, to): set its bit
+ * and take it off the counts. -1 if none. Caller holds the group's bg_lock.
+ */
+function* claimBlock(fs: Ext2Fs, g: number, map: Uint8Array, from: number, to: number, respectWindows: boolean, ownerIno: number): Sim<number> {
+  const gd = fs.gds[g]!;
+  if (gd.bg_free_blocks_count === 0) return -1;
+  const first = groupFirstBlock(fs.sb, g);
+  const scanned = { bytes: 0 };
+  while (from < to) {
+    const i = findFirstZero(map, from, to, scanned);
+    if (i < 0) break;
+    const blk = first + i;
+    if (fs.pendingFree.has(blk) || (respectWindows && inOtherWindow(fs, blk, ownerIno))) {
+      from = i + 1;
+      continue;
+    }
+    yield Math.ceil(scanned.bytes / 4) * COST.bitmapWord;
+    setBit(map, i);
+    gd.bg_free_blocks_count--;
+    fs.sb.s_free_blocks_count = Math.max(0, fs.sb.s_free_blocks_count - 1);
+    yield* fs.writeGroupDesc(g);
+    return blk;
+  }
+  yield Math.ceil(scanned.bytes / 4) * COST.bitmapWord;
+  return -1;
 }
 
 /** Return block `blk` to its group. Freeing a free block means the image is corrupt. */
@@ -84,16 +110,26 @@ export function* freeBlock(fs: Ext2Fs, blk: number): Sim<void> {
   const gd = fs.gds[g]!;
   const bh = yield* fs.cache.bread(gd.bg_block_bitmap);
   const i = blk - groupFirstBlock(sb, g);
-  yield COST.bitmapWord;
-  if (!testBit(bh.data, i)) throw errno('EUCLEAN', `freeing block ${blk} which is already free`);
-  clearBit(bh.data, i);
+  const bgl = fs.bgLock(g);
+  yield* bgl.lock();
+  try {
+    yield COST.bitmapWord;
+    if (!testBit(bh.data, i)) throw errno('EUCLEAN', `freeing block ${blk} which is already free`);
+    clearBit(bh.data, i);
+    gd.bg_free_blocks_count++;
+    sb.s_free_blocks_count++;
+    if (fs.journal) {
+      // not reusable until the transaction that freed it commits
+      fs.pendingFree.add(blk);
+      fs.journal.noteFreed(blk);
+    }
+    yield* fs.writeGroupDesc(g);
+  } finally {
+    yield* bgl.unlock();
+  }
   yield* fs.dirtyMeta(bh);
-  gd.bg_free_blocks_count++;
-  sb.s_free_blocks_count++;
-  yield* fs.writeGroupDesc(g);
   fs.journal?.forgetMetadata(blk);
   if (!fs.journal) fs.cache.forget(blk);
-  else fs.pendingFree.add(blk);
 }
 
 /** Choose the groups to try for a new inode, best first. */
@@ -146,20 +182,31 @@ export function* allocInode(fs: Ext2Fs, parentGroup: number, dir: boolean): Sim<
     const gd = fs.gds[g]!;
     if (gd.bg_free_inodes_count === 0) continue;
     const bh = yield* fs.cache.bread(gd.bg_inode_bitmap);
-    // Inodes below s_first_ino are reserved (they live in group 0 or 1).
-    let from = Math.max(0, sb.s_first_ino - 1 - g * ipg);
-    const scanned = { bytes: 0 };
-    while (from < ipg) {
-      const i = findFirstZero(bh.data, from, ipg, scanned);
-      if (i < 0) break;
-      yield Math.ceil(scanned.bytes / 4) * COST.bitmapWord;
-      yield* refuseLiveInode(fs, g * ipg + i + 1);
-      setBit(bh.data, i);
+    const bgl = fs.bgLock(g);
+    yield* bgl.lock();
+    let i = -1;
+    try {
+      // (re-checked under the lock: another thread may have taken the last one)
+      if (gd.bg_free_inodes_count > 0) {
+        // Inodes below s_first_ino are reserved (they live in group 0 or 1).
+        const from = Math.max(0, sb.s_first_ino - 1 - g * ipg);
+        const scanned = { bytes: 0 };
+        i = findFirstZero(bh.data, from, ipg, scanned);
+        yield Math.ceil(scanned.bytes / 4) * COST.bitmapWord;
+        if (i >= 0) {
+          yield* refuseLiveInode(fs, g * ipg + i + 1);
+          setBit(bh.data, i);
+          gd.bg_free_inodes_count--;
+          if (dir) gd.bg_used_dirs_count++;
+          sb.s_free_inodes_count = Math.max(0, sb.s_free_inodes_count - 1);
+          yield* fs.writeGroupDesc(g);
+        }
+      }
+    } finally {
+      yield* bgl.unlock();
+    }
+    if (i >= 0) {
       yield* fs.dirtyMeta(bh);
-      gd.bg_free_inodes_count--;
-      if (dir) gd.bg_used_dirs_count++;
-      sb.s_free_inodes_count = Math.max(0, sb.s_free_inodes_count - 1);
-      yield* fs.writeGroupDesc(g);
       return g * ipg + i + 1;
     }
   }
@@ -174,12 +221,18 @@ export function* freeInodeBit(fs: Ext2Fs, ino: number, dir: boolean): Sim<void> 
   const gd = fs.gds[g]!;
   const bh = yield* fs.cache.bread(gd.bg_inode_bitmap);
   const i = (ino - 1) % ipg;
-  yield COST.bitmapWord;
-  if (!testBit(bh.data, i)) throw errno('EUCLEAN', `freeing inode ${ino} which is already free`);
-  clearBit(bh.data, i);
+  const bgl = fs.bgLock(g);
+  yield* bgl.lock();
+  try {
+    yield COST.bitmapWord;
+    if (!testBit(bh.data, i)) throw errno('EUCLEAN', `freeing inode ${ino} which is already free`);
+    clearBit(bh.data, i);
+    gd.bg_free_inodes_count++;
+    if (dir && gd.bg_used_dirs_count > 0) gd.bg_used_dirs_count--;
+    sb.s_free_inodes_count++;
+    yield* fs.writeGroupDesc(g);
+  } finally {
+    yield* bgl.unlock();
+  }
   yield* fs.dirtyMeta(bh);
-  gd.bg_free_inodes_count++;
-  if (dir && gd.bg_used_dirs_count > 0) gd.bg_used_dirs_count--;
-  sb.s_free_inodes_count++;
-  yield* fs.writeGroupDesc(g);
 }

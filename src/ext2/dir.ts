@@ -5,7 +5,9 @@
  * INDEX_FL the first time they are modified).
  *
  * Directory blocks are metadata: on ext3 every modified block joins the
- * running transaction. A directory's i_size is always a whole number of
+ * running transaction. Callers hold the directory's i_rwsem (exclusive to
+ * change it; the VFS takes it) and a JBD2 handle for changes; a new block
+ * is mapped under the directory's truncate_mutex. A directory's i_size is always a whole number of
  * blocks and it has no holes; anything else read from disk is EUCLEAN.
  */
 import type { Sim } from '../sim/effects.ts';
@@ -110,7 +112,14 @@ export function* dirAddEntry(fs: Ext2Fs, dir: Ext2InodeInfo, name: string, ino: 
   const goal = function* (): Sim<number> {
     return yield* dirGoal(fs, dir, n);
   };
-  const { blk } = yield* bmapCreate(host, dir.disk, n, goal, true);
+  const tm = fs.truncateMutex(dir);
+  yield* tm.lock();
+  let blk: number;
+  try {
+    ({ blk } = yield* bmapCreate(host, dir.disk, n, goal, true));
+  } finally {
+    yield* tm.unlock();
+  }
   const bh = yield* fs.cache.bread(blk);
   bh.data.set(emptyDirBlock(fs.blockSize));
   const entries = parseDirBlock(bh.data, { inodesCount: fs.sb.s_inodes_count, filetype: fs.hasFiletype });

@@ -8,6 +8,11 @@
  * Data blocks are written through the cache and reach the disk before the
  * transaction that maps them commits (data=ordered).
  *
+ * Locking: the caller holds the inode's i_rwsem (the VFS or the glue:
+ * exclusive to write or truncate, shared to read) and, for changes, a JBD2
+ * handle; the block map changes under the inode's truncate_mutex, and
+ * allocation takes the block groups' locks (alloc.ts).
+ *
  * Block placement is the module's (release.ts `Ext2AllocPolicy`): the engine
  * asks the policy that keeps the inode's layout for a goal and tells it what it got.
  */
@@ -134,8 +139,17 @@ export function* writeFile(fs: Ext2Fs, info: Ext2InodeInfo, off: number, data: U
       const goal = function* (): Sim<number> {
         return yield* fs.allocFor(info).dataGoal(fs, info, lblk);
       };
-      const { blk, created } = yield* bmapCreate(host, info.disk, lblk, goal);
-      if (created) fs.allocFor(info).noteAllocated(fs, info, lblk, blk);
+      // ext3_get_blocks_handle: the block map changes under the inode's truncate_mutex
+      const tm = fs.truncateMutex(info);
+      yield* tm.lock();
+      let blk: number;
+      let created: boolean;
+      try {
+        ({ blk, created } = yield* bmapCreate(host, info.disk, lblk, goal));
+        if (created) fs.allocFor(info).noteAllocated(fs, info, lblk, blk);
+      } finally {
+        yield* tm.unlock();
+      }
       // (a created block's buffer is already zeroed by the block-map host's allocBlock)
       const bh = created || n === bs ? fs.cache.getblk(blk) : yield* fs.cache.bread(blk);
       bh.data.set(data.subarray(pos - off, pos - off + n), inBlk);
@@ -145,7 +159,7 @@ export function* writeFile(fs: Ext2Fs, info: Ext2InodeInfo, off: number, data: U
       if (++chunk % WRITE_CHUNK_BLOCKS === 0 && pos < end) {
         // Make the part written so far a consistent state, then let the journal commit.
         yield* finishWrite(fs, info, pos);
-        yield* fs.endWrite();
+        yield* fs.restartWrite();
       }
     }
   } catch (e) {
@@ -183,7 +197,13 @@ function* setSize(fs: Ext2Fs, info: Ext2InodeInfo, size: number): Sim<void> {
   const bs = fs.blockSize;
   if (size < info.disk.i_size) {
     const host = fs.blockMapHost(info);
-    yield* truncateBlocks(host, info.disk, Math.ceil(size / bs));
+    const tm = fs.truncateMutex(info);
+    yield* tm.lock();
+    try {
+      yield* truncateBlocks(host, info.disk, Math.ceil(size / bs));
+    } finally {
+      yield* tm.unlock();
+    }
     if (size % bs !== 0 && S_ISREG(info.disk.i_mode)) {
       const blk = yield* bmapLookup(host, info.disk, Math.floor(size / bs));
       if (blk) {
@@ -222,7 +242,13 @@ export function* setAttr(fs: Ext2Fs, info: Ext2InodeInfo, attr: Ext2SetAttr): Si
 
 /** Free the blocks of a directory being removed (rmdir, rename over a directory). */
 export function* releaseDirBlocks(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {
-  yield* truncateBlocks(fs.blockMapHost(info), info.disk, 0);
+  const tm = fs.truncateMutex(info);
+  yield* tm.lock();
+  try {
+    yield* truncateBlocks(fs.blockMapHost(info), info.disk, 0);
+  } finally {
+    yield* tm.unlock();
+  }
   info.disk.i_size = 0;
   yield* fs.writeInode(info);
 }
@@ -234,7 +260,15 @@ export function* releaseDirBlocks(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {
 export function* freeInode(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {
   const d = info.disk;
   const dir = S_ISDIR(d.i_mode);
-  if (hasBlockMap(fs, info)) yield* truncateBlocks(fs.blockMapHost(info), d, 0);
+  if (hasBlockMap(fs, info)) {
+    const tm = fs.truncateMutex(info);
+    yield* tm.lock();
+    try {
+      yield* truncateBlocks(fs.blockMapHost(info), d, 0);
+    } finally {
+      yield* tm.unlock();
+    }
+  }
   if (d.i_file_acl) yield* releaseXattrBlock(fs, info);
   d.i_size = 0;
   d.i_links_count = 0;

@@ -22,7 +22,7 @@
  * update state in state.ts.
  */
 import type { Statfs } from '../uapi/stat.ts';
-import { serialise, type Ext2OpLock } from './lock.ts';
+import { SINGLE_THREADED, type Ext2Locking, type FsLock } from './lock.ts';
 import type { Sim } from '../sim/effects.ts';
 import { errno } from '../uapi/errno.ts';
 import type { BlockDevice } from '../hw-ppc64/blockdev.ts';
@@ -34,6 +34,7 @@ import { Ext2InodeInfo, type RsvWindow } from './inode-info.ts';
 import { decodeInode, encodeInode } from './inode.ts';
 import { JBD2_KNOWN_INCOMPAT, JBD2_SUPERBLOCK_V1, JBD2_SUPERBLOCK_V2, decodeJournalSuperBlock } from './jbd2.ts';
 import { Journal, type JournalState } from './journal.ts';
+import { Kjournald } from './kjournald.ts';
 import { COMPAT_HAS_JOURNAL, COST, EXT2_ROOT_INO, EXT2_VALID_FS, EXT3_JOURNAL_INO, INCOMPAT_FILETYPE, INCOMPAT_RECOVER, RO_COMPAT_LARGE_FILE, SUPERBLOCK_OFFSET, SUPPORTED_INCOMPAT, SUPPORTED_RO_COMPAT, featureNames } from './layout.ts';
 import { S_ISDIR } from '../uapi/stat.ts';
 import { EXT2_NO_MODULE, type Ext2AllocPolicy, type Ext2Release } from './release.ts';
@@ -57,8 +58,8 @@ export interface Ext2MountOptions {
   cacheBlocks?: number;
   /** Reuse this cache (live update: the new engine takes over the old one's buffers). */
   cache?: BlockCache;
-  /** Serialise operations under this lock (callers with several threads must pass one; lock.ts). */
-  lock?: Ext2OpLock;
+  /** How concurrent callers synchronise (lock.ts); default: one caller at a time. */
+  locking?: Ext2Locking;
 }
 
 /** statfs(2) as the engine knows it: the file-system type is the caller's. */
@@ -76,13 +77,13 @@ export class Ext2Fs {
   /** Reservation windows of cached inodes (v3 layout), by inode number. */
   readonly rsvWindows = new Map<number, RsvWindow>();
   journal: Journal | undefined;
+  /** The thread committing this engine's transactions (startKjournald), if any. */
+  kjournald: Kjournald | null = null;
   recovery: RecoveryInfo | undefined;
   nextGeneration = 1;
   mounted = true;
   /** Set once another engine instance took over via exportState/importState. */
   retired = false;
-  /** The lock serialising this engine's operations, if any (lock.ts). */
-  opLock: Ext2OpLock | null = null;
   /**
    * Allocators of other releases' inode layouts this engine was handed (a
    * K42 inode object converted to the next release's layout before the
@@ -104,6 +105,10 @@ export class Ext2Fs {
     if (!p) throw new Error(`inode ${info.ino}: '${info.alloc.layout}' allocation state and no allocator for it (${this.logic.name})`);
     return p;
   }
+  /** Per-block-group locks (sb_bgl_lock): a group's bitmaps and descriptor counts. */
+  private readonly bgLocks: FsLock[];
+  /** Per-inode truncate_mutex, made on first use (the block map while it changes). */
+  private readonly truncateMutexes = new WeakMap<Ext2InodeInfo, FsLock>();
 
   constructor(
     readonly dev: BlockDevice,
@@ -114,7 +119,46 @@ export class Ext2Fs {
     public logic: Ext2Release,
     readonly now: () => number,
     readonly readOnly: boolean,
-  ) {}
+    readonly locking: Ext2Locking = SINGLE_THREADED,
+  ) {
+    this.bgLocks = gds.map((_, g) => locking.mutex(`ext3 bg_lock ${g}`));
+  }
+
+  /** Block group `g`'s lock: hold it while finding and claiming bits and changing the group's counts. */
+  bgLock(g: number): FsLock {
+    return this.bgLocks[g]!;
+  }
+
+  /** `info`'s truncate_mutex: hold it while allocating blocks into its block map or truncating it. */
+  truncateMutex(info: Ext2InodeInfo): FsLock {
+    let m = this.truncateMutexes.get(info);
+    if (!m) {
+      m = this.locking.mutex(`ext3 truncate_mutex ${info.ino}`);
+      this.truncateMutexes.set(info, m);
+    }
+    return m;
+  }
+
+  /** The journal calls this once a transaction is durable: the blocks freed in it are reusable. */
+  private readonly releaseFreed = (freed: readonly number[]): void => {
+    for (const b of freed) this.pendingFree.delete(b);
+  };
+
+  /**
+   * Start the commit thread (the module that mounted this engine owns it;
+   * with a single-threaded caller there is none and operations commit).
+   */
+  startKjournald(name: string): Kjournald | null {
+    if (!this.journal || this.readOnly || !this.locking.concurrent) return null;
+    this.kjournald = new Kjournald(this.journal, this.locking, name);
+    return this.kjournald;
+  }
+
+  /** Use `j` as this engine's journal (mount, or a live update's hand-over). */
+  adoptJournal(j: Journal): void {
+    this.journal = j;
+    j.onCommitted = this.releaseFreed;
+  }
 
   get blockSize(): number {
     return this.geo.blockSize;
@@ -141,31 +185,22 @@ export class Ext2Fs {
     const readOnly = !!opts.readOnly || dev.readOnly || unknownRo !== 0;
     const cache = opts.cache ?? new BlockCache(dev, geo.blockSize, sb.s_blocks_count, opts.cacheBlocks);
     const gds = yield* readGroupDescs(cache, sb, geo);
-    const fs = new Ext2Fs(dev, cache, sb, geo, gds, opts.logic ?? EXT2_NO_MODULE, opts.now, readOnly);
-    if (opts.lock) {
-      fs.opLock = opts.lock;
-      serialise(fs, opts.lock);
-    }
-    return fs;
+    return new Ext2Fs(dev, cache, sb, geo, gds, opts.logic ?? EXT2_NO_MODULE, opts.now, readOnly, opts.locking);
   }
 
   /**
    * A live update's new engine on `old`'s mount, built from its in-memory
    * state rather than the disk (the superblock and group descriptors are
    * copied: the old engine stays intact for a rollback; the buffer cache
-   * and op lock are shared). No I/O. The caller adopts the journal and the
+   * and locking are shared). No I/O. The caller adopts the journal and the
    * rest of the state (state.ts importState).
    */
   static *takeOver(old: Ext2Fs, opts: Ext2MountOptions): Sim<Ext2Fs> {
     // (`old` may already be retired: its state is what is handed over, not its calls)
     if (!old.mounted) throw errno('EIO', 'file system is unmounted');
-    const fs = new Ext2Fs(old.dev, old.cache, structuredClone(old.sb), old.geo, old.gds.map((g) => ({ ...g })), opts.logic ?? EXT2_NO_MODULE, opts.now, old.readOnly);
+    const fs = new Ext2Fs(old.dev, old.cache, structuredClone(old.sb), old.geo, old.gds.map((g) => ({ ...g })), opts.logic ?? EXT2_NO_MODULE, opts.now, old.readOnly, old.locking);
     // copies of in-memory structures: charged as one decode for the superblock, a small record copy per descriptor
     yield COST.codec + old.gds.length * COST.dirent;
-    if (old.opLock) {
-      fs.opLock = old.opLock;
-      serialise(fs, old.opLock);
-    }
     return fs;
   }
 
@@ -179,7 +214,7 @@ export class Ext2Fs {
     const cache = opts.cache ?? new BlockCache(dev, geo.blockSize, sb.s_blocks_count, opts.cacheBlocks);
     let gds = yield* readGroupDescs(cache, sb, geo);
     const logic = opts.logic ?? EXT2_NO_MODULE;
-    let fs = new Ext2Fs(dev, cache, sb, geo, gds, logic, opts.now, readOnly);
+    let fs = new Ext2Fs(dev, cache, sb, geo, gds, logic, opts.now, readOnly, opts.locking);
     let recovery: RecoveryInfo | undefined;
     if (hasJournal) {
       const j = yield* fs.loadJournal();
@@ -191,12 +226,12 @@ export class Ext2Fs {
         cache.invalidateClean();
         ({ sb, geo } = yield* readSuper(dev));
         gds = yield* readGroupDescs(cache, sb, geo);
-        fs = new Ext2Fs(dev, cache, sb, geo, gds, logic, opts.now, readOnly);
+        fs = new Ext2Fs(dev, cache, sb, geo, gds, logic, opts.now, readOnly, opts.locking);
       }
       if (!readOnly) {
         const area = j.jsb.s_maxlen - j.jsb.s_first;
         const maxTxn = opts.maxTransactionBlocks ?? Math.max(8, Math.min(512, Math.floor(area / 4)));
-        fs.journal = new Journal(dev, cache, j.jsb, j.map, opts.now, maxTxn);
+        fs.adoptJournal(new Journal(dev, cache, j.jsb, j.map, opts.now, maxTxn, undefined, opts.locking));
       }
     }
     fs.recovery = recovery;
@@ -211,10 +246,6 @@ export class Ext2Fs {
         sb.s_state &= ~EXT2_VALID_FS;
       }
       yield* fs.writeSuper();
-    }
-    if (opts.lock) {
-      fs.opLock = opts.lock;
-      serialise(fs, opts.lock);
     }
     return fs;
   }
@@ -254,6 +285,7 @@ export class Ext2Fs {
     this.checkLive();
     if (!this.readOnly) {
       for (const ino of [...this.orphans]) yield* this.drop(ino);
+      if (this.kjournald) yield* this.kjournald.stop();
       if (this.journal) {
         yield* this.journal.shutdown();
         this.pendingFree.clear();
@@ -272,14 +304,21 @@ export class Ext2Fs {
   *sync(): Sim<void> {
     this.checkLive();
     if (this.readOnly) return;
-    if (this.journal) {
-      yield* this.journal.commit();
-      this.pendingFree.clear();
-    } else {
-      yield* this.cache.writeback();
-    }
+    if (this.journal) yield* this.journal.commit();
+    else yield* this.cache.writeback();
     this.sb.s_wtime = this.now();
     yield* this.writeSuper();
+  }
+
+  /** `sync`, unless the running transaction cannot close within `cycles` (false: nothing done). */
+  *syncWithin(cycles: number): Sim<boolean> {
+    this.checkLive();
+    if (this.readOnly) return true;
+    if (this.journal && !(yield* this.journal.commitWithin(cycles))) return false;
+    if (!this.journal) yield* this.cache.writeback();
+    this.sb.s_wtime = this.now();
+    yield* this.writeSuper();
+    return true;
   }
 
   /** Commit and checkpoint (the log becomes empty). Used before a live-update handover. */
@@ -313,23 +352,31 @@ export class Ext2Fs {
     if (this.retired) throw errno('EIO', 'engine instance retired by a live update');
   }
 
-  /** Entry of every mutating operation. */
+  /** Entry of every mutating operation: on ext3 it starts (or nests) the caller's JBD2 handle. */
   *beginWrite(): Sim<void> {
     this.checkLive();
     if (this.readOnly) throw errno('EROFS');
     yield COST.opEntry;
+    if (this.journal) yield* this.journal.start();
   }
 
-  /** End of every mutating operation: commit if the transaction is big, or write back (ext2). */
+  /**
+   * End of every mutating operation: stop the handle, then get a full or old
+   * transaction committed (kjournald, or the caller), or write back (ext2).
+   */
   *endWrite(): Sim<void> {
     if (this.journal) {
-      if (this.journal.needsCommit()) {
-        yield* this.journal.commit();
-        this.pendingFree.clear();
-      }
+      yield* this.journal.stop();
+      yield* this.journal.commitIfDue();
     } else if (this.cache.dirtyCount() >= EXT2_WRITEBACK_THRESHOLD) {
       yield* this.cache.writeback();
     }
+  }
+
+  /** In the middle of a long operation whose work so far is consistent: let the transaction commit (journal_restart). */
+  *restartWrite(): Sim<void> {
+    if (this.journal) yield* this.journal.restart();
+    else if (this.cache.dirtyCount() >= EXT2_WRITEBACK_THRESHOLD) yield* this.cache.writeback();
   }
 
   // --------------------------------------------------- metadata helpers
@@ -400,6 +447,9 @@ export class Ext2Fs {
     const hit = this.icache.get(ino);
     if (hit) return hit;
     const info = yield* this.readInodeRaw(ino);
+    // Another thread may have cached it while we read (iget5_locked's find after alloc): keep the first.
+    const raced = this.icache.get(ino);
+    if (raced) return raced;
     if (info.disk.i_links_count === 0 || info.disk.i_mode === 0) {
       throw errno('EUCLEAN', `inode ${ino} is not in use (links ${info.disk.i_links_count}, mode 0${info.disk.i_mode.toString(8)})`);
     }

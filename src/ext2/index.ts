@@ -13,4 +13,4 @@ export type { Ext2ReaddirEntry } from './dir.ts';
 export type { Ext2SetAttr } from './file.ts';
 export type { RecoveryInfo } from './recovery.ts';
 export * from './layout.ts';
-export { mutexOpLock, serialise, type Ext2OpLock } from './lock.ts';
+export { simLocking, SINGLE_THREADED, type Ext2Locking, type FsLock, type FsWaitQueue } from './lock.ts';

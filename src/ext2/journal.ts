@@ -20,6 +20,18 @@
  * The engine does not reuse a block freed in the running transaction until
  * that transaction commits (see `Ext2Fs.pendingFree`), so ordered data can
  * never overwrite a block the last committed state still uses.
+ *
+ * Handles (JBD2's journal_start/journal_stop). Every mutating engine
+ * operation runs inside a handle on the running transaction; any number of
+ * threads hold handles at once. A thread's handle nests (JBD2 keeps it in
+ * current->journal_info). A commit first locks the running transaction (new
+ * handles wait), waits until its last handle stops (t_updates == 0), takes
+ * frozen copies of its buffers and opens the next transaction, so handles
+ * proceed in the new one while the old one is written out. One commit at a
+ * time (the commit mutex). With several threads the commits are done by
+ * kjournald (kjournald.ts): an operation that finds the transaction full or
+ * older than the commit interval wakes it, and a handle cannot start while
+ * the running transaction is over twice its size (the log must not fill).
  */
 import type { Sim } from '../sim/effects.ts';
 import { errno } from '../uapi/errno.ts';
@@ -30,12 +42,34 @@ import {
   encodeRevoke, escapeBlock, revokeCapacity, type JournalSuperBlock, type JournalTag,
 } from './jbd2.ts';
 import { COST } from './layout.ts';
+import { SINGLE_THREADED, type Ext2Locking, type FsLock, type FsWaitQueue } from './lock.ts';
 
 export interface Transaction {
   tid: number;
   /** Metadata buffers, by block number, in the order they joined. */
   buffers: Map<number, BufferHead>;
   revokes: Set<number>;
+  /** Handles open on it (t_updates). */
+  updates: number;
+  /** Closed to new handles: a commit waits for `updates` to drain (T_LOCKED). */
+  locked: boolean;
+  /** Blocks freed in it: reusable once it has committed. */
+  freed: number[];
+  /** Simulated second it opened (the commit interval counts from here). */
+  started: number;
+}
+
+/** One thread's handle (JBD2 handle_t): nested starts share it. */
+interface Handle {
+  txn: Transaction;
+  refs: number;
+}
+
+/** Commit interval in simulated seconds (ext3's default commit=5). */
+export const JBD2_COMMIT_INTERVAL_S = 5;
+
+function newTransaction(tid: number, now: number): Transaction {
+  return { tid, buffers: new Map(), revokes: new Set(), updates: 0, locked: false, freed: [], started: now };
 }
 
 /**
@@ -69,6 +103,25 @@ export class Journal {
   wraps = 0;
   /** Revoke records written. */
   revokesWritten = 0;
+  /** Called with a transaction's freed blocks once it is durable (the engine makes them reusable). */
+  onCommitted: ((freed: readonly number[]) => void) | null = null;
+  /** Called when a commit is due and a daemon should do it (kjournald.ts); null: the caller commits. */
+  wakeCommitter: (() => void) | null = null;
+  /** Open handles by thread (current->journal_info). */
+  private readonly handles = new Map<object, Handle>();
+  /** Handles waiting for the running transaction to reopen (j_wait_transaction_locked). */
+  private readonly wqLocked: FsWaitQueue;
+  /** A commit waiting for the handles of its transaction (j_wait_updates). */
+  private readonly wqUpdates: FsWaitQueue;
+  private readonly commitMutex: FsLock;
+  /** The transaction being written out, if any (its buffers stay journal-owned). */
+  private committing: Transaction | null = null;
+  /** Blocks of the committing transaction freed meanwhile (never checkpointed). */
+  private readonly forgottenInCommit = new Set<number>();
+  /** Handles that had to wait for a commit (statistics). */
+  handleWaits = 0;
+  /** Most handles ever open at once on one transaction (statistics). */
+  maxUpdates = 0;
 
   constructor(
     private readonly dev: BlockDevice,
@@ -80,6 +133,7 @@ export class Journal {
     /** Commit once the running transaction holds this many blocks. */
     readonly maxTransactionBlocks: number,
     state?: JournalState,
+    readonly locking: Ext2Locking = SINGLE_THREADED,
   ) {
     const bs = cache.blockSize;
     if (jsb.s_blocksize !== bs) throw errno('EUCLEAN', `journal block size ${jsb.s_blocksize} != ${bs}`);
@@ -87,7 +141,102 @@ export class Journal {
     this.tail = state?.tail ?? this.head;
     this.tailSequence = state?.tailSequence ?? jsb.s_sequence;
     this.used = state?.used ?? 0;
-    this.running = { tid: state?.sequence ?? jsb.s_sequence, buffers: new Map(), revokes: new Set() };
+    this.running = newTransaction(state?.sequence ?? jsb.s_sequence, now());
+    this.wqLocked = locking.waitQueue('jbd2 transaction locked');
+    this.wqUpdates = locking.waitQueue('jbd2 updates');
+    this.commitMutex = locking.mutex('jbd2 commit');
+  }
+
+  // ------------------------------------------------------------ handles
+
+  /**
+   * journal_start: open (or nest) the calling thread's handle on the running
+   * transaction. Waits while a commit has it locked, or while it is over
+   * twice its size and a committer is due to close it. May block.
+   */
+  *start(): Sim<void> {
+    const me = this.locking.current();
+    const h = this.handles.get(me);
+    if (h) {
+      h.refs++;
+      return;
+    }
+    yield COST.journalHandle;
+    while (this.running.locked || (this.wakeCommitter !== null && this.overfull())) {
+      this.handleWaits++;
+      if (!this.running.locked) this.wakeCommitter?.();
+      yield* this.wqLocked.wait();
+    }
+    this.running.updates++;
+    if (this.running.updates > this.maxUpdates) this.maxUpdates = this.running.updates;
+    this.handles.set(me, { txn: this.running, refs: 1 });
+  }
+
+  /** journal_stop: close (or un-nest) the calling thread's handle; the last one out of a locked transaction wakes its commit. */
+  *stop(): Sim<void> {
+    const me = this.locking.current();
+    const h = this.handles.get(me);
+    if (!h) throw errno('EIO', 'jbd2: journal_stop without a handle');
+    if (--h.refs > 0) return;
+    this.handles.delete(me);
+    yield COST.journalHandle;
+    h.txn.updates--;
+    if (h.txn.updates === 0 && h.txn.locked) this.wqUpdates.wakeAll();
+  }
+
+  /** The calling thread holds a handle. */
+  inHandle(): boolean {
+    return this.handles.has(this.locking.current());
+  }
+
+  /** Open handles on the running transaction. */
+  get updates(): number {
+    return this.running.updates;
+  }
+
+  /**
+   * journal_restart: let the running transaction commit in the middle of a
+   * long operation (the part done so far is consistent). The caller's handle
+   * is closed and reopened, possibly on the next transaction; with no
+   * committer daemon the caller commits itself if the transaction is full.
+   */
+  *restart(): Sim<void> {
+    const me = this.locking.current();
+    const h = this.handles.get(me);
+    if (!h) throw errno('EIO', 'jbd2: journal_restart without a handle');
+    const refs = h.refs;
+    h.refs = 1;
+    yield* this.stop();
+    yield* this.commitIfDue();
+    yield* this.start();
+    this.handles.get(me)!.refs = refs;
+  }
+
+  /**
+   * After an operation: with kjournald, wake it if the transaction is full
+   * or older than the commit interval; without, commit here if it is full
+   * (and the caller holds no handle).
+   */
+  *commitIfDue(): Sim<void> {
+    if (this.wakeCommitter) {
+      if (this.needsCommit() || this.tooOld()) this.wakeCommitter();
+    } else if (this.needsCommit() && !this.inHandle()) {
+      yield* this.commit();
+    }
+  }
+
+  private overfull(): boolean {
+    return this.running.buffers.size + this.running.revokes.size >= 2 * this.maxTransactionBlocks;
+  }
+
+  /** The running transaction is older than the commit interval and holds something. */
+  tooOld(): boolean {
+    return !this.isEmpty() && this.now() - this.running.started >= JBD2_COMMIT_INTERVAL_S;
+  }
+
+  /** A block freed in the running transaction (reusable once it commits). */
+  noteFreed(blk: number): void {
+    this.running.freed.push(blk);
   }
 
   get areaBlocks(): number {
@@ -131,6 +280,12 @@ export class Journal {
   forgetMetadata(blk: number): void {
     this.running.buffers.delete(blk);
     if (this.checkpointList.delete(blk)) this.running.revokes.add(blk);
+    if (this.committing?.buffers.has(blk)) {
+      // Its frozen copy is being logged right now: keep it out of the
+      // checkpoint list, and revoke it in the next transaction.
+      this.forgottenInCommit.add(blk);
+      this.running.revokes.add(blk);
+    }
     const bh = this.cache.peek(blk);
     if (bh) bh.jowned = false;
     this.cache.forget(blk);
@@ -179,26 +334,108 @@ export class Journal {
   }
 
   /** Blocks the running transaction needs in the log. */
-  private logBlocksNeeded(): number {
+  private logBlocksNeeded(t: Transaction): number {
     const bs = this.cache.blockSize;
-    const n = this.running.buffers.size;
-    const r = this.running.revokes.size;
+    const n = t.buffers.size;
+    const r = t.revokes.size;
     return Math.ceil(n / descriptorCapacity(bs)) + n + Math.ceil(r / revokeCapacity(bs)) + 1;
   }
 
   /**
    * Commit the running transaction (ordered data first). When it returns the
-   * transaction is durable; the engine then releases the blocks freed in it
-   * (Ext2Fs.pendingFree).
+   * transaction that was running when it was called is durable, and the
+   * blocks freed in it are handed to `onCommitted`. The caller must not hold
+   * a handle (the commit would wait for it). May block.
    */
   *commit(): Sim<void> {
-    yield* this.cache.writeback();
-    if (this.isEmpty()) return;
-    const bs = this.cache.blockSize;
+    yield* this.commitWithin(Infinity);
+  }
+
+  /**
+   * Commit as `commit`, but give up (false) if the commit mutex or the
+   * transaction's last handle takes more than `cycles` to come free (a
+   * thread stalled on a disk inside an operation); nothing is changed then.
+   */
+  *commitWithin(cycles: number): Sim<boolean> {
+    if (this.inHandle()) throw errno('EIO', 'jbd2: commit inside a handle');
+    const target = this.running.tid;
+    const deadline = cycles === Infinity ? Infinity : this.locking.now() + cycles;
+    if (cycles === Infinity) yield* this.commitMutex.lock();
+    else if (!(yield* this.commitMutex.lockWithin(cycles))) return false;
+    try {
+      // Somebody else committed it while we waited for the mutex.
+      if (this.running.tid !== target) return true;
+      return yield* this.commitRunning(deadline);
+    } finally {
+      yield* this.commitMutex.unlock();
+    }
+  }
+
+  /** Lock the running transaction, wait for its handles, open the next one and write it out. Caller holds the commit mutex. */
+  private *commitRunning(deadline: number): Sim<boolean> {
     const t = this.running;
-    const need = this.logBlocksNeeded();
+    t.locked = true;
+    while (t.updates > 0) {
+      const left = deadline - this.locking.now();
+      if (left <= 0 || (yield* this.wqUpdates.wait(left === Infinity ? undefined : left)) === 'timeout') {
+        if (t.updates === 0) break;
+        t.locked = false;
+        this.wqLocked.wakeAll();
+        return false;
+      }
+    }
+    if (this.isEmpty()) {
+      t.locked = false;
+      t.started = this.now();
+      this.wqLocked.wakeAll();
+      this.onCommitted?.(t.freed.splice(0));
+      yield* this.cache.writeback();
+      return true;
+    }
+    // Frozen copies (b_frozen_data): handles in the next transaction may change the buffers now.
+    const images = new Map<number, Uint8Array>();
+    for (const [blk, bh] of t.buffers) images.set(blk, bh.data.slice());
+    this.running = newTransaction((t.tid + 1) >>> 0, this.now());
+    this.wqLocked.wakeAll();
+    this.committing = t;
+    try {
+      yield* this.cache.writeback();
+      yield* this.writeTransaction(t, images);
+    } catch (e) {
+      this.requeue(t);
+      throw e;
+    } finally {
+      this.committing = null;
+    }
+    this.onCommitted?.(t.freed);
+    return true;
+  }
+
+  /**
+   * A commit of `t` failed (a disk error): nothing of it is durable, so its
+   * buffers, revokes and freed blocks go back into the running transaction,
+   * which takes over its transaction id (ids in the log stay consecutive).
+   * The caller sees the error; a later commit writes it all.
+   */
+  private requeue(t: Transaction): void {
+    const r = this.running;
+    const merged = new Map<number, BufferHead>();
+    for (const [blk, bh] of t.buffers) if (!this.forgottenInCommit.has(blk)) merged.set(blk, bh);
+    for (const [blk, bh] of r.buffers) merged.set(blk, bh);
+    r.buffers = merged;
+    for (const blk of t.revokes) r.revokes.add(blk);
+    r.freed = [...t.freed, ...r.freed];
+    r.tid = t.tid;
+    r.started = t.started;
+    this.forgottenInCommit.clear();
+  }
+
+  /** Write transaction `t` (its frozen `images`) to the log: revokes, descriptors and copies, commit block. */
+  private *writeTransaction(t: Transaction, images: Map<number, Uint8Array>): Sim<void> {
+    const bs = this.cache.blockSize;
+    const need = this.logBlocksNeeded(t);
     if (need > this.areaBlocks - 1) throw errno('ENOSPC', `transaction of ${need} blocks exceeds the journal`);
-    if (this.used + need > this.areaBlocks - 1) yield* this.checkpoint();
+    if (this.used + need > this.areaBlocks - 1) yield* this.doCheckpoint(t.tid);
     if (this.used === 0) {
       // Log empty: point the superblock at where this transaction starts.
       this.tail = this.head;
@@ -224,8 +461,6 @@ export class Journal {
       this.advance();
     }
     // Descriptor + block copies.
-    const images = new Map<number, Uint8Array>();
-    for (const [blk, bh] of t.buffers) images.set(blk, bh.data.slice());
     const blocks = [...images.keys()];
     const dcap = descriptorCapacity(bs);
     for (let i = 0; i < blocks.length; i += dcap) {
@@ -251,8 +486,8 @@ export class Journal {
     this.advance();
     yield* this.dev.flush();
     this.commits++;
-    for (const [blk, img] of images) this.checkpointList.set(blk, img);
-    this.running = { tid: (t.tid + 1) >>> 0, buffers: new Map(), revokes: new Set() };
+    for (const [blk, img] of images) if (!this.forgottenInCommit.has(blk)) this.checkpointList.set(blk, img);
+    this.forgottenInCommit.clear();
   }
 
   private advance(): void {
@@ -267,6 +502,19 @@ export class Journal {
    * Buffers not also in the running transaction go back to the cache, clean.
    */
   *checkpoint(): Sim<void> {
+    yield* this.commitMutex.lock();
+    try {
+      yield* this.doCheckpoint(this.running.tid);
+    } finally {
+      yield* this.commitMutex.unlock();
+    }
+  }
+
+  /**
+   * Checkpoint with the commit mutex held; `nextTid` is the first
+   * transaction not yet in the log (the log restarts with it).
+   */
+  private *doCheckpoint(nextTid: number): Sim<void> {
     if (this.checkpointList.size === 0 && this.used === 0) return;
     const blocks = [...this.checkpointList.keys()].sort((a, b) => a - b);
     // home locations in block order, one request per run of adjacent blocks
@@ -279,14 +527,14 @@ export class Journal {
     yield* this.dev.flush();
     for (const blk of blocks) {
       const bh = this.cache.peek(blk);
-      if (bh && !this.running.buffers.has(blk)) bh.jowned = false;
+      if (bh && !this.running.buffers.has(blk) && !this.committing?.buffers.has(blk)) bh.jowned = false;
     }
     this.checkpointList.clear();
     this.tail = this.head;
-    this.tailSequence = this.running.tid;
+    this.tailSequence = nextTid;
     this.used = 0;
     this.jsb.s_start = this.head;
-    this.jsb.s_sequence = this.running.tid;
+    this.jsb.s_sequence = nextTid;
     yield* this.writeSuper();
     this.checkpoints++;
   }

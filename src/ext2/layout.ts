@@ -137,6 +137,8 @@ export const COST = {
   journalTag: 50,
   /** Fixed entry cost of every engine operation. */
   opEntry: 300,
+  /** journal_start or journal_stop: t_updates under j_state_lock. */
+  journalHandle: 60,
 } as const;
 
 /** Little-endian field access on a Uint8Array (no allocation). */

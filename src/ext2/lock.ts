@@ -1,65 +1,122 @@
 /**
- * One lock per mounted file system that serialises the engine's operations.
+ * How the engine synchronises its callers (Linux 2.6 ext3's locking, not a
+ * lock per mount). The engine takes its locks at the call sites that need
+ * them; this file only supplies the primitives, so the same code runs under
+ * the simulation (many threads on many CPUs) and in single-threaded tests
+ * that drive the engine without one.
  *
- * The engine's operations read and modify shared structures (bitmaps, group
- * counts, the inode cache, the running journal transaction) and wait for the
- * disk in the middle, so two simulated threads inside it at once could both
- * take the same free block. Like ext2 under the big kernel lock (and
- * lock_super for allocation), every public operation runs under one
- * per-mount lock. Single-threaded callers (tests driving the engine without
- * a simulation) pass no lock. Re-entry by the holder (unmount calling sync)
- * does not take it again.
+ * The locks, outermost first (what each protects):
+ *   - the VFS's per-inode `i_rwsem` (taken by the VFS and the glue, not
+ *     here): a directory's entries, an inode's size and block map against
+ *     writers and truncate; readers share it;
+ *   - a JBD2 handle (journal.ts `start`/`stop`): every mutating operation
+ *     runs inside one, many at once in the same running transaction; a
+ *     commit waits until the transaction's handles are all stopped;
+ *   - the per-inode `truncate_mutex` (Ext2Fs.truncateMutex): the block map
+ *     while blocks are allocated into it or truncated off it;
+ *   - a per-block-group lock (Ext2Fs.bgLock, Linux's sb_bgl_lock): the
+ *     group's bitmaps and descriptor counts while bits are found and set.
+ * The buffer cache serialises reads of one block itself (cache.ts), and a
+ * compute step is atomic, so a synchronous stretch of code between two
+ * effects needs no lock.
  */
-import type { Sim } from '../sim/effects.ts';
+import { block, type Sim } from '../sim/effects.ts';
 import type { Engine } from '../sim/engine.ts';
 import { Mutex } from '../sim/locks.ts';
+import type { WaitQueue } from '../sim/waitqueue.ts';
 
-export interface Ext2OpLock {
-  acquire(): Sim<void>;
-  release(): Sim<void>;
-  /** The calling thread already holds it. */
-  heldByCaller(): boolean;
-  /** Someone holds it now (for best-effort work that must not wait). */
-  busy(): boolean;
-  /** Acquire, waiting in line at most `cycles`; false if it timed out. */
-  acquireWithin(cycles: number): Sim<boolean>;
+/** A sleeping lock as the engine uses it. */
+export interface FsLock {
+  lock(): Sim<void>;
+  /** Take it, waiting at most `cycles`; false if the wait timed out. */
+  lockWithin(cycles: number): Sim<boolean>;
+  unlock(): Sim<void>;
+  readonly locked: boolean;
 }
 
-/** An op lock made of a sleeping lock of the simulation. */
-export function mutexOpLock(engine: Engine, name: string): Ext2OpLock {
-  const m = new Mutex(engine, name);
+/** A condition to wait for: `wait` sleeps until the next `wakeAll` (callers re-check in a loop). */
+export interface FsWaitQueue {
+  wait(timeoutCycles?: number): Sim<'woken' | 'timeout'>;
+  wakeAll(): void;
+}
+
+/** A daemon the engine runs (kjournald). */
+export interface FsDaemon {
+  readonly name: string;
+  readonly done: boolean;
+}
+
+export interface Ext2Locking {
+  /** True when several threads may call the engine at once. */
+  readonly concurrent: boolean;
+  mutex(name: string): FsLock;
+  waitQueue(name: string): FsWaitQueue;
+  /** The calling thread, as a key (JBD2's current->journal_info is kept per thread). */
+  current(): object;
+  /** Start a daemon thread running `body`; null when single-threaded (the work then runs inline). */
+  spawnDaemon(name: string, body: () => Sim<void>): FsDaemon | null;
+  /** The calling CPU's clock in cycles (bounded waits). */
+  now(): number;
+}
+
+/** The simulation's locks: sleeping mutexes, wait queues, daemon threads. */
+export function simLocking(engine: Engine): Ext2Locking {
   return {
-    acquire: () => m.lock(),
-    release: () => m.unlock(),
-    heldByCaller: () => m.holder !== null && m.holder === engine.current,
-    busy: () => m.locked,
-    acquireWithin: (cycles) => m.lockWithin(cycles),
+    concurrent: true,
+    mutex: (name) => {
+      const m = new Mutex(engine, name);
+      return { lock: () => m.lock(), lockWithin: (c) => m.lockWithin(c), unlock: () => m.unlock(), get locked() { return m.locked; } };
+    },
+    waitQueue: (name) => simWaitQueue(engine.waitQueue(name)),
+    current: () => engine.current ?? engine,
+    spawnDaemon: (name, body) => engine.spawn(name, body, { daemon: true }),
+    now: () => engine.now,
   };
 }
 
-/** The engine operations that run under the lock. */
-export const SERIALISED_OPS = [
-  'iget', 'lookup', 'create', 'mkdir', 'unlink', 'rmdir', 'rename', 'link', 'symlink', 'readlink',
-  'read', 'write', 'truncate', 'setattr', 'readdir', 'fsync', 'drop', 'sync', 'syncCheckpoint', 'unmount', 'writeInode',
-] as const;
+function simWaitQueue(wq: WaitQueue): FsWaitQueue {
+  return {
+    wait: (timeout) => block(wq, timeout),
+    wakeAll: () => void wq.wakeAll(),
+  };
+}
 
-type GenFn = (...args: unknown[]) => Sim<unknown>;
+/** One caller at a time (tests driving the engine directly): locks are free, nothing ever waits. */
+export const SINGLE_THREADED: Ext2Locking = {
+  concurrent: false,
+  mutex: (name) => freeLock(name),
+  waitQueue: (name) => ({
+    // eslint-disable-next-line require-yield
+    *wait(): Sim<'woken' | 'timeout'> {
+      throw new Error(`ext2: ${name}: a single-threaded caller would wait for itself`);
+    },
+    wakeAll(): void {},
+  }),
+  current: () => SINGLE_THREADED,
+  spawnDaemon: () => null,
+  now: () => 0,
+};
 
-/** Replace each of `ops` on `target` by a version that runs under `lock`. */
-export function serialise(target: object, lock: Ext2OpLock, ops: readonly string[] = SERIALISED_OPS): void {
-  const rec = target as Record<string, unknown>;
-  for (const name of ops) {
-    const fn = rec[name];
-    if (typeof fn !== 'function') throw new Error(`serialise: no operation ${name}`);
-    const inner = (fn as GenFn).bind(target);
-    rec[name] = function* serialised(...args: unknown[]): Sim<unknown> {
-      if (lock.heldByCaller()) return yield* inner(...args);
-      yield* lock.acquire();
-      try {
-        return yield* inner(...args);
-      } finally {
-        yield* lock.release();
-      }
-    };
-  }
+function freeLock(name: string): FsLock {
+  let held = false;
+  return {
+    // eslint-disable-next-line require-yield
+    *lock(): Sim<void> {
+      if (held) throw new Error(`ext2: ${name}: taken twice by a single-threaded caller`);
+      held = true;
+    },
+    // eslint-disable-next-line require-yield
+    *lockWithin(): Sim<boolean> {
+      if (held) throw new Error(`ext2: ${name}: taken twice by a single-threaded caller`);
+      held = true;
+      return true;
+    },
+    // eslint-disable-next-line require-yield
+    *unlock(): Sim<void> {
+      held = false;
+    },
+    get locked() {
+      return held;
+    },
+  };
 }

@@ -86,7 +86,7 @@ export interface Ext2ImportOptions extends Ext2MountOptions {
   /**
    * Hand-over: the engine the snapshot was exported from with `handOver`.
    * The new engine starts from its in-memory superblock and group
-   * descriptors (copied), shares its buffer cache and op lock, and adopts
+   * descriptors (copied), shares its buffer cache and locking, and adopts
    * its journal, running transaction included. No I/O.
    */
   from?: Ext2Fs;
@@ -111,11 +111,11 @@ export function* importState(dev: BlockDevice, snap: Ext2StateSnapshot, opts: Ex
     if (from) {
       // JBD2's journal, running transaction and checkpoint list as they are
       if (!from.journal || !from.journal.isAt(snap.journal)) throw errno('ESTALE', 'the handed-over journal moved since the state was exported');
-      fs.journal = from.journal;
-      fs.journal.setClock(opts.now);
+      fs.adoptJournal(from.journal);
+      fs.journal!.setClock(opts.now);
     } else {
       const j = yield* fs.loadJournal();
-      fs.journal = new Journal(dev, fs.cache, j.jsb, j.map, opts.now, snap.maxTransactionBlocks ?? 64, snap.journal);
+      fs.adoptJournal(new Journal(dev, fs.cache, j.jsb, j.map, opts.now, snap.maxTransactionBlocks ?? 64, snap.journal, fs.locking));
     }
   }
   if (snap.pendingFree.length > 0 && !from) throw errno('EINVAL', 'snapshot has an uncommitted transaction but its engine was not handed over');

@@ -16,7 +16,7 @@
  * re-point them; the VFS reads them at every call.
  */
 import type { Sim } from '../sim/effects.ts';
-import { Mutex } from '../sim/locks.ts';
+import { RwSemaphore } from '../sim/rwsem.ts';
 import type { Dentry } from './dentry.ts';
 import { empty_fops, empty_iops, type FileOperations, type InodeOperations } from './ops.ts';
 import { AddressSpace } from './pagecache.ts';
@@ -55,14 +55,14 @@ export class Inode {
    * dentry.ts d_dir_alias.
    */
   i_dir_alias: Dentry | null = null;
-  private rwsem: Mutex | null = null;
+  private rwsem: RwSemaphore | null = null;
   private mapping: AddressSpace | null = null;
 
   constructor(readonly i_sb: SuperBlock) {}
 
-  /** The per-inode sleeping lock (Linux i_rwsem), created on first use. */
-  get i_rwsem(): Mutex {
-    return (this.rwsem ??= new Mutex(this.i_sb.s_kernel.engine, `i_rwsem ${this.i_sb.s_id}:${this.i_ino}`));
+  /** The per-inode reader/writer semaphore (Linux i_rwsem), created on first use; `lock` is the writer side. */
+  get i_rwsem(): RwSemaphore {
+    return (this.rwsem ??= new RwSemaphore(this.i_sb.s_kernel.engine, `i_rwsem ${this.i_sb.s_id}:${this.i_ino}`));
   }
 
   /** The file's pages (Linux i_data / i_mapping), created on first use. */

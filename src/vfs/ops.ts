@@ -22,9 +22,11 @@
  *    file (FileOperations) or a mount (FileSystemType) holds.
  *
  * Locking (after Documentation/filesystems/locking.rst). `i_rwsem` is the
- * per-inode `Mutex` (`inode.i_rwsem`); src/sim has no reader/writer lock, so
- * the places Linux takes it shared take it exclusive here. `s_vfs_rename_mutex`
- * is per superblock. "may block" means the slot may yield a block effect.
+ * per-inode reader/writer semaphore (`inode.i_rwsem`, src/sim RwSemaphore):
+ * exclusive for namespace changes, setattr and write, shared for iterate and
+ * (ext3) read. Lookup takes it exclusive, as 2.6's i_mutex did (the model
+ * has no d_alloc_parallel). `s_vfs_rename_mutex` is per superblock. "may
+ * block" means the slot may yield a block effect.
  *
  * InodeOperations      lock held by the VFS when called          may block
  *   lookup             dir i_rwsem                               yes
@@ -42,12 +44,12 @@
  *
  * FileOperations       lock held                                 may block
  *   open, release      none                                      yes
- *   read               none                                      yes
+ *   read               none (ext3 takes inode i_rwsem shared)    yes
  *   write              none (the fs takes inode i_rwsem itself,
  *                      as generic_file_write_iter does)          yes
  *   llseek             none                                      yes
  *   fsync              none                                      yes
- *   iterate            dir i_rwsem (iterate_shared: shared in Linux)  yes
+ *   iterate            dir i_rwsem shared (iterate_shared)       yes
  *
  * SuperOperations      lock held                                 may block
  *   alloc_inode        none                                      yes

@@ -17,8 +17,11 @@ const CASES: Case[] = [
   { from: 2, to: 3, seed: 3, strategy: 'stack-walk', mode: 'eager', perturb: true, fsckStatus: 0 },
   { from: 1, to: 2, seed: 4, strategy: 'counter-percpu', mode: 'lazy', model: 'power5', cpus: 2, fsckStatus: 4 },
   // many threads, few ops each: the engine caches inodes no VFS inode holds any
-  // more, which the instance handover must still carry (a regression once)
-  { from: 1, to: 2, seed: 1, strategy: 'counter-percpu', mode: 'eager', cpus: 4, threads: 256, opsPerThread: 8, fsckStatus: 0 },
+  // more, which the instance handover must still carry (a regression once).
+  // (Not seed 1: there one thread moves a directory across parents near the
+  // update, which the two paths' timing puts before it on one and after it
+  // on the other, so v1's bug shows on one path only.)
+  { from: 1, to: 2, seed: 2, strategy: 'counter-percpu', mode: 'eager', cpus: 4, threads: 256, opsPerThread: 8, fsckStatus: 0 },
 ];
 
 /** Seed 4 (v1, 2 CPUs) moves /w4/d4 into /w4/d6 before the update: v1's bug, on both paths. */

@@ -94,7 +94,7 @@ describe('faults from the machine', () => {
     expect(rep.error!.message).toMatch(/quiescence timed out after 2 tries.*probe/);
   });
 
-  it('disk EIO during the update\'s flush (prepare, before anything blocks): the update stops, the dirty data still reaches the disk', () => {
+  it('disk EIO during the update\'s flush (prepare, before anything blocks): the update stops, or a worker\'s fsync meets it; the dirty data still reaches the disk', () => {
     const r = runFaultPlan({
       opts: (b) => ({
         inject(p) {
@@ -103,10 +103,15 @@ describe('faults from the machine', () => {
       }),
     });
     diskErrorHandled(r);
-    // the commit right after the check is the first writer: it meets the error
-    expect(r.report!.ok).toBe(false);
-    expect(r.report!.error!.phase).toBe('check');
-    expect(r.report!.stats.blocked).toBe(0);
+    // The first commit after the check meets the error: the update's own
+    // (prepare), or, since workers commit concurrently (their fsync holds
+    // the journal's commit mutex), a worker's fsync, which is then EIO.
+    if (r.report!.ok) {
+      expect(r.mismatches.length).toBeGreaterThan(0);
+    } else {
+      expect(r.report!.error!.phase).toBe('check');
+      expect(r.report!.stats.blocked).toBe(0);
+    }
   });
 
   it('disk full before the update: the update succeeds, ENOSPC stays the workload\'s', () => {

@@ -7,8 +7,10 @@
  *
  * Locks (ops.ts): none held for read, write, llseek, fsync, open, release;
  * write takes the inode's i_rwsem itself (as generic_file_write_iter does),
- * so appends and size changes are atomic; iterate runs under the
- * directory's i_rwsem. Every slot may block.
+ * so appends and size changes are atomic, and read takes it shared; iterate
+ * runs under the directory's i_rwsem (shared). Inside the engine each call
+ * takes a JBD2 handle and the inner locks it needs (ext2/lock.ts). Every
+ * slot may block.
  *
  * Directory positions are byte offsets in the directory (the engine's
  * telldir cookies): after an entry at byte p the position is p + 1, so the
@@ -42,7 +44,7 @@ export function ext3_file_ops(ctx: Ext3Ctx) {
    * Last close of an open file. The last writer's close gives back the
    * inode's block reservation window (ext3_release_file ->
    * ext3_discard_reservation), so windows exist only for files being
-   * written; it takes the engine's lock as any engine operation does.
+   * written; under the inode's truncate_mutex, as ext3 does.
    */
   function* ext3_release_file(inode: Inode, file: OpenFile): Sim<void> {
     ctx.mod.instances.freeFile(file);
@@ -57,29 +59,37 @@ export function ext3_file_ops(ctx: Ext3Ctx) {
     const fs = sbi.fs;
     const info = fs.icache.get(inode.i_ino);
     if (!info || !ctx.release.alloc.hasReservation(info) || fs.retired) return;
-    const lock = fs.opLock;
-    if (!lock || lock.heldByCaller()) {
-      ctx.release.alloc.discardReservation(fs, info);
-      return;
-    }
-    yield* lock.acquire();
+    // ext3_discard_reservation: the window changes under the inode's truncate_mutex
+    const tm = fs.truncateMutex(info);
+    yield* tm.lock();
     try {
       ctx.release.alloc.discardReservation(fs, info);
     } finally {
-      yield* lock.release();
+      yield* tm.unlock();
     }
   }
 
-  /** Read at ppos (short at EOF). The engine does not update atime (mounted noatime). */
+  /**
+   * Read at ppos (short at EOF) under the inode's i_rwsem shared: readers
+   * of a file run together, a writer or truncate excludes them (the model
+   * has no page locks, which is what keeps Linux's readers off a block
+   * being truncated). The engine does not update atime (mounted noatime).
+   */
   function* ext3_file_read(file: OpenFile, buf: Uint8Array, ppos: LoffT): Sim<number> {
     const inode = file.f_inode;
-    const pos = ppos.pos;
-    if (pos >= inode.i_size || buf.length === 0) return 0;
-    const n = Math.min(buf.length, inode.i_size - pos);
-    const data = yield* EXT3_SB(inode.i_sb).fs.read(inode.i_ino, pos, n);
-    buf.set(data);
-    ppos.pos = pos + data.length;
-    return data.length;
+    const lock = inode.i_rwsem;
+    yield* lock.down_read();
+    try {
+      const pos = ppos.pos;
+      if (pos >= inode.i_size || buf.length === 0) return 0;
+      const n = Math.min(buf.length, inode.i_size - pos);
+      const data = yield* EXT3_SB(inode.i_sb).fs.read(inode.i_ino, pos, n);
+      buf.set(data);
+      ppos.pos = pos + data.length;
+      return data.length;
+    } finally {
+      yield* lock.up_read();
+    }
   }
 
   /** Write at ppos (O_APPEND: at EOF) under the inode's i_rwsem; past EOF leaves a hole. */

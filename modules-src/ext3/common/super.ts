@@ -18,7 +18,7 @@
  */
 import type { Sim } from 'modswap/kernel';
 import { errno } from 'modswap/kernel';
-import { Ext2Fs, mutexOpLock } from 'modswap/kernel';
+import { Ext2Fs, simLocking } from 'modswap/kernel';
 import { maxFileSize } from 'modswap/kernel';
 import { checkMagic, decodeSuperBlock } from 'modswap/kernel';
 import { SUPERBLOCK_OFFSET } from 'modswap/kernel';
@@ -75,8 +75,8 @@ export function ext3_super_operations(ctx: Ext3Ctx) {
         logic: ctx.release,
         readOnly: opts.readOnly || (flags & MS_RDONLY) !== 0,
         cache: cache.cache,
-        // several simulated threads call into one engine: serialise its operations
-        lock: mutexOpLock(kernel.engine, `ext3 ${devName}`),
+        // several simulated threads call into one engine at once: ext3's own locks (ext2/lock.ts)
+        locking: simLocking(kernel.engine),
       });
     } catch (e) {
       release_bdev(kernel, dev);
@@ -93,6 +93,8 @@ export function ext3_super_operations(ctx: Ext3Ctx) {
     sb.s_fs_info = sbi;
     ctx.supers.add(sb);
     super_blocks_by_id.set(sbi.id, sb);
+    // the module's commit thread (ext2/kjournald.ts); the unmount stops it
+    fs.startKjournald(`kjournald ${devName}`);
     const root = yield* ext3_iget(ctx, sb, EXT2_ROOT_INO);
     const d = d_make_root(root);
     sb.s_root = d;

@@ -42,8 +42,10 @@ import { super_blocks_by_id } from 'modswap/kernel';
 import { EXT3_SB, Ext3FileInfo, Ext3SbInfo, ext3_handed_over, type Ext3Ctx, type Ext3HandedOver } from './ext3.ts';
 import { ext3_clock } from './super.ts';
 
-/** prepare() waits at most this long for a busy engine's lock. */
+/** prepare() waits at most this long for a commit (a thread stalled inside an operation holds its handle). */
 const PREPARE_WAIT_US = 5000;
+/** A parked kjournald lets itself go after this long if the update never unparks it (rolled back before transfer). */
+const KJOURNALD_PARK_LEASE_US = 200_000;
 
 export const EXT3_STATE_V2 = 'ext3-state@2';
 export const EXT3_STATE_V3 = 'ext3-state@3';
@@ -182,12 +184,23 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
         for (const st of staged) {
           st.sb.s_fs_info = st.sbi;
           // the old engine stays with the old module instance, which is retired after redirect
+          // the commit thread changes hands with the journal: same thread, new engine
+          const kj = st.old.fs.kjournald;
+          if (kj && st.sbi.fs.journal) {
+            st.old.fs.kjournald = null;
+            st.sbi.fs.kjournald = kj;
+            kj.handOver(st.sbi.fs.journal);
+            kj.unpark();
+          }
           st.old.fs.retired = true;
           ctx.supers.add(st.sb);
         }
       },
       abort(): void {
-        for (const st of staged) st.sbi.fs.retired = true;
+        for (const st of staged) {
+          st.sbi.fs.retired = true;
+          st.old.fs.kjournald?.unpark();
+        }
       },
     };
   }
@@ -198,24 +211,19 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
    * operations beyond a durable point (a crash during the update loses no
    * more than it would have without one), and a failing disk stops the
    * update before it blocks anybody. Best effort about waiting: an engine
-   * whose lock is held longer than PREPARE_WAIT_US (a long operation on a
-   * stalled disk) is skipped; its transaction is handed over uncommitted.
+   * whose transaction cannot close within PREPARE_WAIT_US (an operation
+   * stalled on a disk holds a handle) is skipped; its transaction is handed
+   * over uncommitted. Then each engine's kjournald is parked (kjournald.ts).
    */
   function* ext3_prepare(): Sim<void> {
     for (const sb of [...ctx.supers]) {
       const fs = EXT3_SB(sb).fs;
       if (fs.readOnly || fs.retired) continue;
-      const lock = fs.opLock;
-      if (!lock) {
-        yield* fs.sync();
-        continue;
-      }
-      if (!(yield* lock.acquireWithin(Math.round(PREPARE_WAIT_US * sb.s_kernel.engine.cyclesPerUs)))) continue;
-      try {
-        yield* fs.sync();
-      } finally {
-        yield* lock.release();
-      }
+      const cyclesPerUs = sb.s_kernel.engine.cyclesPerUs;
+      const wait = Math.round(PREPARE_WAIT_US * cyclesPerUs);
+      if (!(yield* fs.syncWithin(wait))) continue;
+      // The commit thread runs ext3's code: park it outside it until the update is over.
+      if (fs.kjournald) yield* fs.kjournald.park(wait, Math.round(KJOURNALD_PARK_LEASE_US * cyclesPerUs));
     }
   }
 

@@ -53,7 +53,7 @@ export { BufferCache } from '../../vfs/buffer.ts';
 
 // ---- ext2/ext3 on-disk format, block I/O, directory blocks, JBD2 (the engine library) ------
 export { Ext2Fs, type Ext2StatFs } from '../../ext2/fs.ts';
-export { mutexOpLock } from '../../ext2/lock.ts';
+export { simLocking } from '../../ext2/lock.ts';
 export { maxFileSize, fallbackGoal, goalAllocPolicy, type Ext2SetAttr } from '../../ext2/file.ts';
 export { checkMagic, decodeSuperBlock } from '../../ext2/superblock.ts';
 export { SUPERBLOCK_OFFSET, EXT2_FT_DIR, EXT2_LINK_MAX, fileTypeOfMode } from '../../ext2/layout.ts';

@@ -200,12 +200,13 @@ export function* getdents(t: Task, fd: number, count = 32768): Sim<Dirent[]> {
         return true;
       },
     };
+    // iterate_shared: readers of one directory share its i_rwsem
     const lock = f.f_inode.i_rwsem;
-    yield* lock.lock();
+    yield* lock.down_read();
     try {
       yield* iterate(f, ctx);
     } finally {
-      yield* lock.unlock();
+      yield* lock.up_read();
     }
     if (tooSmall) throw errno('EINVAL');
     f.f_pos = ctx.pos;
