@@ -68,6 +68,12 @@ export interface SwitchResult {
   disposition: SwitchDisposition;
   startedAt: number;
   completedAt: number;
+  /**
+   * When the last worker released its VP's blocked calls (-1 before): after
+   * COMPLETED each VP's worker still resets its translation and unblocks its
+   * mediator, and a call arriving on that VP meanwhile still waits.
+   */
+  releasedAt: number;
   /** Cycles from start to COMPLETED (-1 while running or failed). */
   duration: number;
   phases: { phase: SwitchTimelinePhase; t: number }[];
@@ -254,6 +260,7 @@ export class CObjRootMediator extends CObjRootMultiRep<CObjRepMediator> {
 
   private finish(): void {
     this.finished = true;
+    this.result.releasedAt = this.cos.hw.engine.now;
     this.closeBand();
     this.doneWQ.wakeAll();
   }
@@ -316,6 +323,7 @@ function newSwitchResult(ok: boolean, oldRoot: CObjRoot | undefined, newRoot: CO
     disposition,
     startedAt: now,
     completedAt: -1,
+    releasedAt: -1,
     duration: -1,
     phases: [],
     workers: 0,

@@ -111,6 +111,7 @@ export function runK42Workload(opts: FsWorkloadOptions): K42WorkloadResult {
     object: s.oldRoot,
     startedAt: s.startedAt,
     completedAt: s.completedAt,
+    releasedAt: s.releasedAt,
     forwarded: s.forwarded,
     blocked: s.blocked,
     longestStall: s.longestStall,

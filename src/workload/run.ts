@@ -104,6 +104,8 @@ export interface SwapRecord {
   object: string;
   startedAt: number;
   completedAt: number;
+  /** K42: when the last VP released the calls its mediator held (after COMPLETED). */
+  releasedAt?: number;
   /** Calls that passed the mediator without waiting. */
   forwarded: number;
   blocked: number;
