@@ -249,8 +249,8 @@ function ext3_super_operations(ctx) {
         logic: ctx.release,
         readOnly: opts.readOnly || (flags & import_kernel17.MS_RDONLY) !== 0,
         cache: cache.cache,
-        // several simulated threads call into one engine: serialise its operations
-        lock: (0, import_kernel9.mutexOpLock)(kernel.engine, `ext3 ${devName}`)
+        // several simulated threads call into one engine at once: ext3's own locks (ext2/lock.ts)
+        locking: (0, import_kernel9.simLocking)(kernel.engine)
       });
     } catch (e) {
       (0, import_kernel15.release_bdev)(kernel, dev);
@@ -267,6 +267,7 @@ function ext3_super_operations(ctx) {
     sb.s_fs_info = sbi;
     ctx.supers.add(sb);
     import_kernel19.super_blocks_by_id.set(sbi.id, sb);
+    fs.startKjournald(`kjournald ${devName}`);
     const root = yield* ext3_iget(ctx, sb, EXT2_ROOT_INO);
     const d = (0, import_kernel14.d_make_root)(root);
     sb.s_root = d;
@@ -297,6 +298,7 @@ function ext3_super_operations(ctx) {
 
 // common/update.ts
 var PREPARE_WAIT_US = 5e3;
+var KJOURNALD_PARK_LEASE_US = 2e5;
 var EXT3_STATE_V2 = "ext3-state@2";
 var EXT3_STATE_V3 = "ext3-state@3";
 var int = import_kernel20.z.number().int();
@@ -396,12 +398,22 @@ function ext3_update_hooks(ctx) {
       commit() {
         for (const st of staged) {
           st.sb.s_fs_info = st.sbi;
+          const kj = st.old.fs.kjournald;
+          if (kj && st.sbi.fs.journal) {
+            st.old.fs.kjournald = null;
+            st.sbi.fs.kjournald = kj;
+            kj.handOver(st.sbi.fs.journal);
+            kj.unpark();
+          }
           st.old.fs.retired = true;
           ctx.supers.add(st.sb);
         }
       },
       abort() {
-        for (const st of staged) st.sbi.fs.retired = true;
+        for (const st of staged) {
+          st.sbi.fs.retired = true;
+          st.old.fs.kjournald?.unpark();
+        }
       }
     };
   }
@@ -409,17 +421,10 @@ function ext3_update_hooks(ctx) {
     for (const sb of [...ctx.supers]) {
       const fs = EXT3_SB(sb).fs;
       if (fs.readOnly || fs.retired) continue;
-      const lock = fs.opLock;
-      if (!lock) {
-        yield* fs.sync();
-        continue;
-      }
-      if (!(yield* lock.acquireWithin(Math.round(PREPARE_WAIT_US * sb.s_kernel.engine.cyclesPerUs)))) continue;
-      try {
-        yield* fs.sync();
-      } finally {
-        yield* lock.release();
-      }
+      const cyclesPerUs = sb.s_kernel.engine.cyclesPerUs;
+      const wait = Math.round(PREPARE_WAIT_US * cyclesPerUs);
+      if (!(yield* fs.syncWithin(wait))) continue;
+      if (fs.kjournald) yield* fs.kjournald.park(wait, Math.round(KJOURNALD_PARK_LEASE_US * cyclesPerUs));
     }
   }
   return { exportFormats: formats, importFormats: formats, stateSchemas: pick(SCHEMAS, formats), prepare: ext3_prepare, exportState: ext3_export_state, importState: ext3_import_state };
@@ -467,27 +472,29 @@ function ext3_file_ops(ctx) {
     const fs = sbi.fs;
     const info = fs.icache.get(inode.i_ino);
     if (!info || !ctx.release.alloc.hasReservation(info) || fs.retired) return;
-    const lock = fs.opLock;
-    if (!lock || lock.heldByCaller()) {
-      ctx.release.alloc.discardReservation(fs, info);
-      return;
-    }
-    yield* lock.acquire();
+    const tm = fs.truncateMutex(info);
+    yield* tm.lock();
     try {
       ctx.release.alloc.discardReservation(fs, info);
     } finally {
-      yield* lock.release();
+      yield* tm.unlock();
     }
   }
   function* ext3_file_read(file, buf, ppos) {
     const inode = file.f_inode;
-    const pos = ppos.pos;
-    if (pos >= inode.i_size || buf.length === 0) return 0;
-    const n = Math.min(buf.length, inode.i_size - pos);
-    const data = yield* EXT3_SB(inode.i_sb).fs.read(inode.i_ino, pos, n);
-    buf.set(data);
-    ppos.pos = pos + data.length;
-    return data.length;
+    const lock = inode.i_rwsem;
+    yield* lock.down_read();
+    try {
+      const pos = ppos.pos;
+      if (pos >= inode.i_size || buf.length === 0) return 0;
+      const n = Math.min(buf.length, inode.i_size - pos);
+      const data = yield* EXT3_SB(inode.i_sb).fs.read(inode.i_ino, pos, n);
+      buf.set(data);
+      ppos.pos = pos + data.length;
+      return data.length;
+    } finally {
+      yield* lock.up_read();
+    }
   }
   function* ext3_file_write(file, data, ppos) {
     const inode = file.f_inode;
