@@ -104,10 +104,30 @@ export function fsckAvailable(): boolean {
  * written regions, Disk.sparseImage) as a sparse file, so checking a mostly
  * empty 64 MiB disk writes only its metadata and data, not 64 MiB of zeros.
  */
-function writeImage(path: string, img: Uint8Array | SparseImage): void {
-  if (img instanceof Uint8Array) return writeFileSync(path, img);
+const CHUNK = 64 * 1024;
+const ZERO = new Uint8Array(CHUNK);
+
+/** Where scratch images go: memory (/dev/shm) when the host has it, else the temp directory. */
+export function scratchDir(prefix: string): string {
+  return mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), prefix));
+}
+
+/**
+ * Write an image file for e2fsprogs: a disk's sparse image as its extents, or
+ * bytes with their all-zero 64 KiB chunks left as holes (most of a small
+ * image is empty, and the file reads back the same).
+ */
+export function writeImage(path: string, img: Uint8Array | SparseImage): void {
   const fd = openSync(path, 'w');
   try {
+    if (img instanceof Uint8Array) {
+      ftruncateSync(fd, img.length);
+      for (let off = 0; off < img.length; off += CHUNK) {
+        const c = img.subarray(off, Math.min(off + CHUNK, img.length));
+        if (Buffer.compare(c, ZERO.subarray(0, c.length)) !== 0) writeSync(fd, c, 0, c.length, off);
+      }
+      return;
+    }
     ftruncateSync(fd, img.sizeBytes);
     for (const [off, bytes] of img.extents) {
       for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, off + done);
@@ -130,7 +150,7 @@ export function e2fsckFile(path: string, flags = '-fn'): { status: number; out: 
 export function e2fsck(img: Uint8Array | SparseImage, mode: 'n' | 'y' = 'n'): FsckResult | null {
   const bin = e2fsprogsTool('e2fsck');
   if (!bin) return null;
-  const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'modswap-fsck-'));
+  const dir = scratchDir('modswap-fsck-');
   try {
     const p = join(dir, 'img');
     writeImage(p, img);

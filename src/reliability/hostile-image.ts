@@ -11,17 +11,17 @@
  * hang (the walk runs under an event budget), and a failed mount leaves
  * the image file byte-for-byte unchanged (nothing written unasked).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Sim } from '../sim/effects.ts';
 import { ErrnoError } from '../uapi/errno.ts';
 import { Prng } from '../sim/prng.ts';
-import { runThread } from '../sim/run-thread.ts';
+import { runBounded, runThread } from '../sim/run-thread.ts';
 import * as sys from '../vfs/syscalls.ts';
 import type { Task } from '../vfs/task.ts';
 import { O_CREAT, O_DIRECTORY, O_RDONLY, O_WRONLY } from '../uapi/fcntl.ts';
 import { S_IFDIR, S_IFLNK, S_IFMT } from '../uapi/stat.ts';
+import { scratchDir, writeImage } from '../ext2/e2fsprogs.ts';
 import { buildSystem } from '../system/build.ts';
 import { oneLine } from './linux-case.ts';
 
@@ -101,9 +101,9 @@ export function imageTrial(seed: number, region: ImageRegion, flips: number, eve
     const at = lo + rng.int(hi - lo);
     img[at] = img[at]! ^ (1 << rng.int(8));
   }
-  const dir = mkdtempSync(join(tmpdir(), 'modswap-hostile-'));
+  const dir = scratchDir('modswap-hostile-');
   const path = join(dir, 'img');
-  writeFileSync(path, img);
+  writeImage(path, img);
   const trial = (outcome: ImageTrial['outcome'], message: string, violation: string | null): ImageTrial => ({ region, flips, outcome, message, violation });
   try {
     let b;
@@ -118,25 +118,18 @@ export function imageTrial(seed: number, region: ImageRegion, flips: number, eve
     }
     const t = b.system.newTask({ name: 'walk' });
     const errs: string[] = [];
-    let crash: string | null = null;
-    let done = false;
-    b.machine.engine.spawn('walk', function* (): Sim<void> {
-      try {
+    const run = runBounded(
+      b.machine.engine,
+      'walk',
+      function* (): Sim<void> {
         const dev = (yield* sys.stat(t, '/')).dev;
         yield* walk(t, '/', dev, errs, 0);
-        done = true;
-      } catch (e) {
-        crash = oneLine(e);
-      }
-    });
-    let r;
-    try {
-      r = b.machine.engine.run({ maxEvents: eventBudget });
-    } catch (e) {
-      return trial('mounted-errors', oneLine(e), `the walk left the engine stuck: ${oneLine(e)}`);
-    }
-    if (r.reason !== 'idle' || (!done && crash === null)) return trial('mounted-errors', 'hang', `walk did not finish within ${eventBudget} events`);
-    if (crash !== null) return trial('mounted-errors', crash, `uncaught exception walking the damaged tree: ${crash}`);
+      },
+      eventBudget,
+    );
+    if (run.kind === 'engine-threw') return trial('mounted-errors', oneLine(run.error), `the walk left the engine stuck: ${oneLine(run.error)}`);
+    if (run.kind === 'thread-threw') return trial('mounted-errors', oneLine(run.error), `uncaught exception walking the damaged tree: ${oneLine(run.error)}`);
+    if (run.kind === 'hang') return trial('mounted-errors', 'hang', `walk did not finish within ${eventBudget} events`);
     try {
       b.shutdown();
     } catch (e) {

@@ -16,13 +16,14 @@
  * image unchanged. The damaged image is not expected to be e2fsck-clean
  * afterwards (it was not before).
  */
-import { closeSync, existsSync, ftruncateSync, mkdtempSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Sim } from '../sim/effects.ts';
 import { ErrnoError } from '../uapi/errno.ts';
 import { Prng } from '../sim/prng.ts';
-import { runMke2fs } from '../ext2/e2fsprogs.ts';
+import { runBounded } from '../sim/run-thread.ts';
+import { runMke2fs, scratchDir, writeImage } from '../ext2/e2fsprogs.ts';
 import * as sys from '../vfs/syscalls.ts';
 import type { Task } from '../vfs/task.ts';
 import { O_APPEND, O_CREAT, O_DIRECTORY, O_RDONLY, O_TRUNC, O_WRONLY } from '../uapi/fcntl.ts';
@@ -153,35 +154,15 @@ function damage(base: BaseImage, region: WriteRegion, rng: Prng): Uint8Array {
   return img;
 }
 
-const CHUNK = 64 * 1024;
-const ZERO = new Uint8Array(CHUNK);
-
-/** Write `img` as a sparse file (its all-zero 64 KiB chunks left as holes): most of a small image is empty. */
-function writeSparse(path: string, img: Uint8Array): void {
-  const fd = openSync(path, 'w');
-  try {
-    ftruncateSync(fd, img.length);
-    for (let off = 0; off < img.length; off += CHUNK) {
-      const c = img.subarray(off, Math.min(off + CHUNK, img.length));
-      if (Buffer.compare(c, ZERO.subarray(0, c.length)) !== 0) writeSync(fd, c, 0, c.length, off);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Where trial images go: memory (/dev/shm) when there is one. */
-const scratch = (): string => (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
-
 /** Trial `seed`: damage, mount, write, unmount. */
 export function writeTrial(seed: number, eventBudget = 5_000_000): WriteTrial {
   const rng = new Prng((seed ^ 0x0bad_1a9e) >>> 0);
   const kind = rng.chance(0.5) ? 'ext2' : 'ext3';
   const region = rng.pick(WRITE_REGIONS);
   const img = damage(writeBase(kind), region, rng);
-  const dir = mkdtempSync(join(scratch(), 'modswap-hwrite-'));
+  const dir = scratchDir('modswap-hwrite-');
   const path = join(dir, 'img');
-  writeSparse(path, img);
+  writeImage(path, img);
   const trial = (outcome: WriteTrial['outcome'], message: string, violation: string | null, ok = 0, errnos = 0): WriteTrial => ({ image: kind, region, outcome, ok, errnos, message, violation });
   try {
     let b;
@@ -195,25 +176,11 @@ export function writeTrial(seed: number, eventBudget = 5_000_000): WriteTrial {
     }
     const t = b.system.newTask({ name: 'writer' });
     const stats = { ok: 0, errnos: 0, first: '' };
-    let crash: string | null = null;
-    let done = false;
     const ops = rng.fork();
-    b.machine.engine.spawn('writer', function* (): Sim<void> {
-      try {
-        yield* writes(t, ops, stats, 40);
-        done = true;
-      } catch (e) {
-        crash = oneLine(e);
-      }
-    });
-    let r;
-    try {
-      r = b.machine.engine.run({ maxEvents: eventBudget });
-    } catch (e) {
-      return trial('written', oneLine(e), `the engine threw: ${oneLine(e)}`, stats.ok, stats.errnos);
-    }
-    if (crash !== null) return trial('written', crash, `non-errno exception from a call: ${crash}`, stats.ok, stats.errnos);
-    if (r.reason !== 'idle' || !done) return trial('written', 'hang', `the writes did not finish within ${eventBudget} events`, stats.ok, stats.errnos);
+    const run = runBounded(b.machine.engine, 'writer', () => writes(t, ops, stats, 40), eventBudget);
+    if (run.kind === 'engine-threw') return trial('written', oneLine(run.error), `the engine threw: ${oneLine(run.error)}`, stats.ok, stats.errnos);
+    if (run.kind === 'thread-threw') return trial('written', oneLine(run.error), `non-errno exception from a call: ${oneLine(run.error)}`, stats.ok, stats.errnos);
+    if (run.kind === 'hang') return trial('written', 'hang', `the writes did not finish within ${eventBudget} events`, stats.ok, stats.errnos);
     try {
       b.shutdown();
     } catch (e) {
