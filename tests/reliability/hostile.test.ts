@@ -50,17 +50,16 @@ describe('hostile text', () => {
 
 describe('corrupted images', () => {
   it.each(IMAGE_REGIONS)('%s: mount error or errno, never an exception, a hang or an unasked write', (region) => {
-    const t0 = Date.now();
     const outcomes: Record<string, number> = {};
     for (let s = 0; s < TRIALS; s++) {
       const t = imageTrial(1000 + s, region, 1 + s * 4);
+      // a hang is a violation too: each trial runs within an event budget (no wall-clock bound here)
       expect(t.violation, `${region} seed ${1000 + s}: ${t.message}`).toBeNull();
       if (t.outcome === 'mount-refused') expect(t.message).not.toContain('\n');
       // an errno met while walking is named by its code first ("EUCLEAN ls /")
       if (t.outcome === 'mounted-errors') expect(t.message).toMatch(/^E[A-Z]+ /);
       outcomes[t.outcome] = (outcomes[t.outcome] ?? 0) + 1;
     }
-    expect(Date.now() - t0).toBeLessThan(60_000);
     // every trial has one of the three outcomes, and the damage was noticed where it should be
     expect(Object.keys(outcomes).every((o) => ['mount-refused', 'mounted-errors', 'mounted-clean'].includes(o)), JSON.stringify(outcomes)).toBe(true);
     expect(Object.values(outcomes).reduce((a, n) => a + n, 0)).toBe(TRIALS);
