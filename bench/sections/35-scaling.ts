@@ -98,7 +98,7 @@ export const section: BenchSection = {
       '',
       table(head, rowsOf(plain)),
       '',
-      `Aim: 8 CPUs give at least 6x one CPU. Measured: ${fmt(at8, 2)}x, ${at8 >= 6 ? 'met' : 'missed'}. What the threads share here is the running transaction: each write starts and stops a JBD2 handle on it (a fixed ${'`journalHandle`'} cost; the cache lines of j_state_lock and t_updates are not modelled, README fidelity) and journals its inode's table block. Each thread holds only its own file's i_rwsem, no allocation happens, and no commit falls inside a run this short (the commit interval is 5 s), so nothing waits and the scaling is linear. With the per-mount lock this replaced, a \`pread\` took 2,684 cycles on 1 CPU and 221,120 at 64 (Live update section, before).`,
+      `Aim: 8 CPUs give at least 6x one CPU. Measured: ${fmt(at8, 2)}x, ${at8 >= 6 ? 'met' : 'missed'}. What the threads share here is the running transaction: each write starts and stops a JBD2 handle on it (a fixed ${'`journalHandle`'} cost; the cache lines of j_state_lock and t_updates are not modelled, README fidelity) and journals its inode's table block. Each thread holds only its own file's i_rwsem, no allocation happens, and no commit falls inside a run this short (the commit interval is 5 s), so nothing waits and the scaling is linear.`,
       '',
       `The same with an \`fsync\` after every ${FSYNC_EVERY} pairs: each one commits the running transaction (one commit at a time; the commit waits for every open handle and writes to the one disk), so threads now wait for each other's commits and the disk:`,
       '',

@@ -271,7 +271,7 @@ export const section: BenchSection = {
       '',
       ramfs.md,
       '',
-      '**ext3** (the ext2 engine serialises operations under a per-mount lock, so from 2 CPUs on a call mostly waits for that lock and the counter cost disappears in it)',
+      '**ext3** (Linux 2.6 locking: each thread reads its own file under that inode\'s i_rwsem, so calls do not wait for one another)',
       '',
       ext3.md,
       '',

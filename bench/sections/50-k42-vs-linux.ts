@@ -19,14 +19,14 @@ const THREADS = [1, 16, 64, 256];
 /** Operations per point (spread over the threads, at least 8 each) so a point takes seconds. */
 const OPS_PER_POINT = 1024;
 
-function point(cpus: number, threads: number): CompareResult {
+function point(cpus: number, threads: number, from: 1 | 2 = 1): CompareResult {
   return runCompare({
     cpus,
     threads,
     opsPerThread: Math.max(8, Math.floor(OPS_PER_POINT / threads)),
     seed: 1,
-    from: 1,
-    to: 2,
+    from,
+    to: from === 1 ? 2 : 3,
     strategy: 'counter-percpu',
     mode: 'eager',
     model: 'ppc970',
@@ -42,6 +42,8 @@ export const section: BenchSection = {
     const stalls: { k: number; l: number }[] = [];
     let allSame = true;
     let wall = 0;
+    /** Points whose two paths disagree (results, contents or e2fsck), and whether the same point from v2 to v3 agrees. */
+    const differing: { at: string; v2v3Same: boolean }[] = [];
     for (const c of CPUS) {
       for (const t of THREADS) {
         const w0 = performance.now();
@@ -52,6 +54,12 @@ export const section: BenchSection = {
         const both = (k: string, l: string): string => `${k} / ${l}`;
         const fsck = (x: number | null): string => (x === null ? '-' : String(x));
         allSame &&= r.resultsIdentical && r.contentsIdentical;
+        if (!r.resultsIdentical || !r.contentsIdentical || r.k42.e2fsck !== r.linux.e2fsck) {
+          // release 1's rename bug makes the outcome depend on which release served a
+          // directory move, which differs between the paths: the same point without it
+          const v = point(c, t, 2);
+          differing.push({ at: `${c}x${t}`, v2v3Same: v.resultsIdentical && v.contentsIdentical && v.k42.e2fsck === v.linux.e2fsck && (v.k42.e2fsck ?? 0) === 0 });
+        }
         stalls.push({ k: r.k42.longestStallUs, l: r.linux.longestStallUs });
         rows.push([
           c,
@@ -81,9 +89,11 @@ export const section: BenchSection = {
         'Neither path writes inside its transfer (both hand the buffer cache and the journal to the new engine), so the stalls come from quiescence. ' +
         'On K42 each object\'s swap waits for two generations to elapse on every VP, that is for every request active when it began to finish, whatever object that request is in; a VP whose generation has elapsed blocks new calls to the object until the slowest VP catches up, and a request holding the engine lock across disk I/O (a journal commit) makes that wait long. ' +
         'Only calls to the object being swapped wait, so the rest of the file system keeps serving (K42 completes far more operations during its longer, object-by-object update). ' +
-        'On Linux the counters track calls inside ext3 alone, and every call into the module waits for the whole block window (quiesce, transfer, redirect), which is short. ' +
-        'The e2fsck exit 4 on the 1-thread points, identical on both paths, is release 1\'s own bug: that thread moved a directory to another parent before the update (the same points from v2 to v3 are clean). ' +
-        'Steady-state latency is dominated by the ext2 engine\'s per-mount lock and the disk, not by the mechanism (the OTT adds one load per call, the per-CPU counter about 17 cycles, see "Live update").',
+        'On Linux the counters track calls inside ext3 alone, and every call into the module waits for the whole block window (quiesce, transfer, redirect). ' +
+        (differing.length === 0
+          ? 'The two paths agree on every point, e2fsck included. '
+          : `Where the paths disagree (${differing.map((d) => d.at).join(', ')} CPUs x threads: results, contents or e2fsck), the same points updated from v2 to v3 instead ${differing.every((d) => d.v2v3Same) ? 'agree and are e2fsck-clean on both paths' : `agree on ${differing.filter((d) => d.v2v3Same).length} of ${differing.length}`}: release 1 ships a rename bug (a directory moved to another parent leaves both parents' link counts wrong, e2fsck exit 4), and which release serves a given directory move depends on when each path's update happens. `) +
+        'The OTT adds one load per call and the per-CPU counter about 17 cycles (see "Live update"); the rest of the steady-state latency is the file system and the disk.',
       '',
       `_The grid took ${fmt(wall / 1000, 0)} s of wall time._`,
     ].join('\n');
