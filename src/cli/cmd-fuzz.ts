@@ -18,7 +18,7 @@ import { writeFileSync } from 'node:fs';
 import { UsageError, flagHelp, parseFlags, type FlagSpecs } from './args.ts';
 import type { CliIO, Command } from './command.ts';
 import { checkOutputFile } from './output-path.ts';
-import { sweepInWorkers, workerLoop } from './fuzz-pool.ts';
+import { sweepInWorkers, workerLoop, WORKER_SEEDS } from './fuzz-pool.ts';
 import { createProgress } from './progress.ts';
 import type { FuzzPath } from '../reliability/case.ts';
 import { emptySummary, runSeed, type SweepSummary } from '../reliability/sweep.ts';
@@ -157,7 +157,10 @@ export const fuzzCommand: Command = {
     const onSeed = (done: number): void => bar.update(done, `seed ${start + done - 1}`);
     const startedAt = new Date();
     const t0 = Date.now();
-    const s = jobs > 1 ? await sweepInWorkers(start, seeds, paths.join(','), jobs, budget, onSeed) : sweepHere(start, seeds, paths, budget, onSeed);
+    // More than one worker's worth of seeds goes to workers even with --jobs 1: a
+    // worker is replaced every WORKER_SEEDS seeds, and one long-lived process grows
+    // by about 10 MB a seed (RELIABILITY.md, open) until the OOM killer takes it.
+    const s = jobs > 1 || seeds > WORKER_SEEDS ? await sweepInWorkers(start, seeds, paths.join(','), jobs, budget, onSeed) : sweepHere(start, seeds, paths, budget, onSeed);
     bar.finish();
     const wall = (Date.now() - t0) / 1000;
     if (flags.report !== undefined) {
