@@ -8,14 +8,12 @@
  * that made it reachable commits: data=ordered, as ext3's default.
  *
  * Life of a transaction: engine operations add buffers to the running
- * transaction (`dirtyMetadata`) and revoke records (`revoke`, when a block
- * that is in the log is freed). `commit()` writes ordered data, then the
- * revoke blocks, descriptor + block copies, and finally the commit block,
- * with a flush between the body and the commit block. The committed copies
- * go to the checkpoint list; `checkpoint()` writes them home, flushes, and
- * moves the log tail (journal superblock s_start/s_sequence). The log is
- * circular over [s_first, s_maxlen): the head wraps around and a commit that
- * would not fit triggers a checkpoint first.
+ * transaction (`dirtyMetadata`) and revoke records (`forgetMetadata`, when a
+ * block that is in the log is freed). `commit()` writes ordered data, then
+ * hands the transaction's frozen images to the log (journal-log.ts), which
+ * writes revoke blocks, descriptors + block copies and the commit block and
+ * keeps the committed copies for checkpoint; `checkpoint()` writes them home
+ * and moves the log tail.
  *
  * The engine does not reuse a block freed in the running transaction until
  * that transaction commits (see `Ext2Fs.pendingFree`), so ordered data can
@@ -37,10 +35,8 @@ import type { Sim } from '../sim/effects.ts';
 import { errno } from '../uapi/errno.ts';
 import type { BlockDevice } from '../hw-ppc64/blockdev.ts';
 import type { BlockCache, BufferHead } from './cache.ts';
-import {
-  JBD2_FEATURE_INCOMPAT_REVOKE, descriptorCapacity, encodeCommit, encodeDescriptor, encodeJournalSuperBlock,
-  encodeRevoke, escapeBlock, revokeCapacity, type JournalSuperBlock, type JournalTag,
-} from './jbd2.ts';
+import type { JournalSuperBlock } from './jbd2.ts';
+import { JournalLog } from './journal-log.ts';
 import { COST } from './layout.ts';
 import { SINGLE_THREADED, type Ext2Locking, type FsLock, type FsWaitQueue } from './lock.ts';
 
@@ -89,20 +85,8 @@ export interface JournalState {
 
 export class Journal {
   running: Transaction;
-  /** Latest committed image of every block whose home copy is stale. */
-  private readonly checkpointList = new Map<number, Uint8Array>();
-  head: number;
-  tail: number;
-  tailSequence: number;
-  /** Log blocks between tail and head. */
-  used = 0;
-  /** Commits and checkpoints done (statistics). */
-  commits = 0;
-  checkpoints = 0;
-  /** Times the head wrapped from the end of the log to s_first. */
-  wraps = 0;
-  /** Revoke records written. */
-  revokesWritten = 0;
+  /** The on-disk log: its position, the checkpoint list. */
+  readonly log: JournalLog;
   /** Called with a transaction's freed blocks once it is durable (the engine makes them reusable). */
   onCommitted: ((freed: readonly number[]) => void) | null = null;
   /** Called when a commit is due and a daemon should do it (kjournald.ts); null: the caller commits. */
@@ -124,11 +108,11 @@ export class Journal {
   maxUpdates = 0;
 
   constructor(
-    private readonly dev: BlockDevice,
+    dev: BlockDevice,
     private readonly cache: BlockCache,
-    readonly jsb: JournalSuperBlock,
+    jsb: JournalSuperBlock,
     /** Physical block of each log block. */
-    readonly map: readonly number[],
+    map: readonly number[],
     private now: () => number,
     /** Commit once the running transaction holds this many blocks. */
     readonly maxTransactionBlocks: number,
@@ -137,14 +121,40 @@ export class Journal {
   ) {
     const bs = cache.blockSize;
     if (jsb.s_blocksize !== bs) throw errno('EUCLEAN', `journal block size ${jsb.s_blocksize} != ${bs}`);
-    this.head = state?.head ?? jsb.s_first;
-    this.tail = state?.tail ?? this.head;
-    this.tailSequence = state?.tailSequence ?? jsb.s_sequence;
-    this.used = state?.used ?? 0;
+    this.log = new JournalLog(dev, cache, jsb, map, state);
     this.running = newTransaction(state?.sequence ?? jsb.s_sequence, now());
     this.wqLocked = locking.waitQueue('jbd2 transaction locked');
     this.wqUpdates = locking.waitQueue('jbd2 updates');
     this.commitMutex = locking.mutex('jbd2 commit');
+  }
+
+  // Statistics and the log position, from the log.
+  get jsb(): JournalSuperBlock {
+    return this.log.jsb;
+  }
+  get map(): readonly number[] {
+    return this.log.map;
+  }
+  get head(): number {
+    return this.log.head;
+  }
+  get tail(): number {
+    return this.log.tail;
+  }
+  get used(): number {
+    return this.log.used;
+  }
+  get commits(): number {
+    return this.log.commits;
+  }
+  get checkpoints(): number {
+    return this.log.checkpoints;
+  }
+  get wraps(): number {
+    return this.log.wraps;
+  }
+  get revokesWritten(): number {
+    return this.log.revokesWritten;
   }
 
   // ------------------------------------------------------------ handles
@@ -239,10 +249,6 @@ export class Journal {
     this.running.freed.push(blk);
   }
 
-  get areaBlocks(): number {
-    return this.jsb.s_maxlen - this.jsb.s_first;
-  }
-
   /**
    * The clock commit blocks are stamped with comes from the file system
    * driving the journal; a live update's new engine re-points it, so the
@@ -255,7 +261,8 @@ export class Journal {
 
   /** The position of the log (see JournalState). */
   position(): JournalState {
-    return { sequence: this.running.tid, head: this.head, tail: this.tail, tailSequence: this.tailSequence, used: this.used };
+    const l = this.log;
+    return { sequence: this.running.tid, head: l.head, tail: l.tail, tailSequence: l.tailSequence, used: l.used };
   }
 
   /** Whether this journal is at `s` (an importer checking it was handed the journal its snapshot describes). */
@@ -279,7 +286,7 @@ export class Journal {
    */
   forgetMetadata(blk: number): void {
     this.running.buffers.delete(blk);
-    if (this.checkpointList.delete(blk)) this.running.revokes.add(blk);
+    if (this.log.drop(blk)) this.running.revokes.add(blk);
     if (this.committing?.buffers.has(blk)) {
       // Its frozen copy is being logged right now: keep it out of the
       // checkpoint list, and revoke it in the next transaction.
@@ -297,48 +304,6 @@ export class Journal {
 
   needsCommit(): boolean {
     return this.running.buffers.size + this.running.revokes.size >= this.maxTransactionBlocks;
-  }
-
-  private nextLog(b: number): number {
-    return b + 1 >= this.jsb.s_maxlen ? this.jsb.s_first : b + 1;
-  }
-
-  private *writeLog(lblk: number, data: Uint8Array): Sim<void> {
-    yield* this.dev.write(this.map[lblk]! * this.cache.blockSize, data);
-  }
-
-  /**
-   * Write consecutive log blocks, one device request per physically
-   * contiguous run (the journal inode is mostly contiguous), as JBD2 submits
-   * a transaction's buffers together rather than one by one.
-   */
-  private *writeLogRun(writes: readonly { lblk: number; data: Uint8Array }[]): Sim<void> {
-    const bs = this.cache.blockSize;
-    let i = 0;
-    while (i < writes.length) {
-      let j = i + 1;
-      while (j < writes.length && this.map[writes[j]!.lblk]! === this.map[writes[j - 1]!.lblk]! + 1) j++;
-      if (j - i === 1) yield* this.writeLog(writes[i]!.lblk, writes[i]!.data);
-      else {
-        const buf = new Uint8Array((j - i) * bs);
-        for (let k = i; k < j; k++) buf.set(writes[k]!.data, (k - i) * bs);
-        yield* this.dev.write(this.map[writes[i]!.lblk]! * bs, buf);
-      }
-      i = j;
-    }
-  }
-
-  private *writeSuper(): Sim<void> {
-    yield* this.writeLog(0, encodeJournalSuperBlock(this.jsb));
-    yield* this.dev.flush();
-  }
-
-  /** Blocks the running transaction needs in the log. */
-  private logBlocksNeeded(t: Transaction): number {
-    const bs = this.cache.blockSize;
-    const n = t.buffers.size;
-    const r = t.revokes.size;
-    return Math.ceil(n / descriptorCapacity(bs)) + n + Math.ceil(r / revokeCapacity(bs)) + 1;
   }
 
   /**
@@ -400,12 +365,13 @@ export class Journal {
     this.committing = t;
     try {
       yield* this.cache.writeback();
-      yield* this.writeTransaction(t, images);
+      yield* this.log.writeTransaction({ tid: t.tid, revokes: t.revokes, images }, this.clock, this.forgottenInCommit, this.release);
     } catch (e) {
       this.requeue(t);
       throw e;
     } finally {
       this.committing = null;
+      this.forgottenInCommit.clear();
     }
     this.onCommitted?.(t.freed);
     return true;
@@ -430,73 +396,6 @@ export class Journal {
     this.forgottenInCommit.clear();
   }
 
-  /** Write transaction `t` (its frozen `images`) to the log: revokes, descriptors and copies, commit block. */
-  private *writeTransaction(t: Transaction, images: Map<number, Uint8Array>): Sim<void> {
-    const bs = this.cache.blockSize;
-    const need = this.logBlocksNeeded(t);
-    if (need > this.areaBlocks - 1) throw errno('ENOSPC', `transaction of ${need} blocks exceeds the journal`);
-    if (this.used + need > this.areaBlocks - 1) yield* this.doCheckpoint(t.tid);
-    if (this.used === 0) {
-      // Log empty: point the superblock at where this transaction starts.
-      this.tail = this.head;
-      this.tailSequence = t.tid;
-      this.jsb.s_start = this.head;
-      this.jsb.s_sequence = t.tid;
-      yield* this.writeSuper();
-    }
-    const uuid = this.jsb.s_uuid;
-    // Revoke records.
-    const revs = [...t.revokes].sort((a, b) => a - b);
-    if (revs.length > 0 && !(this.jsb.s_feature_incompat & JBD2_FEATURE_INCOMPAT_REVOKE)) {
-      this.jsb.s_feature_incompat |= JBD2_FEATURE_INCOMPAT_REVOKE;
-      yield* this.writeSuper();
-    }
-    const rcap = revokeCapacity(bs);
-    const pending: { lblk: number; data: Uint8Array }[] = [];
-    for (let i = 0; i < revs.length; i += rcap) {
-      const chunk = revs.slice(i, i + rcap);
-      yield chunk.length * COST.journalTag;
-      pending.push({ lblk: this.head, data: encodeRevoke(bs, t.tid, chunk) });
-      this.revokesWritten += chunk.length;
-      this.advance();
-    }
-    // Descriptor + block copies.
-    const blocks = [...images.keys()];
-    const dcap = descriptorCapacity(bs);
-    for (let i = 0; i < blocks.length; i += dcap) {
-      const chunk = blocks.slice(i, i + dcap);
-      const tags: JournalTag[] = [];
-      const bodies: Uint8Array[] = [];
-      for (const blk of chunk) {
-        const esc = escapeBlock(images.get(blk)!);
-        tags.push({ blocknr: blk, flags: esc.escaped ? 1 : 0 });
-        bodies.push(esc.data);
-      }
-      yield chunk.length * COST.journalTag;
-      pending.push({ lblk: this.head, data: encodeDescriptor(bs, t.tid, tags, uuid) });
-      this.advance();
-      for (const body of bodies) {
-        pending.push({ lblk: this.head, data: body });
-        this.advance();
-      }
-    }
-    yield* this.writeLogRun(pending);
-    yield* this.dev.flush();
-    yield* this.writeLog(this.head, encodeCommit(bs, t.tid, this.now()));
-    this.advance();
-    yield* this.dev.flush();
-    this.commits++;
-    for (const [blk, img] of images) if (!this.forgottenInCommit.has(blk)) this.checkpointList.set(blk, img);
-    this.forgottenInCommit.clear();
-  }
-
-  private advance(): void {
-    const next = this.nextLog(this.head);
-    if (next < this.head) this.wraps++;
-    this.head = next;
-    this.used++;
-  }
-
   /**
    * Write every committed block home, flush, and empty the log (tail = head).
    * Buffers not also in the running transaction go back to the cache, clean.
@@ -504,47 +403,22 @@ export class Journal {
   *checkpoint(): Sim<void> {
     yield* this.commitMutex.lock();
     try {
-      yield* this.doCheckpoint(this.running.tid);
+      yield* this.log.checkpoint(this.running.tid, this.release);
     } finally {
       yield* this.commitMutex.unlock();
     }
   }
 
-  /**
-   * Checkpoint with the commit mutex held; `nextTid` is the first
-   * transaction not yet in the log (the log restarts with it).
-   */
-  private *doCheckpoint(nextTid: number): Sim<void> {
-    if (this.checkpointList.size === 0 && this.used === 0) return;
-    const blocks = [...this.checkpointList.keys()].sort((a, b) => a - b);
-    // home locations in block order, one request per run of adjacent blocks
-    for (let i = 0; i < blocks.length; ) {
-      let j = i + 1;
-      while (j < blocks.length && blocks[j] === blocks[j - 1]! + 1) j++;
-      yield* this.cache.writeHomeRun(blocks.slice(i, j).map((b) => this.checkpointList.get(b)!), blocks[i]!);
-      i = j;
-    }
-    yield* this.dev.flush();
-    for (const blk of blocks) {
-      const bh = this.cache.peek(blk);
-      if (bh && !this.running.buffers.has(blk) && !this.committing?.buffers.has(blk)) bh.jowned = false;
-    }
-    this.checkpointList.clear();
-    this.tail = this.head;
-    this.tailSequence = nextTid;
-    this.used = 0;
-    this.jsb.s_start = this.head;
-    this.jsb.s_sequence = nextTid;
-    yield* this.writeSuper();
-    this.checkpoints++;
-  }
+  /** The commit-block clock (setClock may re-point `now` between commits). */
+  private readonly clock = (): number => this.now();
+
+  /** A checkpointed buffer goes back to the cache unless a transaction still holds it. */
+  private readonly release = (blk: number): boolean => !this.running.buffers.has(blk) && !this.committing?.buffers.has(blk);
 
   /** Clean shutdown: commit, checkpoint, and mark the log empty (s_start = 0). */
   *shutdown(): Sim<void> {
     yield* this.commit();
     yield* this.checkpoint();
-    this.jsb.s_start = 0;
-    this.jsb.s_sequence = this.running.tid;
-    yield* this.writeSuper();
+    yield* this.log.markClean(this.running.tid);
   }
 }
