@@ -33,7 +33,7 @@ interface TreeFile {
 }
 
 /** 2000 files in 40 directories, sizes spread around 25 KiB (50 MiB in all), seeded contents. */
-function makeTree(): TreeFile[] {
+export function makeTree(): TreeFile[] {
   const rng = new Prng(30);
   const weights = Array.from({ length: FILES }, () => 0.05 + rng.next() * 1.9);
   const sum = weights.reduce((a, b) => a + b, 0);
@@ -63,7 +63,7 @@ function freshFile(path: string): void {
 }
 
 /** modswap: make the empty file system, boot on it, write the tree through syscalls, unmount. */
-function populateModswap(img: string, tree: readonly TreeFile[]): { wallMs: number; cycles: number } {
+export function populateModswap(img: string, tree: readonly TreeFile[]): { wallMs: number; cycles: number } {
   const t0 = performance.now();
   freshFile(img);
   runMke2fs(img, imageOpts());
