@@ -7,7 +7,7 @@
  * seed and a `modswap shell` script that replays it.
  *
  * --jobs N splits the range across N workers (disjoint seed ranges, one
- * child process per 100 seeds, summaries merged: the result does not
+ * child process per 1,000 seeds, summaries merged: the result does not
  * depend on N). --time-budget stops
  * starting new seeds after that many wall-clock seconds and says how many
  * ran (the only use of wall time, here in the CLI, never in a case).
@@ -18,7 +18,7 @@ import { writeFileSync } from 'node:fs';
 import { UsageError, flagHelp, parseFlags, type FlagSpecs } from './args.ts';
 import type { CliIO, Command } from './command.ts';
 import { checkOutputFile } from './output-path.ts';
-import { sweepInWorkers, workerLoop, WORKER_SEEDS } from './fuzz-pool.ts';
+import { endJob, sweepInWorkers, workerLoop, WORKER_SEEDS } from './fuzz-pool.ts';
 import { createProgress } from './progress.ts';
 import type { FuzzPath } from '../reliability/case.ts';
 import { emptySummary, runSeed, type SweepSummary } from '../reliability/sweep.ts';
@@ -47,8 +47,8 @@ function parsePaths(text: string): FuzzPath[] {
   return [...new Set(ps)] as FuzzPath[];
 }
 
-/** Run [start, start+n) in this process. */
-function sweepHere(start: number, n: number, paths: FuzzPath[], budgetS: number, onSeed: (done: number) => void): SweepSummary {
+/** Run [start, start+n) in this process (a job ends after each seed: fuzz-pool.ts endJob). */
+async function sweepHere(start: number, n: number, paths: FuzzPath[], budgetS: number, onSeed: (done: number) => void): Promise<SweepSummary> {
   const s = emptySummary(start);
   const t0 = Date.now();
   for (let i = 0; i < n; i++) {
@@ -56,6 +56,7 @@ function sweepHere(start: number, n: number, paths: FuzzPath[], budgetS: number,
     runSeed(start + i, paths, s);
     s.ranges = [[start, i + 1]];
     onSeed(i + 1);
+    await endJob();
   }
   return s;
 }
@@ -141,7 +142,7 @@ export const fuzzCommand: Command = {
     if (flags.report !== undefined) checkOutputFile('fuzz', 'report', flags.report as string);
     if (flags.json !== undefined && flags.json !== '-') checkOutputFile('fuzz', 'json', flags.json);
     if (worker) {
-      workerLoop(flags.start as number, flags.seeds as number, paths, (line) => io.out(line));
+      await workerLoop(flags.start as number, flags.seeds as number, paths, (line) => io.out(line));
       return 0;
     }
     let shard: { index: number; count: number } | null = null;
@@ -158,9 +159,8 @@ export const fuzzCommand: Command = {
     const startedAt = new Date();
     const t0 = Date.now();
     // More than one worker's worth of seeds goes to workers even with --jobs 1: a
-    // worker is replaced every WORKER_SEEDS seeds, and one long-lived process grows
-    // by about 10 MB a seed (RELIABILITY.md, open) until the OOM killer takes it.
-    const s = jobs > 1 || seeds > WORKER_SEEDS ? await sweepInWorkers(start, seeds, paths.join(','), jobs, budget, onSeed) : sweepHere(start, seeds, paths, budget, onSeed);
+    // worker is replaced every WORKER_SEEDS seeds (a bound on any future leak).
+    const s = jobs > 1 || seeds > WORKER_SEEDS ? await sweepInWorkers(start, seeds, paths.join(','), jobs, budget, onSeed) : await sweepHere(start, seeds, paths, budget, onSeed);
     bar.finish();
     const wall = (Date.now() - t0) / 1000;
     if (flags.report !== undefined) {

@@ -8,7 +8,11 @@
  *
  * Held weakly: a system dropped without unmounting (a test, a fuzz case)
  * must not stay alive through this table. Ids are `DEV#N` with N counted by
- * the kernel, so two releases never hand out the same id.
+ * the kernel, so two releases never hand out the same id. A WeakRef's target
+ * stays alive until the current job ends (`new WeakRef` and `deref` keep it
+ * for the job, ECMA-262 AddToKeptObjects), so a host loop that boots many
+ * systems must return to the event loop between them, as `modswap fuzz`
+ * does after each seed (cli/fuzz-pool.ts endJob), or it keeps every one.
  */
 import type { SuperBlock } from '../../vfs/super.ts';
 
