@@ -17,6 +17,12 @@
  * So on ext3 no metadata block can reach its home location before the
  * transaction that modified it has committed.
  *
+ * Writeback hands the device the buffers' own memory (a run lying back to
+ * back in one slab as one view, else a gathered copy) without copying it
+ * again: the buffer is clean from submission, and a change before the write
+ * completes marks it dirty again, so the newer contents go out next time
+ * (Linux writes a buffer head's page in place the same way).
+ *
  * In-flight reads. A block being read is `locked`; another thread wanting
  * it waits (`IoWait`: a wait queue under the VFS, a compute spin by
  * default), so each block is read once. bread/writeback may block for the
@@ -227,6 +233,27 @@ export class BlockCache {
   /** Read block `blk` (from the cache if present). The returned data is shared and mutable. May block. */
   *bread(blk: number): Sim<BufferHead> {
     yield COST.cacheLookup;
+    return this.cached(blk) ?? (yield* this.readIn(blk));
+  }
+
+  /**
+   * bread's hit, without a generator: the cached, up-to-date, idle buffer
+   * of `blk` (counted as a hit), or undefined (then `readIn`). No I/O and
+   * no cost: the caller charges COST.cacheLookup first, as bread does, so
+   * a hot path that inlines `yield COST.cacheLookup; cached(blk) ?? readIn(blk)`
+   * charges and behaves exactly as bread.
+   */
+  cached(blk: number): BufferHead | undefined {
+    this.check(blk);
+    const bh = this.map.get(blk);
+    if (bh === undefined || !bh.uptodate || bh.locked) return undefined;
+    this.touch(bh);
+    this.stats.hits++;
+    return bh;
+  }
+
+  /** bread after its lookup was charged: wait for a read in flight, or read the block. May block. */
+  *readIn(blk: number): Sim<BufferHead> {
     const bh = this.grab(blk);
     while (bh.locked) yield* this.io.wait();
     if (bh.uptodate) {
@@ -285,7 +312,8 @@ export class BlockCache {
     if (!bh.dirty || bh.jowned) return;
     bh.dirty = false;
     try {
-      yield* this.dev.write(bh.blocknr * this.blockSize, bh.data.slice());
+      // No copy: a change while the write is in flight marks the buffer dirty again (see writeNoCopy).
+      yield* this.writeNoCopy(bh.blocknr * this.blockSize, bh.data);
       this.stats.writes++;
     } catch (e) {
       bh.dirty = true;
@@ -325,13 +353,14 @@ export class BlockCache {
       return;
     }
     const bs = this.blockSize;
-    const buf = new Uint8Array(run.length * bs);
-    run.forEach((bh, k) => {
-      buf.set(bh.data, k * bs);
+    const buf = BlockCache.adjacentView(run, bs) ?? new Uint8Array(run.length * bs);
+    for (let k = 0; k < run.length; k++) {
+      const bh = run[k]!;
+      if (buf.buffer !== bh.data.buffer) buf.set(bh.data, k * bs);
       bh.dirty = false;
-    });
+    }
     try {
-      yield* this.dev.write(run[0]!.blocknr * bs, buf);
+      yield* this.writeNoCopy(run[0]!.blocknr * bs, buf);
       this.stats.writes += run.length;
     } catch (e) {
       for (const bh of run) bh.dirty = true;
@@ -339,21 +368,45 @@ export class BlockCache {
     }
   }
 
-  /** Write a block image home directly (journal checkpoint, recovery). */
-  *writeHome(blk: number, data: Uint8Array): Sim<void> {
-    this.check(blk);
-    yield* this.dev.write(blk * this.blockSize, data);
-    this.stats.writes++;
+  /**
+   * The run's data as one view without copying, when its buffers lie back to
+   * back in one slab (blocks cached in block order, as a file written
+   * sequentially is); undefined otherwise (the caller gathers a copy).
+   */
+  private static adjacentView(run: readonly BufferHead[], bs: number): Uint8Array | undefined {
+    const first = run[0]!.data;
+    for (let k = 1; k < run.length; k++) {
+      const d = run[k]!.data;
+      if (d.buffer !== first.buffer || d.byteOffset !== first.byteOffset + k * bs) return undefined;
+    }
+    return new Uint8Array(first.buffer, first.byteOffset, run.length * bs);
   }
 
-  /** Write images of the adjacent blocks first, first+1, ... home in one request. */
+  /**
+   * Hand `data` to the device without another copy (BlockDevice.writeNoCopy):
+   * a gathered copy, a frozen image, or cached buffers whose change in flight
+   * re-dirties them.
+   */
+  private *writeNoCopy(offset: number, data: Uint8Array): Sim<void> {
+    if (this.dev.writeNoCopy) yield* this.dev.writeNoCopy(offset, data);
+    else yield* this.dev.write(offset, data);
+  }
+
+  /**
+   * Write images of the adjacent blocks first, first+1, ... home in one
+   * request (journal checkpoint). The images are frozen copies nobody
+   * changes any more, so a single one goes to the device as it is.
+   */
   *writeHomeRun(images: readonly Uint8Array[], first: number): Sim<void> {
-    if (images.length === 1) return yield* this.writeHome(first, images[0]!);
     this.check(first);
     this.check(first + images.length - 1);
-    const buf = new Uint8Array(images.length * this.blockSize);
-    images.forEach((img, k) => buf.set(img, k * this.blockSize));
-    yield* this.dev.write(first * this.blockSize, buf);
+    let buf: Uint8Array;
+    if (images.length === 1) buf = images[0]!;
+    else {
+      buf = new Uint8Array(images.length * this.blockSize);
+      images.forEach((img, k) => buf.set(img, k * this.blockSize));
+    }
+    yield* this.writeNoCopy(first * this.blockSize, buf);
     this.stats.writes += images.length;
   }
 

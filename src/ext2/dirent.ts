@@ -31,6 +31,19 @@ export function dirRecLen(nameLen: number): number {
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder('utf-8');
 export function nameBytes(name: string): Uint8Array {
+  // ASCII names (nearly all) without TextEncoder's per-call overhead: the
+  // same bytes, on every lookup and create.
+  const n = name.length;
+  if (n <= 255) {
+    const out = new Uint8Array(n);
+    let i = 0;
+    for (; i < n; i++) {
+      const c = name.charCodeAt(i);
+      if (c >= 0x80) break;
+      out[i] = c;
+    }
+    if (i === n) return out;
+  }
   return utf8.encode(name);
 }
 export function nameString(b: Uint8Array): string {

@@ -131,16 +131,16 @@ export function* writeFile(fs: Ext2Fs, info: Ext2InodeInfo, off: number, data: U
   const end = off + data.length;
   let pos = off;
   let chunk = 0;
+  let lblk = 0;
+  // One goal closure and one mutex lookup per call, not per block (the loop is the populate's hot path).
+  const goal = (): Sim<number> => fs.allocFor(info).dataGoal(fs, info, lblk);
+  const tm = fs.truncateMutex(info);
   try {
     while (pos < end) {
-      const lblk = Math.floor(pos / bs);
+      lblk = Math.floor(pos / bs);
       const inBlk = pos - lblk * bs;
       const n = Math.min(bs - inBlk, end - pos);
-      const goal = function* (): Sim<number> {
-        return yield* fs.allocFor(info).dataGoal(fs, info, lblk);
-      };
       // ext3_get_blocks_handle: the block map changes under the inode's truncate_mutex
-      const tm = fs.truncateMutex(info);
       yield* tm.lock();
       let blk: number;
       let created: boolean;

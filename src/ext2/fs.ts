@@ -31,7 +31,7 @@ import { type BlockMapHost, bmapLookup } from './blockmap.ts';
 import { BlockCache, type BufferHead } from './cache.ts';
 import { decodeGroupDesc, encodeGroupDesc, gdtBlockOf, GROUP_DESC_SIZE, validateGroupDesc, type Ext2GroupDesc } from './group.ts';
 import { Ext2InodeInfo, type RsvWindow } from './inode-info.ts';
-import { decodeInode, encodeInode } from './inode.ts';
+import { decodeInode, encodeInodeInto } from './inode.ts';
 import { JBD2_KNOWN_INCOMPAT, JBD2_SUPERBLOCK_V1, JBD2_SUPERBLOCK_V2, decodeJournalSuperBlock } from './jbd2.ts';
 import { Journal, type JournalState } from './journal.ts';
 import { Kjournald } from './kjournald.ts';
@@ -381,18 +381,26 @@ export class Ext2Fs {
 
   // --------------------------------------------------- metadata helpers
 
-  /** A metadata buffer was modified: journal it (ext3) or mark it dirty (ext2). */
+  /** A metadata buffer was modified: journal it (ext3) or mark it dirty (ext2). Never blocks. */
   *dirtyMeta(bh: BufferHead): Sim<void> {
+    this.markMeta(bh);
+  }
+
+  /** dirtyMeta without a generator (hot paths): it takes no time and never blocks. */
+  markMeta(bh: BufferHead): void {
     if (this.journal) this.journal.dirtyMetadata(bh);
     else this.cache.markDirty(bh);
   }
 
   /** Encode group g's descriptor into its GDT block (which joins the transaction). */
   *writeGroupDesc(g: number): Sim<void> {
-    const bh = yield* this.cache.bread(gdtBlockOf(this.sb, this.geo, g));
+    const blk = gdtBlockOf(this.sb, this.geo, g);
+    // bread, inlined (one per block allocated): the same charge, no generator on a hit
+    yield COST.cacheLookup;
+    const bh = this.cache.cached(blk) ?? (yield* this.cache.readIn(blk));
     encodeGroupDesc(this.gds[g]!, bh.data, (g % this.geo.descPerBlock) * GROUP_DESC_SIZE);
     yield COST.codec;
-    yield* this.dirtyMeta(bh);
+    this.markMeta(bh);
   }
 
   /** Write the primary superblock (with totals) directly; it is never journaled. */
@@ -465,10 +473,11 @@ export class Ext2Fs {
   /** Encode the in-memory inode into its inode-table block (which joins the transaction). */
   *writeInode(info: Ext2InodeInfo): Sim<void> {
     const { blk, off } = this.inodeLocation(info.ino);
-    const bh = yield* this.cache.bread(blk);
+    yield COST.cacheLookup; // bread, inlined
+    const bh = this.cache.cached(blk) ?? (yield* this.cache.readIn(blk));
     yield COST.codec;
-    bh.data.set(encodeInode(info.disk).subarray(0, this.geo.inodeSize), off);
-    yield* this.dirtyMeta(bh);
+    encodeInodeInto(info.disk, bh.data, off, this.geo.inodeSize);
+    this.markMeta(bh);
   }
 
   /** Block-map callbacks for one inode (allocation goals follow its state). */
@@ -484,10 +493,12 @@ export class Ext2Fs {
         }
       },
       *readIndirect(blk: number): Sim<Uint8Array> {
-        return (yield* fs.cache.bread(blk)).data;
+        yield COST.cacheLookup; // bread, inlined
+        return (fs.cache.cached(blk) ?? (yield* fs.cache.readIn(blk))).data;
       },
       *dirtyIndirect(blk: number): Sim<void> {
-        yield* fs.dirtyMeta(yield* fs.cache.bread(blk));
+        yield COST.cacheLookup; // bread, inlined
+        fs.markMeta(fs.cache.cached(blk) ?? (yield* fs.cache.readIn(blk)));
       },
       *allocBlock(goal: number, meta: boolean): Sim<number> {
         const blk = yield* allocBlock(fs, goal, owner);
@@ -495,7 +506,7 @@ export class Ext2Fs {
         const cached = fs.cache.peek(blk) !== undefined;
         const bh = fs.cache.getblk(blk);
         if (cached) bh.data.fill(0);
-        if (meta) yield* fs.dirtyMeta(bh);
+        if (meta) fs.markMeta(bh);
         return blk;
       },
       *freeBlock(blk: number): Sim<void> {

@@ -55,24 +55,37 @@ export function decodeInode(rec: Uint8Array): Ext2DiskInode {
 /** Write the modelled fields over a copy of `ino.raw`; returns the record. */
 export function encodeInode(ino: Ext2DiskInode): Uint8Array {
   const b = ino.raw.slice();
-  put16(b, 0x00, ino.i_mode);
-  put16(b, 0x02, ino.i_uid & 0xffff);
-  put32(b, 0x04, ino.i_size % 0x1_0000_0000);
-  put32(b, 0x08, ino.i_atime);
-  put32(b, 0x0c, ino.i_ctime);
-  put32(b, 0x10, ino.i_mtime);
-  put32(b, 0x14, ino.i_dtime);
-  put16(b, 0x18, ino.i_gid & 0xffff);
-  put16(b, 0x1a, ino.i_links_count);
-  put32(b, 0x1c, ino.i_blocks);
-  put32(b, 0x20, ino.i_flags);
-  for (let i = 0; i < EXT2_N_BLOCKS; i++) put32(b, 0x28 + 4 * i, ino.i_block[i] ?? 0);
-  put32(b, 0x64, ino.i_generation);
-  put32(b, 0x68, ino.i_file_acl);
-  put32(b, 0x6c, Math.floor(ino.i_size / 0x1_0000_0000));
-  put16(b, 0x78, (ino.i_uid >>> 16) & 0xffff);
-  put16(b, 0x7a, (ino.i_gid >>> 16) & 0xffff);
+  putInodeFields(ino, b, 0);
   return b;
+}
+
+/**
+ * encodeInode straight into an inode-table block: the first `size` bytes
+ * of the record at `off` of `out` (no intermediate record).
+ */
+export function encodeInodeInto(ino: Ext2DiskInode, out: Uint8Array, off: number, size: number): void {
+  out.set(ino.raw.length > size ? ino.raw.subarray(0, size) : ino.raw, off);
+  putInodeFields(ino, out, off);
+}
+
+function putInodeFields(ino: Ext2DiskInode, b: Uint8Array, o: number): void {
+  put16(b, o + 0x00, ino.i_mode);
+  put16(b, o + 0x02, ino.i_uid & 0xffff);
+  put32(b, o + 0x04, ino.i_size % 0x1_0000_0000);
+  put32(b, o + 0x08, ino.i_atime);
+  put32(b, o + 0x0c, ino.i_ctime);
+  put32(b, o + 0x10, ino.i_mtime);
+  put32(b, o + 0x14, ino.i_dtime);
+  put16(b, o + 0x18, ino.i_gid & 0xffff);
+  put16(b, o + 0x1a, ino.i_links_count);
+  put32(b, o + 0x1c, ino.i_blocks);
+  put32(b, o + 0x20, ino.i_flags);
+  for (let i = 0; i < EXT2_N_BLOCKS; i++) put32(b, o + 0x28 + 4 * i, ino.i_block[i] ?? 0);
+  put32(b, o + 0x64, ino.i_generation);
+  put32(b, o + 0x68, ino.i_file_acl);
+  put32(b, o + 0x6c, Math.floor(ino.i_size / 0x1_0000_0000));
+  put16(b, o + 0x78, (ino.i_uid >>> 16) & 0xffff);
+  put16(b, o + 0x7a, (ino.i_gid >>> 16) & 0xffff);
 }
 
 /**

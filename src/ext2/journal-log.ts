@@ -99,8 +99,14 @@ export class JournalLog {
     this.used++;
   }
 
+  /** Every log write is a fresh encoding or a frozen image nobody changes: the device may keep it (writeNoCopy). */
+  private *devWrite(offset: number, data: Uint8Array): Sim<void> {
+    if (this.dev.writeNoCopy) yield* this.dev.writeNoCopy(offset, data);
+    else yield* this.dev.write(offset, data);
+  }
+
   private *writeLog(lblk: number, data: Uint8Array): Sim<void> {
-    yield* this.dev.write(this.map[lblk]! * this.cache.blockSize, data);
+    yield* this.devWrite(this.map[lblk]! * this.cache.blockSize, data);
   }
 
   /**
@@ -118,7 +124,7 @@ export class JournalLog {
       else {
         const buf = new Uint8Array((j - i) * bs);
         for (let k = i; k < j; k++) buf.set(writes[k]!.data, (k - i) * bs);
-        yield* this.dev.write(this.map[writes[i]!.lblk]! * bs, buf);
+        yield* this.devWrite(this.map[writes[i]!.lblk]! * bs, buf);
       }
       i = j;
     }

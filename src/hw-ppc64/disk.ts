@@ -160,12 +160,22 @@ export class Disk implements BlockDevice {
     return r!;
   }
 
+  /** The bytes are copied at submission: the caller may reuse `data` at once. */
   *write(offset: number, data: Uint8Array): Sim<void> {
+    yield* this.writeData(offset, data, true);
+  }
+
+  /** The device reads `data` at completion (BlockDevice.writeNoCopy): no copy. */
+  *writeNoCopy(offset: number, data: Uint8Array): Sim<void> {
+    yield* this.writeData(offset, data, false);
+  }
+
+  private *writeData(offset: number, data: Uint8Array, copy: boolean): Sim<void> {
     if (!(data instanceof Uint8Array)) throw errno('EINVAL', `disk ${this.name}: write data must be a Uint8Array`);
     this.check('write', offset, data.length);
     if (this.readOnly) throw errno('EROFS', `disk ${this.name} is read-only`);
     if (data.length === 0) return;
-    yield* this.submit('write', offset, data.length, data.slice());
+    yield* this.submit('write', offset, data.length, copy ? data.slice() : data);
   }
 
   *flush(): Sim<void> {
