@@ -17,11 +17,11 @@
  * So on ext3 no metadata block can reach its home location before the
  * transaction that modified it has committed.
  *
- * Writeback hands the device the buffers' own memory (a run lying back to
- * back in one slab as one view, else a gathered copy) without copying it
- * again: the buffer is clean from submission, and a change before the write
- * completes marks it dirty again, so the newer contents go out next time
- * (Linux writes a buffer head's page in place the same way).
+ * Writeback hands the device the buffers' own memory, a run of adjacent
+ * blocks as one request of several segments (a bio's vector), without
+ * copying it: the buffer is clean from submission, and a change before the
+ * write completes marks it dirty again, so the newer contents go out next
+ * time (Linux writes a buffer head's page in place the same way).
  *
  * In-flight reads. A block being read is `locked`; another thread wanting
  * it waits (`IoWait`: a wait queue under the VFS, a compute spin by
@@ -313,7 +313,7 @@ export class BlockCache {
     bh.dirty = false;
     try {
       // No copy: a change while the write is in flight marks the buffer dirty again (see writeNoCopy).
-      yield* this.writeNoCopy(bh.blocknr * this.blockSize, bh.data);
+      yield* this.writeNoCopy(bh.blocknr * this.blockSize, [bh.data]);
       this.stats.writes++;
     } catch (e) {
       bh.dirty = true;
@@ -353,14 +353,13 @@ export class BlockCache {
       return;
     }
     const bs = this.blockSize;
-    const buf = BlockCache.adjacentView(run, bs) ?? new Uint8Array(run.length * bs);
-    for (let k = 0; k < run.length; k++) {
-      const bh = run[k]!;
-      if (buf.buffer !== bh.data.buffer) buf.set(bh.data, k * bs);
+    const segs: Uint8Array[] = [];
+    for (const bh of run) {
+      segs.push(bh.data);
       bh.dirty = false;
     }
     try {
-      yield* this.writeNoCopy(run[0]!.blocknr * bs, buf);
+      yield* this.writeNoCopy(run[0]!.blocknr * bs, segs);
       this.stats.writes += run.length;
     } catch (e) {
       for (const bh of run) bh.dirty = true;
@@ -369,44 +368,25 @@ export class BlockCache {
   }
 
   /**
-   * The run's data as one view without copying, when its buffers lie back to
-   * back in one slab (blocks cached in block order, as a file written
-   * sequentially is); undefined otherwise (the caller gathers a copy).
+   * Hand `segments` (adjacent blocks) to the device as one request without
+   * copying them (BlockDevice.writeNoCopy): frozen images, or cached
+   * buffers whose change in flight re-dirties them. A device without it
+   * gets one gathered copy.
    */
-  private static adjacentView(run: readonly BufferHead[], bs: number): Uint8Array | undefined {
-    const first = run[0]!.data;
-    for (let k = 1; k < run.length; k++) {
-      const d = run[k]!.data;
-      if (d.buffer !== first.buffer || d.byteOffset !== first.byteOffset + k * bs) return undefined;
-    }
-    return new Uint8Array(first.buffer, first.byteOffset, run.length * bs);
-  }
-
-  /**
-   * Hand `data` to the device without another copy (BlockDevice.writeNoCopy):
-   * a gathered copy, a frozen image, or cached buffers whose change in flight
-   * re-dirties them.
-   */
-  private *writeNoCopy(offset: number, data: Uint8Array): Sim<void> {
-    if (this.dev.writeNoCopy) yield* this.dev.writeNoCopy(offset, data);
-    else yield* this.dev.write(offset, data);
+  private *writeNoCopy(offset: number, segments: readonly Uint8Array[]): Sim<void> {
+    if (this.dev.writeNoCopy) return yield* this.dev.writeNoCopy(offset, segments);
+    yield* this.dev.write(offset, gather(segments));
   }
 
   /**
    * Write images of the adjacent blocks first, first+1, ... home in one
    * request (journal checkpoint). The images are frozen copies nobody
-   * changes any more, so a single one goes to the device as it is.
+   * changes any more: the device may keep them as they are.
    */
   *writeHomeRun(images: readonly Uint8Array[], first: number): Sim<void> {
     this.check(first);
     this.check(first + images.length - 1);
-    let buf: Uint8Array;
-    if (images.length === 1) buf = images[0]!;
-    else {
-      buf = new Uint8Array(images.length * this.blockSize);
-      images.forEach((img, k) => buf.set(img, k * this.blockSize));
-    }
-    yield* this.writeNoCopy(first * this.blockSize, buf);
+    yield* this.writeNoCopy(first * this.blockSize, images);
     this.stats.writes += images.length;
   }
 
@@ -419,4 +399,18 @@ export class BlockCache {
   buffers(): IterableIterator<BufferHead> {
     return this.map.values();
   }
+}
+
+/** Segments laid back to back in one new buffer. */
+export function gather(segments: readonly Uint8Array[]): Uint8Array {
+  if (segments.length === 1) return segments[0]!;
+  let n = 0;
+  for (const s of segments) n += s.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const s of segments) {
+    out.set(s, at);
+    at += s.length;
+  }
+  return out;
 }

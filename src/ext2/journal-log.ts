@@ -18,7 +18,7 @@
 import type { Sim } from '../sim/effects.ts';
 import { errno } from '../uapi/errno.ts';
 import type { BlockDevice } from '../hw-ppc64/blockdev.ts';
-import type { BlockCache } from './cache.ts';
+import { gather, type BlockCache } from './cache.ts';
 import {
   JBD2_FEATURE_INCOMPAT_REVOKE, descriptorCapacity, encodeCommit, encodeDescriptor, encodeJournalSuperBlock,
   encodeRevoke, escapeBlock, revokeCapacity, type JournalSuperBlock, type JournalTag,
@@ -99,14 +99,14 @@ export class JournalLog {
     this.used++;
   }
 
-  /** Every log write is a fresh encoding or a frozen image nobody changes: the device may keep it (writeNoCopy). */
-  private *devWrite(offset: number, data: Uint8Array): Sim<void> {
-    if (this.dev.writeNoCopy) yield* this.dev.writeNoCopy(offset, data);
-    else yield* this.dev.write(offset, data);
+  /** Every log write is a fresh encoding or a frozen image nobody changes: the device may keep them (writeNoCopy). */
+  private *devWrite(offset: number, segments: readonly Uint8Array[]): Sim<void> {
+    if (this.dev.writeNoCopy) yield* this.dev.writeNoCopy(offset, segments);
+    else yield* this.dev.write(offset, gather(segments));
   }
 
   private *writeLog(lblk: number, data: Uint8Array): Sim<void> {
-    yield* this.devWrite(this.map[lblk]! * this.cache.blockSize, data);
+    yield* this.devWrite(this.map[lblk]! * this.cache.blockSize, [data]);
   }
 
   /**
@@ -121,11 +121,7 @@ export class JournalLog {
       let j = i + 1;
       while (j < writes.length && this.map[writes[j]!.lblk]! === this.map[writes[j - 1]!.lblk]! + 1) j++;
       if (j - i === 1) yield* this.writeLog(writes[i]!.lblk, writes[i]!.data);
-      else {
-        const buf = new Uint8Array((j - i) * bs);
-        for (let k = i; k < j; k++) buf.set(writes[k]!.data, (k - i) * bs);
-        yield* this.devWrite(this.map[writes[i]!.lblk]! * bs, buf);
-      }
+      else yield* this.devWrite(this.map[writes[i]!.lblk]! * bs, writes.slice(i, j).map((w) => w.data));
       i = j;
     }
   }

@@ -17,15 +17,16 @@ export interface BlockDevice {
   read(offset: number, length: number): Sim<Uint8Array>;
   write(offset: number, data: Uint8Array): Sim<void>;
   /**
-   * As `write`, but the device may keep `data` until the write completes
-   * instead of copying it at submission: what reaches the medium is its
-   * contents at completion. For a buffer the caller hands over (a fresh
-   * bounce buffer, a frozen journal image), or a cached block that is
-   * marked dirty again if it changes meanwhile (a page under writeback
-   * without stable pages, as Linux's buffer heads). Optional; callers fall
-   * back to `write`.
+   * As `write` of the `segments` laid back to back from `offset` (a bio's
+   * vector of pages), but the device may keep them until the write
+   * completes instead of copying them at submission: what reaches the
+   * medium is their contents at completion. For buffers the caller hands
+   * over (a fresh encoding, a frozen journal image), or cached blocks that
+   * are marked dirty again if they change meanwhile (pages under writeback
+   * without stable pages, as Linux's buffer heads). Optional; callers
+   * gather the segments and fall back to `write`.
    */
-  writeNoCopy?(offset: number, data: Uint8Array): Sim<void>;
+  writeNoCopy?(offset: number, segments: readonly Uint8Array[]): Sim<void>;
   /** Completes once every earlier write is durable (a cache flush / barrier). */
   flush(): Sim<void>;
 }

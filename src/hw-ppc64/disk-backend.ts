@@ -5,7 +5,7 @@
  * (disk.ts) adds latency, interrupts and faults. Offsets and lengths are
  * checked by the disk before a backend sees them.
  */
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync, writevSync } from 'node:fs';
 import { sparseRead, sparseWrite } from './sparse.ts';
 
 export interface DiskBackend {
@@ -13,6 +13,8 @@ export interface DiskBackend {
   /** Fill `dst` with the bytes at `offset` (never-written bytes read as zero). */
   read(offset: number, dst: Uint8Array): void;
   write(offset: number, src: Uint8Array): void;
+  /** `segments` back to back from `offset` in one call (optional; else one `write` each). */
+  writev?(offset: number, segments: readonly Uint8Array[]): void;
   flush?(): void;
   close?(): void;
   /** The regions ever written, [offset, bytes] in offset order (the rest reads as zero); views, not copies. */
@@ -106,6 +108,21 @@ export class HostFileBackend implements DiskBackend {
     const fd = this.handle();
     let done = 0;
     while (done < src.length) done += writeSync(fd, src, done, src.length - done, offset + done);
+  }
+
+  /** One pwritev for the whole vector (a short write finishes segment by segment). */
+  writev(offset: number, segments: readonly Uint8Array[]): void {
+    const fd = this.handle();
+    let done = writevSync(fd, segments as Uint8Array[], offset);
+    for (const seg of segments) {
+      if (done >= seg.length) {
+        done -= seg.length;
+      } else {
+        this.write(offset + done, seg.subarray(done));
+        done = 0;
+      }
+      offset += seg.length;
+    }
   }
 
   flush(): void {

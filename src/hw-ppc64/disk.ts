@@ -88,7 +88,8 @@ interface Request {
   readonly op: DiskOp;
   readonly offset: number;
   readonly length: number;
-  readonly data: Uint8Array | null;
+  /** A write's bytes: segments laid back to back from `offset`. */
+  readonly data: readonly Uint8Array[] | null;
   readonly tid: number;
   readonly cpu: number;
   readonly submitted: number;
@@ -162,20 +163,25 @@ export class Disk implements BlockDevice {
 
   /** The bytes are copied at submission: the caller may reuse `data` at once. */
   *write(offset: number, data: Uint8Array): Sim<void> {
-    yield* this.writeData(offset, data, true);
-  }
-
-  /** The device reads `data` at completion (BlockDevice.writeNoCopy): no copy. */
-  *writeNoCopy(offset: number, data: Uint8Array): Sim<void> {
-    yield* this.writeData(offset, data, false);
-  }
-
-  private *writeData(offset: number, data: Uint8Array, copy: boolean): Sim<void> {
     if (!(data instanceof Uint8Array)) throw errno('EINVAL', `disk ${this.name}: write data must be a Uint8Array`);
-    this.check('write', offset, data.length);
+    yield* this.writeSegments(offset, [data], data.length, true);
+  }
+
+  /** The segments are read at completion (BlockDevice.writeNoCopy): one request, no copy. */
+  *writeNoCopy(offset: number, segments: readonly Uint8Array[]): Sim<void> {
+    let length = 0;
+    for (const seg of segments) {
+      if (!(seg instanceof Uint8Array)) throw errno('EINVAL', `disk ${this.name}: write data must be a Uint8Array`);
+      length += seg.length;
+    }
+    yield* this.writeSegments(offset, segments, length, false);
+  }
+
+  private *writeSegments(offset: number, segments: readonly Uint8Array[], length: number, copy: boolean): Sim<void> {
+    this.check('write', offset, length);
     if (this.readOnly) throw errno('EROFS', `disk ${this.name} is read-only`);
-    if (data.length === 0) return;
-    yield* this.submit('write', offset, data.length, copy ? data.slice() : data);
+    if (length === 0) return;
+    yield* this.submit('write', offset, length, copy ? segments.map((d) => d.slice()) : segments);
   }
 
   *flush(): Sim<void> {
@@ -256,7 +262,7 @@ export class Disk implements BlockDevice {
     }
   }
 
-  private *submit(op: DiskOp, offset: number, length: number, data: Uint8Array | null): Sim<Uint8Array | null> {
+  private *submit(op: DiskOp, offset: number, length: number, data: readonly Uint8Array[] | null): Sim<Uint8Array | null> {
     yield this.costs.diskSubmit;
     const e = this.engine;
     const me = e.current!;
@@ -302,7 +308,16 @@ export class Disk implements BlockDevice {
       } else if (req.op === 'write') {
         if (this.writesBeforeCut > 0) {
           this.writesBeforeCut--;
-          this.backend.write(req.offset, req.data!);
+          const segs = req.data!;
+          if (segs.length === 1) this.backend.write(req.offset, segs[0]!);
+          else if (this.backend.writev) this.backend.writev(req.offset, segs);
+          else {
+            let at = req.offset;
+            for (const seg of segs) {
+              this.backend.write(at, seg);
+              at += seg.length;
+            }
+          }
         } else {
           this.stats.droppedWrites++;
         }

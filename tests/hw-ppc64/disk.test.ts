@@ -116,6 +116,31 @@ describe('disks', () => {
     expect(new Uint8Array(readFileSync(path)).subarray(0, 512)).toEqual(bytes(512, 9));
   });
 
+  it('writeNoCopy writes its segments back to back as one request, with their contents at completion', () => {
+    for (const backend of ['memory', 'host'] as const) {
+      const m = machine(1);
+      const d =
+        backend === 'memory'
+          ? m.addDisk({ name: 'mem', sizeBytes: 1 << 20 })
+          : m.addDisk({ name: 'img', backend: HostFileBackend.open(join(tmp, 'segs.img'), { create: true, sizeBytes: 1 << 20 }) });
+      const segs = [bytes(4096, 1), bytes(512, 2), bytes(8192, 3)];
+      const late = bytes(512, 4);
+      const r = inThread(m, function* () {
+        const w = d.writeNoCopy(4096, segs);
+        // Submit the request, then change a segment before it completes:
+        // the device did not copy it, so the newer bytes reach the medium.
+        w.next();
+        segs[1]!.set(late);
+        for (let s = w.next(); !s.done; s = w.next(yield s.value as never));
+        return yield* d.read(4096, 4096 + 512 + 8192);
+      });
+      expect(r.error).toBeUndefined();
+      expect(r.value).toEqual(new Uint8Array([...bytes(4096, 1), ...late, ...bytes(8192, 3)]));
+      expect(d.stats.writes).toBe(1);
+      d.close();
+    }
+  });
+
   it('a read-only host image refuses writes with EROFS', () => {
     const path = join(tmp, 'ro.img');
     writeFileSync(path, new Uint8Array(4096));
