@@ -31,6 +31,7 @@ import { type BlockMapHost, bmapLookup } from './blockmap.ts';
 import { BlockCache, type BufferHead } from './cache.ts';
 import { decodeGroupDesc, encodeGroupDesc, gdtBlockOf, GROUP_DESC_SIZE, validateGroupDesc, type Ext2GroupDesc } from './group.ts';
 import { Ext2InodeInfo, type RsvWindow } from './inode-info.ts';
+import { InodeCache } from './inode-cache.ts';
 import { decodeInode, encodeInodeInto } from './inode.ts';
 import { JBD2_KNOWN_INCOMPAT, JBD2_SUPERBLOCK_V1, JBD2_SUPERBLOCK_V2, decodeJournalSuperBlock } from './jbd2.ts';
 import { Journal, type JournalState } from './journal.ts';
@@ -69,7 +70,8 @@ export type Ext2StatFs = Omit<Statfs, 'f_type'>;
 const EXT2_WRITEBACK_THRESHOLD = 256;
 
 export class Ext2Fs {
-  readonly icache = new Map<number, Ext2InodeInfo>();
+  /** Cached inodes; a live update may hand another engine's over lazily (inode-cache.ts). */
+  readonly icache = new InodeCache();
   /** Inodes with no names left, freed at drop() or unmount. */
   readonly orphans = new Set<number>();
   /** Blocks freed in the running transaction: not reusable until it commits. */
@@ -453,6 +455,9 @@ export class Ext2Fs {
   *iget(ino: number): Sim<Ext2InodeInfo> {
     this.checkLive();
     const hit = this.icache.get(ino);
+    // a handed-over inode converted at this use (or by an earlier synchronous lookup) is paid here
+    const owed = this.icache.takeDebt();
+    if (owed > 0) yield owed;
     if (hit) return hit;
     const info = yield* this.readInodeRaw(ino);
     // Another thread may have cached it while we read (iget5_locked's find after alloc): keep the first.

@@ -60,7 +60,8 @@ export type CostName =
   | 'stackWalkPerFrame'
   | 'stateImportInode'
   | 'stateHandoverInode'
-  | 'stateConvertInode';
+  | 'stateConvertInode'
+  | 'stateExportInode';
 
 export const COST_NAMES: readonly CostName[] = [
   'l1Hit', 'l2Hit', 'storeHit', 'memory', 'c2c', 'invalidate', 'invalidatePerSharer', 'readOccupancy',
@@ -68,7 +69,7 @@ export const COST_NAMES: readonly CostName[] = [
   'ipiSend', 'ipiLatency', 'contextSwitch', 'irqEntry', 'irqExit', 'spinIteration',
   'diskSubmit', 'diskIrq',
   'updateCheck', 'updatePatchSlot', 'updateLockCheckPerThread', 'updateConvertInstance', 'updateRepointInstance',
-  'stackWalkPerThread', 'stackWalkPerFrame', 'stateImportInode', 'stateHandoverInode', 'stateConvertInode',
+  'stackWalkPerThread', 'stackWalkPerFrame', 'stateImportInode', 'stateHandoverInode', 'stateConvertInode', 'stateExportInode',
 ];
 
 /** What each cost pays for (shown by `modswap machine`). */
@@ -109,6 +110,7 @@ export const COST_MEANING: Readonly<Record<CostName, string>> = {
   stateImportInode: 'state import: decode one inode of a snapshot, convert it to the engine layout, insert it in the cache',
   stateHandoverInode: 'state handover: insert one cached inode, handed over by reference, in the new engine\'s cache',
   stateConvertInode: 'state handover: convert one cached inode to another per-inode layout',
+  stateExportInode: "lazy state transfer: the old module's export hook encodes one cached inode in the negotiated format; it is checked against the format's schema and frozen",
 };
 
 export interface CostEntry {
@@ -148,7 +150,8 @@ type UpdateCostName =
   | 'stackWalkPerFrame'
   | 'stateImportInode'
   | 'stateHandoverInode'
-  | 'stateConvertInode';
+  | 'stateConvertInode'
+  | 'stateExportInode';
 
 /**
  * The live-update software costs of a model, derived from its memory, L2 and
@@ -185,6 +188,13 @@ function updateCosts(hw: { memory: number; l2Hit: number; sync: number }): Recor
     stateImportInode: entry(60, 0, 3, 'decode one snapshot inode, convert its layout, insert it in the inode hash'),
     stateHandoverInode: entry(10, 0, 0, "insert a handed-over inode (a pointer) in the new engine's hash; the lines are in this CPU's cache"),
     stateConvertInode: entry(64, 0, 3, 'copy one in-memory inode into the other per-inode layout'),
+    stateExportInode: entry(
+      90,
+      1,
+      2,
+      "encode one cached inode (about 20 fields and the disk inode's 128 bytes) into the snapshot format, check each field " +
+        "against the schema and freeze it; the old inode's lines are cold by the time it is next used",
+    ),
   };
 }
 

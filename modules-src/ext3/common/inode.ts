@@ -20,18 +20,44 @@
  */
 import type { Sim } from 'modswap/kernel';
 import { errno } from 'modswap/kernel';
-import type { Ext2InodeInfo, Ext2SetAttr } from 'modswap/kernel';
+import type { Ext2Fs, Ext2InodeInfo, Ext2SetAttr } from 'modswap/kernel';
 import { simple_setattr_copy } from 'modswap/kernel';
 import type { Dentry } from 'modswap/kernel';
 import { Inode, ihold } from 'modswap/kernel';
 import type { SuperBlock } from 'modswap/kernel';
 import { ATTR_ATIME, ATTR_CTIME, ATTR_GID, ATTR_MODE, ATTR_MTIME, ATTR_SIZE, ATTR_UID, type Iattr } from 'modswap/kernel';
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from 'modswap/kernel';
-import { EXT3_SB, ext3_disk_time, ext3_vfs_time, type Ext3Ctx } from './ext3.ts';
+import { EXT3_SB, Ext3SbInfo, ext3_disk_time, ext3_vfs_time, type Ext3Ctx } from './ext3.ts';
 
-/** The engine's in-memory inode behind a VFS inode (Linux EXT3_I). */
+/**
+ * The engine's in-memory inode behind a VFS inode (Linux EXT3_I). After a
+ * live update that handed the inode cache over lazily, an inode still
+ * holding the old release's structure is switched here, at its next use:
+ * its data converted (or found already converted) and its tables this
+ * release's. No-op otherwise.
+ */
 export function EXT3_I(inode: Inode): Ext2InodeInfo {
-  return inode.i_private as Ext2InodeInfo;
+  const sbi = inode.i_sb.s_fs_info as Ext3SbInfo | null;
+  const priv = inode.i_private as Ext2InodeInfo;
+  if (!sbi || !(sbi instanceof Ext3SbInfo) || !sbi.fs.icache.handingOver) return priv;
+  const info = ext3_switch_private(sbi.fs, inode);
+  if (info !== priv) {
+    inode.i_private = info;
+    ext3_set_inode_ops(sbi.ctx, inode);
+  }
+  return info;
+}
+
+/**
+ * The current structure for `inode` while a lazy hand-over is open: its own
+ * if this engine made it, else the converted one (the engine's cache
+ * converts the handed-over inode of that number, or the instance's own
+ * old structure is converted and cached). Never blocks.
+ */
+export function ext3_switch_private(fs: Ext2Fs, inode: Inode, how: 'onUse' | 'background' = 'onUse'): Ext2InodeInfo {
+  const priv = inode.i_private as Ext2InodeInfo;
+  if (fs.icache.isCurrent(priv)) return priv;
+  return fs.icache.lookup(inode.i_ino, how) ?? fs.icache.adoptForeign(priv);
 }
 
 /** Point `inode` at the tables for its type (the switch in ext3_iget). */

@@ -30,9 +30,10 @@
  */
 import { z } from 'modswap/kernel';
 import type { CostTable } from 'modswap/kernel';
-import type { Sim } from 'modswap/kernel';
+import { yieldCpu, type Sim } from 'modswap/kernel';
 import { errno } from 'modswap/kernel';
-import { exportState, importState, type Ext2InodeInfo, type Ext2StateSnapshot } from 'modswap/kernel';
+import { exportState, importState, inodeInfoFromJSON, inodeInfoToJSON, type Ext2InodeInfo, type Ext2StateSnapshot } from 'modswap/kernel';
+import type { Ext2Fs, LazyInstanceExport } from 'modswap/kernel';
 import { EXT2_STATE_FORMAT } from 'modswap/kernel';
 import type { OpenFile } from 'modswap/kernel';
 import type { Inode } from 'modswap/kernel';
@@ -41,11 +42,15 @@ import type { LiveUpdateHooks, StagedTakeover } from 'modswap/kernel';
 import { super_blocks_by_id } from 'modswap/kernel';
 import { EXT3_SB, Ext3FileInfo, Ext3SbInfo, ext3_handed_over, type Ext3Ctx, type Ext3HandedOver } from './ext3.ts';
 import { ext3_clock } from './super.ts';
+import { ext3_switch_private } from './inode.ts';
+import { convertInodeV3toV2 } from './inode-layouts.ts';
 
 /** prepare() waits at most this long for a commit (a thread stalled inside an operation holds its handle). */
 const PREPARE_WAIT_US = 5000;
 /** A parked kjournald lets itself go after this long if the update never unparks it (rolled back before transfer). */
 const KJOURNALD_PARK_LEASE_US = 200_000;
+/** The background pass converts this many handed-over inodes between yields of the CPU. */
+const LAZY_BATCH = 64;
 
 export const EXT3_STATE_V2 = 'ext3-state@2';
 export const EXT3_STATE_V3 = 'ext3-state@3';
@@ -75,8 +80,12 @@ const rsvAlloc = z.object({
   i_last_alloc_physical: nat,
 });
 
+function inodeSchema(alloc: z.ZodType) {
+  return z.object({ ino: int.positive(), group: nat, disk: z.object({ raw: z.string().min(1) }), alloc, dirStartLookup: nat });
+}
+
 function stateSchema(format: string, layout: 'goal' | 'rsv', alloc: z.ZodType) {
-  const inode = z.object({ ino: int.positive(), group: nat, disk: z.object({ raw: z.string().min(1) }), alloc, dirStartLookup: nat });
+  const inode = inodeSchema(alloc);
   const engine = z.object({
     format: z.literal(EXT2_STATE_FORMAT),
     logicVersion: int.positive(),
@@ -96,6 +105,10 @@ function stateSchema(format: string, layout: 'goal' | 'rsv', alloc: z.ZodType) {
 export const EXT3_STATE_V2_SCHEMA = stateSchema(EXT3_STATE_V2, 'goal', goalAlloc);
 export const EXT3_STATE_V3_SCHEMA = stateSchema(EXT3_STATE_V3, 'rsv', rsvAlloc);
 const SCHEMAS: Record<string, z.ZodType> = { [EXT3_STATE_V2]: EXT3_STATE_V2_SCHEMA, [EXT3_STATE_V3]: EXT3_STATE_V3_SCHEMA };
+/** One cached inode (ext3_inode_info) as the lazy hand-over moves it, per format. */
+export const EXT3_INODE_V2_SCHEMA = inodeSchema(goalAlloc);
+export const EXT3_INODE_V3_SCHEMA = inodeSchema(rsvAlloc);
+const INODE_SCHEMAS: Record<string, z.ZodType> = { [EXT3_STATE_V2]: EXT3_INODE_V2_SCHEMA, [EXT3_STATE_V3]: EXT3_INODE_V3_SCHEMA };
 
 // ---- hooks ----------------------------------------------------------------------
 
@@ -132,7 +145,22 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
     return snap;
   }
 
-  function* ext3_import_state(format: string, snapshot: unknown, costs: CostTable): Sim<StagedTakeover> {
+  /** Old code after the update (LazyInstanceExport): one cached inode as data in `format`. */
+  function ext3_export_inode(format: string, priv: unknown): unknown {
+    if (!formats.includes(format)) throw errno('EINVAL', `ext3 v${ctx.release.version} cannot export ${format}`);
+    const info = priv as Ext2InodeInfo;
+    // a newer layout than the format's is converted down (v3 -> v2 rollback)
+    return inodeInfoToJSON(format === EXT3_STATE_V2 ? convertInodeV3toV2(info) : info);
+  }
+
+  /** New code: rebuild one exported inode in this release's layout (the lazy hand-over's import). */
+  function ext3_import_inode(fs: Ext2Fs, data: unknown): Ext2InodeInfo {
+    const info = ctx.release.convertInode(inodeInfoFromJSON(data as Parameters<typeof inodeInfoFromJSON>[0]));
+    if (info.alloc.layout === 'rsv' && info.alloc.i_rsv_window) fs.rsvWindows.set(info.ino, info.alloc.i_rsv_window);
+    return info;
+  }
+
+  function* ext3_import_state(format: string, snapshot: unknown, costs: CostTable, lazy?: LazyInstanceExport): Sim<StagedTakeover> {
     if (!formats.includes(format)) throw errno('EINVAL', `ext3 v${ctx.release.version} cannot import ${format}`);
     const snap = snapshot as Ext3StateSnapshot;
     if (snap.format !== format) throw errno('EINVAL', `snapshot is ${snap.format}, expected ${format}`);
@@ -143,16 +171,26 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
         if (!sb) throw errno('ESTALE', `ext3: superblock ${s.id} (${s.dev}) is gone`);
         const old = ext3_handed_over(sb);
         const fs = yield* importState(old.dev, s.engine, { now: ext3_clock(sb.s_kernel), logic: ctx.release, from: old.fs, costs });
-        // The old engine's cached inodes are authoritative: handed over by
-        // reference when the per-inode layout stays (a pointer each), else converted.
-        let converted = 0;
-        for (const info of old.fs.icache.values()) {
-          const mine = ctx.release.convertInode(info);
-          if (mine !== info) converted++;
-          fs.adopt(mine);
-          if (mine.alloc.layout === 'rsv' && mine.alloc.i_rsv_window) fs.rsvWindows.set(mine.ino, mine.alloc.i_rsv_window);
+        if (lazy) {
+          // The old engine's inode cache crosses as one kernel-owned table:
+          // each inode leaves it as data (the old module's export, checked
+          // and frozen by the manager) and is rebuilt by this release's
+          // import the first time anything asks for it, or by the update's
+          // background pass. Nothing per inode happens in the block window.
+          fs.icache.takeLazily(old.fs.icache, (o) => ext3_import_inode(fs, lazy.exportInode(o)), costs.stateExportInode + costs.stateImportInode);
+          yield costs.stateHandoverInode;
+        } else {
+          // No per-inode export offered: the cached inodes are adopted by
+          // reference when the per-inode layout stays (a pointer each), else converted.
+          let converted = 0;
+          for (const info of old.fs.icache.values()) {
+            const mine = ctx.release.convertInode(info);
+            if (mine !== info) converted++;
+            fs.adopt(mine);
+            if (mine.alloc.layout === 'rsv' && mine.alloc.i_rsv_window) fs.rsvWindows.set(mine.ino, mine.alloc.i_rsv_window);
+          }
+          yield old.fs.icache.size * costs.stateHandoverInode + converted * costs.stateConvertInode;
         }
-        yield old.fs.icache.size * costs.stateHandoverInode + converted * costs.stateConvertInode;
         staged.push({ sb, old, sbi: new Ext3SbInfo(fs, old.dev, old.inodes, ctx, old.id, old.writers) });
       }
     } catch (e) {
@@ -164,10 +202,42 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
     return {
       // same per-inode layout (v1 -> v2): the cached inodes are adopted as they are
       convertsInstances: snap.supers.some((s) => s.engine.layout !== layout),
+      lazyInstances: lazy !== undefined,
+      *drainRest(): Sim<void> {
+        // what the instance pass left: engine inodes no VFS inode points at
+        for (const st of staged) {
+          const cache = st.sbi.fs.icache;
+          while (cache.lazy) {
+            cache.convertNext(LAZY_BATCH);
+            yield cache.takeDebt();
+            yield* yieldCpu();
+          }
+          // every VFS inode was switched before (the manager's instance pass)
+          if (cache.handingOver) cache.endHandOver();
+        }
+      },
+      takeDebt(): number {
+        let d = 0;
+        for (const st of staged) d += st.sbi.fs.icache.takeDebt();
+        return d;
+      },
+      lazyStats() {
+        const out = { handedOver: 0, onUse: 0, background: 0, dropped: 0 };
+        for (const st of staged) {
+          const l = st.sbi.fs.icache.lazyStats;
+          if (!l) continue;
+          out.handedOver += l.handedOver;
+          out.onUse += l.onUse;
+          out.background += l.background;
+          out.dropped += l.dropped;
+        }
+        return out;
+      },
       convertInode(inode: Inode): Ext2InodeInfo {
         const st = bySb.get(inode.i_sb);
         if (!st) throw new Error(`ext3: inode ${inode.i_ino} of an unknown superblock`);
         const fs = st.sbi.fs;
+        if (lazy) return ext3_switch_private(fs, inode, 'background');
         const cached = fs.icache.get(inode.i_ino);
         if (cached) return cached;
         // Not cached by the old engine: the instance's own structure, converted if the layout changes.
@@ -227,5 +297,14 @@ export function ext3_update_hooks(ctx: Ext3Ctx): LiveUpdateHooks {
     }
   }
 
-  return { exportFormats: formats, importFormats: formats, stateSchemas: pick(SCHEMAS, formats), prepare: ext3_prepare, exportState: ext3_export_state, importState: ext3_import_state };
+  return {
+    exportFormats: formats,
+    importFormats: formats,
+    stateSchemas: pick(SCHEMAS, formats),
+    inodeSchemas: pick(INODE_SCHEMAS, formats),
+    prepare: ext3_prepare,
+    exportState: ext3_export_state,
+    exportInode: ext3_export_inode,
+    importState: ext3_import_state,
+  };
 }

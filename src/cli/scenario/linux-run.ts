@@ -215,6 +215,14 @@ export function describeRun(run: LinuxRun): string {
     lines.push(`  longest stall    ${(r.longestStallCycles / e.cyclesPerUs).toFixed(1)} us`);
     lines.push(`  update duration  ${(r.durationCycles / e.cyclesPerUs).toFixed(1)} us (block window ${(r.blockWindowCycles / e.cyclesPerUs).toFixed(1)} us)`);
     lines.push(`  quiescence       ${r.quiescenceVerified === null ? 'not reached' : r.quiescenceVerified ? 'verified against the engine ground truth' : 'NOT real'}`);
+    if (r.lazy) {
+      const z = r.lazy;
+      const drained = z.drainedAt === null ? 'the drain did not finish' : `drain finished at ${(z.drainedAt / e.cyclesPerUs).toFixed(1)} us (${(z.drainCycles! / e.cyclesPerUs).toFixed(1)} us after release)`;
+      lines.push(
+        `  lazy hand-over   ${z.handedOver} cached inodes handed over as one table: ${z.convertedOnUse} converted on use, ${z.convertedByPass} by the background pass, ${z.dropped} dropped; ` +
+          `old export hook ran ${z.oldExportCalls} times after quiescence (data only); ${drained}`,
+      );
+    }
     if (r.stuck.length > 0) lines.push(`  stuck threads    ${r.stuck.map((s) => `t${s.tid} ${s.name} in ${s.fn}`).join(', ')}`);
   }
   lines.push(`  work             ${run.totalOps} operations by ${run.logs.length} threads, ${run.opsDuringUpdate} completed during the update`);
@@ -243,6 +251,7 @@ export function runSummary(run: LinuxRun): Record<string, unknown> {
           durationUs: r.durationCycles / e.cyclesPerUs,
           quiescenceVerified: r.quiescenceVerified,
           stuck: r.stuck,
+          lazy: r.lazy ? { ...r.lazy, drainedAtUs: r.lazy.drainedAt === null ? null : r.lazy.drainedAt / e.cyclesPerUs } : null,
         }
       : null,
     notes: run.notes.map((n) => ({ us: n.t / e.cyclesPerUs, text: n.text })),

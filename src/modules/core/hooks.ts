@@ -40,6 +40,19 @@ import type { Inode } from '../../vfs/inode.ts';
 import type { OpenFile } from '../../vfs/file.ts';
 import type { z } from 'zod';
 
+/**
+ * Lazy instance transfer (given to `importState` by the manager): the old
+ * module's per-instance export, checked against the new module's schema
+ * for it and frozen. The new module calls it from its conversion on next
+ * use (or the background pass) after the update, so it is the one piece
+ * of old code that still runs after quiescence; the manager counts every
+ * call and keeps the old module loaded until the conversion drains.
+ */
+export interface LazyInstanceExport {
+  /** `priv` (an old private structure) as plain, validated, frozen data in the negotiated format. */
+  exportInode(priv: unknown): unknown;
+}
+
 export interface StagedTakeover {
   /** The new private structure for `inode` (its current `i_private` is the old one's). */
   convertInode(inode: Inode): unknown;
@@ -51,6 +64,20 @@ export interface StagedTakeover {
    * re-pointing remains. Default true.
    */
   readonly convertsInstances?: boolean;
+  /**
+   * Instances are converted lazily: the manager neither converts nor
+   * re-points inodes inside the block window. After release it re-points
+   * each one (convertInode + the new tables) in a background pass, while
+   * the new module converts any it meets first on use; `drainRest` then
+   * converts the module's remaining handed-over state (returns when none is
+   * left). The old module retires only after that.
+   */
+  readonly lazyInstances?: boolean;
+  drainRest?(): Sim<void>;
+  /** Cycles owed for conversions made synchronously since the last call (the background pass pays them). */
+  takeDebt?(): number;
+  /** Lazy-conversion statistics of the module (reported by the update). */
+  lazyStats?(): { handedOver: number; onUse: number; background: number; dropped: number };
   /** Install the staged state. Never blocks, never throws. */
   commit(): void;
   /** Throw the staged state away (rollback). */
@@ -76,6 +103,16 @@ export interface LiveUpdateHooks {
    */
   prepare?(): Sim<void>;
   exportState(format: string): Sim<unknown>;
-  /** `costs` is the machine's cost table: the import charges its per-inode work from it. */
-  importState(format: string, snapshot: unknown, costs: CostTable): Sim<StagedTakeover>;
+  /**
+   * Old code, called lazily after the update (LazyInstanceExport): one
+   * inode's private structure as plain data in `format`. Pure, no I/O.
+   */
+  exportInode?(format: string, priv: unknown): unknown;
+  /** The zod schema of one exported inode in each format this code imports (checked before import). */
+  readonly inodeSchemas?: Readonly<Record<string, z.ZodType>>;
+  /**
+   * `costs` is the machine's cost table: the import charges its per-inode work from it.
+   * `lazy` (when both sides support it): the old module's per-inode export, for a lazy hand-over.
+   */
+  importState(format: string, snapshot: unknown, costs: CostTable, lazy?: LazyInstanceExport): Sim<StagedTakeover>;
 }

@@ -65,7 +65,7 @@ export type { Ext2Release, Ext2AllocPolicy, InodeLayout } from '../../ext2/relea
 
 // ---- modules and live update ----------------------------------------------------------------
 export { exportTables, type Module, type ModuleBody, type ModuleDefinition, type ExportedTable } from '../core/module.ts';
-export type { LiveUpdateHooks, StagedTakeover } from '../core/hooks.ts';
+export type { LazyInstanceExport, LiveUpdateHooks, StagedTakeover } from '../core/hooks.ts';
 
 // ---- validation (zod) for a module's state formats --------------------------------------------
 export { z } from 'zod';

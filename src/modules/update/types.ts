@@ -94,6 +94,32 @@ export interface UpdateReport {
   oldCodeRunsAfterQuiescence: number | null;
   /** Faults injected after the point of no return (they cannot stop the update). */
   afterCommitFaults: string[];
+  /** The lazy instance hand-over (lazy.ts), when the modules did one; null for an eager transfer. */
+  lazy: LazyReport | null;
+}
+
+/** What the lazy hand-over did after release (lazy.ts). */
+export interface LazyReport {
+  /** VFS inodes left holding the old structure and tables at release (switched on use or by the pass). */
+  instances: number;
+  /** Of those, switched by the background pass (the rest were switched on their next use first). */
+  instancesByPass: number;
+  /** Engine inodes handed over as one table. */
+  handedOver: number;
+  /** Converted at their first use after release (before the pass reached them). */
+  convertedOnUse: number;
+  /** Converted by the background pass. */
+  convertedByPass: number;
+  /** Superseded or deleted before anything converted them. */
+  dropped: number;
+  /** Calls of the OLD module's per-inode export hook after quiescence (old code, data only). */
+  oldExportCalls: number;
+  /** Modelled cycles of one lazy conversion (cost table: export + import), and of re-pointing one instance. */
+  perInodeCycles: number;
+  /** Cycle at which the drain finished (every inode converted, the old module retired); null until then. */
+  drainedAt: number | null;
+  /** drainedAt minus the release cycle. */
+  drainCycles: number | null;
 }
 
 /** Per-module status, as /sys/module/NAME/update shows it. */

@@ -23,6 +23,8 @@ import { checkFormat, checkStrategy, checkTablesCover, checkVersions } from './c
 import type { FaultPoint, UpdateOptions, UpdateReport, UpdateRequest } from './types.ts';
 import { makeUseCounter, type QuiescenceStrategy, type UseCounter } from './usecount.ts';
 import type { LiveUpdate } from './manager.ts';
+import { LazyHandOver, canHandOverLazily } from './lazy.ts';
+import type { OpsTable } from '../core/module.ts';
 
 /** UpdateOptions with LiveUpdate's defaults filled in. */
 export type ResolvedOptions = Required<Omit<UpdateOptions, 'inject' | 'quiescence'>> & Pick<UpdateOptions, 'inject' | 'quiescence'>;
@@ -47,6 +49,8 @@ interface Converted {
   /** Instances the old module's registry tracked (each converted once). */
   inodes: number;
   files: number;
+  /** Lazy hand-over: the inodes left for the background pass (not converted in the window). */
+  lazyInodes: readonly Inode[] | null;
 }
 
 export class UpdateRun {
@@ -63,6 +67,10 @@ export class UpdateRun {
   private counter: UseCounter | null = null;
   /** Past the point of no return (the staged state is installed): no rollback any more. */
   private committed = false;
+  /** The lazy instance hand-over, when both modules offer it (lazy.ts). */
+  private lazy: LazyHandOver | null = null;
+  private lazyInodes: readonly Inode[] | null = null;
+  private lazyTables: ReadonlyMap<OpsTable, OpsTable> | null = null;
 
   constructor(
     private readonly lu: LiveUpdate,
@@ -92,6 +100,7 @@ export class UpdateRun {
       quiescenceVerified: null,
       oldCodeRunsAfterQuiescence: null,
       afterCommitFaults: [],
+      lazy: null,
     };
   }
 
@@ -305,8 +314,12 @@ export class UpdateRun {
     // validated against the schema the importing code declares (it is what reads it)
     const snapshot = sealSnapshot(c.format, exported, c.newHooks.stateSchemas?.[c.format]);
     this.inject('import');
-    const staged = yield* c.newHooks.importState(c.format, snapshot, m.costs);
+    // Lazy hand-over when both sides offer it: the old module's per-inode
+    // export goes to the import, to be called after release (lazy.ts).
+    const lazy = canHandOverLazily(c.oldHooks, c.newHooks, c.format) ? new LazyHandOver(c.oldHooks, c.newHooks, c.format, m) : null;
+    const staged = lazy ? yield* c.newHooks.importState(c.format, snapshot, m.costs, lazy) : yield* c.newHooks.importState(c.format, snapshot, m.costs);
     this.staged = staged;
+    const lazyNow = lazy !== null && staged.lazyInstances === true;
     this.inject('init');
     yield* this.initStaged(c.newMod);
     this.inject('convert');
@@ -314,12 +327,15 @@ export class UpdateRun {
     const files = c.old.instances.files();
     const convInodes = new Map<Inode, unknown>();
     const convFiles = new Map<OpenFile, unknown>();
-    for (const i of inodes) convInodes.set(i, staged.convertInode(i));
+    // lazily: no inode is converted or re-pointed in the window (the old
+    // tables forward to the new code from redirect on; lazy.ts switches them)
+    if (!lazyNow) for (const i of inodes) convInodes.set(i, staged.convertInode(i));
     for (const f of files) convFiles.set(f, staged.convertFile(f));
     // a conversion costs only where the structure changes; re-pointing is charged at redirect
-    if (staged.convertsInstances !== false) yield (inodes.length + files.length) * m.costs.updateConvertInstance;
+    if (staged.convertsInstances !== false) yield (convInodes.size + files.length) * m.costs.updateConvertInstance;
     this.inject('redirect');
-    return { staged, convInodes, convFiles, inodes: inodes.length, files: files.length };
+    if (lazyNow) this.lazy = lazy;
+    return { staged, convInodes, convFiles, inodes: inodes.length, files: files.length, lazyInodes: lazyNow ? inodes : null };
   }
 
   /** `redirect`: every check first, then the point of no return, then the re-pointing. */
@@ -343,7 +359,9 @@ export class UpdateRun {
     }
     applyRedirect(this.lu.modules, this.med!, c.old, c.newMod, plan, conv.convInodes, conv.convFiles);
     this.report.instances = { inodes: conv.inodes, files: conv.files };
-    yield (conv.inodes + conv.files) * m.costs.updateRepointInstance;
+    this.lazyInodes = conv.lazyInodes;
+    this.lazyTables = plan.tables;
+    yield (conv.convInodes.size + conv.convFiles.size) * m.costs.updateRepointInstance;
     yield* m.sync();
     this.unwatchOldCode();
   }
@@ -356,9 +374,20 @@ export class UpdateRun {
     this.report.blockWindowCycles = this.now - this.blockStart;
   }
 
-  /** `retire`: wait until no call still runs through the old tables, then the old module is gone. */
+  /**
+   * `retire`: after a lazy hand-over, first the background pass (lazy.ts:
+   * every instance switched, every handed-over inode converted); then wait
+   * until no call still runs through the old tables; then the old module
+   * is gone.
+   */
   private *retire(c: Checked, med: Mediator): Sim<void> {
     this.enter('retire');
+    if (this.lazy) {
+      this.report.lazy = this.lazy.report;
+      yield* this.lazy.drain(this.staged!, this.lazyInodes ?? [], this.lazyTables ?? new Map(), this.blockStart + this.report.blockWindowCycles);
+      this.lazyInodes = null;
+      this.lazy = null;
+    }
     const poll = Math.max(1, Math.round(this.o.pollUs * this.m.engine.cyclesPerUs));
     while (med.inFlight > 0) yield* sleep(poll);
     c.old.state = 'gone';

@@ -102,6 +102,10 @@ describe('retirement of the old module instance', () => {
     b.machine.engine.run();
     expect(report?.error).toBeUndefined();
     expect(report?.ok).toBe(true);
+    // the cached inodes crossed lazily, and the drain ended before the old module retired
+    expect(report!.lazy!.handedOver).toBeGreaterThan(0);
+    expect(report!.lazy!.drainedAt).not.toBeNull();
+    expect(report!.lazy!.convertedOnUse + report!.lazy!.convertedByPass + report!.lazy!.dropped).toBe(report!.lazy!.handedOver);
     lsmod = b.system.modules.lsmod();
     expect(lsmod.split('\n').filter((l) => l.startsWith('ext3'))).toHaveLength(1);
     expect(b.system.modules.get('ext3')!.version).toBe('3');
