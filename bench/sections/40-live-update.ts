@@ -8,10 +8,12 @@
  * Every figure in the prose is computed from this run's measurements (or
  * read from the machine's cost table, named as such): nothing is typed in.
  *
- * The aims this section reports against (issue 6):
+ * The aims this section reports against (issues 6 and 14):
  *   - per-CPU counters cost at most 2% per syscall at 64 CPUs;
  *   - a v1 -> v2 update with 64 threads and 10k cached inodes stalls no
- *     call longer than 1 ms of simulated time (Ksplice reports 0.7 ms);
+ *     call longer than 100 µs of simulated time (issue 6 asked 1 ms, as
+ *     Ksplice's 0.7 ms; issue 14 asks 100 µs), and no longer than 1 ms with
+ *     1M cached inodes (reached with manyFilesImage + instantiateTree);
  *   - the stack-walk's cost visibly grows with threads.
  */
 import { buildSystem, type BuiltSystem } from '../../src/system/build.ts';
@@ -24,6 +26,9 @@ import { sleep, type Sim } from '../../src/sim/effects.ts';
 import * as sys from '../../src/vfs/syscalls.ts';
 import { O_CREAT, O_RDONLY, O_RDWR, O_WRONLY } from '../../src/uapi/fcntl.ts';
 import { fmt, table, type BenchSection } from '../lib.ts';
+import { manyFilesImage, type ManyFilesImage } from '../../src/ext2/e2fsprogs.ts';
+import { instantiateTree } from '../../src/workload/walk.ts';
+import { rmSync } from 'node:fs';
 
 const KIB4 = 4096;
 
@@ -92,7 +97,7 @@ interface UpdatePoint {
   report: UpdateReport;
   wallMs: number;
   inodes: number;
-  /** Wall time of creating the cached inodes through syscalls. */
+  /** Wall time of creating the cached inodes through syscalls (or of the walk that instantiates an image's). */
   populateMs: number;
   /** The machine's clock and cost table the point ran with. */
   cyclesPerUs: number;
@@ -120,15 +125,16 @@ function populate(b: BuiltSystem, n: number): void {
  * `presync`: the updater runs sync(2) just before the update (the mitigation
  * this section measures).
  */
-function updatePoint(strategy: QuiescenceStrategy, threads: number, inodes: number, o: { presync?: boolean; from?: number; to?: number } = {}): UpdatePoint {
+function updatePoint(strategy: QuiescenceStrategy, threads: number, inodes: number, o: { presync?: boolean; from?: number; to?: number; image?: ManyFilesImage } = {}): UpdatePoint {
   const { cpus, thinkCycles, startUs } = POINT;
   const presync = o.presync ?? false;
   // about 4 KiB of image per inode (mke2fs's default ratio) with room to spare
   const imageMiB = Math.max(32, Math.ceil((inodes * POINT.imageBytesPerInode) / 2 ** 20));
-  const b = buildSystem({ cpus, seed: 1, fs: 'ext3', ext3Version: o.from ?? 1, strategy, imageMiB });
+  const b = buildSystem({ cpus, seed: 1, fs: 'ext3', ext3Version: o.from ?? 1, strategy, ...(o.image ? { image: o.image.path } : { imageMiB }) });
   const e = b.machine.engine;
   const p0 = performance.now();
-  populate(b, inodes);
+  if (o.image) runThread(e, 'walk', () => instantiateTree(b.system.init, '/'));
+  else populate(b, inodes);
   const populateMs = performance.now() - p0;
   runThread(e, 'files', function* (): Sim<void> {
     for (let i = 0; i < threads; i++) {
@@ -169,6 +175,37 @@ function updatePoint(strategy: QuiescenceStrategy, threads: number, inodes: numb
   if (!r.ok) throw new Error(`update failed: ${r.error?.message}`);
   return { report: r, wallMs, inodes: r.instances.inodes, populateMs, cyclesPerUs: e.cyclesPerUs, costs: b.machine.costs };
 }
+
+/** The million-inode point: its image, made the fast way, and how long reaching it took. */
+const BIG = { inodes: 1_000_000, perDir: 32, threads: 64 } as const;
+
+interface BigPoint {
+  point: UpdatePoint;
+  img: ManyFilesImage;
+  /** Host tree + mke2fs -d + the walk that instantiates every inode, wall ms. */
+  setupMs: number;
+}
+
+/** v1 -> v2, 64 threads, with every inode of a BIG.inodes-file image instantiated by a walk. */
+function bigPoint(): BigPoint {
+  const img = manyFilesImage(BIG.inodes, BIG.perDir);
+  try {
+    const point = updatePoint('counter-percpu', BIG.threads, BIG.inodes, { image: img });
+    return { point, img, setupMs: img.treeMs + img.mke2fsMs + point.populateMs };
+  } finally {
+    rmSync(img.dir, { recursive: true, force: true });
+  }
+}
+
+function lazyRow(label: string, p: UpdatePoint): (string | number)[] {
+  const r = p.report;
+  const z = r.lazy;
+  if (!z) throw new Error(`${label}: the update did not hand its inodes over lazily`);
+  const us = (c: number): string => fmt(c / p.cyclesPerUs, 1);
+  return [label, p.inodes, us(r.blockWindowCycles), us(r.longestStallCycles), z.handedOver, z.convertedOnUse, z.convertedByPass, z.dropped, z.oldExportCalls, fmt(z.drainCycles! / p.cyclesPerUs / 1000, 2), fmt(p.wallMs, 0)];
+}
+
+const LAZY_HEAD = ['case', 'cached inodes (instances)', 'block window (µs)', 'longest stall (µs)', 'engine inodes handed over', 'converted on use', 'converted by the pass', 'dropped unconverted', 'old export-hook calls', 'drain after release (ms)', 'update wall (ms)'];
 
 function phaseCycles(r: UpdateReport, name: string): number {
   return r.phases.filter((p) => p.name === name).reduce((a, p) => a + p.end - p.start, 0);
@@ -237,9 +274,13 @@ export const section: BenchSection = {
     byInodes.push(updateRow(['counter-percpu, v2 -> v3', POINT.threads], convert));
     const aim = updatePoint('counter-percpu', 64, 10_000);
     const aimSync = updatePoint('counter-percpu', 64, 10_000, { presync: true });
+    const big = bigPoint();
     const ms = (p: UpdatePoint, cycles: number): number => cycles / p.cyclesPerUs / 1000;
     const stallMs = ms(aim, aim.report.longestStallCycles);
     const stallSyncMs = ms(aimSync, aimSync.report.longestStallCycles);
+    const bigStallMs = ms(big.point, big.point.report.longestStallCycles);
+    const bigLazy = big.point.report.lazy!;
+    const aimLazy = aim.report.lazy!;
 
     // measured slopes and shares, all from the points above
     const c = aim.costs;
@@ -249,7 +290,7 @@ export const section: BenchSection = {
     const transferPer = perInstance(p1k, p50k, 'transfer');
     const redirectPer = perInstance(p1k, p50k, 'redirect');
     const convertPer = (phaseCycles(convert.report, 'transfer') - phaseCycles(p10k.report, 'transfer')) / convert.inodes;
-    const redirectPassesMsAt = Math.round((1000 * cpu) / redirectPer);
+    const perInode = c.stateExportInode + c.stateImportInode;
     const windowParts = (['quiesce', 'transfer', 'redirect'] as const).map((n) => [n, phaseCycles(aim.report, n)] as const);
     const largest = windowParts.reduce((a, x) => (x[1] > a[1] ? x : a));
     const walk64 = walk[THREADS.indexOf(64)]!;
@@ -291,28 +332,48 @@ export const section: BenchSection = {
       '',
       '### Update cost against cached inodes',
       '',
-      `${POINT.threads} threads, otherwise as above; the last row is a v2 -> v3 update (a per-inode structure change). Stopped at 50k cached inodes: populating them through syscalls took ${fmt(pop10kS, 1)} s of wall time per 10k in this run and the image is sized at ${fmt(imageKiB, 0)} KiB per inode, ` +
-        `so 1M would take about ${fmt(pop1MMin, 0)} minutes and a ${fmt((1_000_000 * POINT.imageBytesPerInode) / 2 ** 30, 1)} GiB image per point.`,
+      `${POINT.threads} threads, otherwise as above; the last row is a v2 -> v3 update (a per-inode structure change). These points populate through syscalls (${fmt(pop10kS, 1)} s of wall time per 10k inodes in this run, about ${fmt(pop1MMin, 0)} minutes for 1M, ` +
+        `on a ${fmt(imageKiB, 0)} KiB-per-inode image in memory); the 1M point below is reached the fast way instead.`,
       '',
       table(['strategy', 'threads', ...UPDATE_HEAD], byInodes),
       '',
-      '### The 1 ms aim',
+      '### The 100 µs and 1 ms aims',
       '',
       table(
         ['case', ...UPDATE_HEAD],
-        [updateRow(['counter-percpu, 64 threads, 10k inodes'], aim), updateRow(['same, sync(2) just before the update'], aimSync)],
+        [
+          updateRow(['counter-percpu, 64 threads, 10k inodes'], aim),
+          updateRow(['same, sync(2) just before the update'], aimSync),
+          updateRow([`counter-percpu, ${BIG.threads} threads, 1M-file image`], big.point),
+        ],
       ),
       '',
-      `Aim: a v1 -> v2 update with 64 threads and 10k cached inodes stalls no call longer than 1 ms (Ksplice: 0.7 ms). Measured: ${fmt(stallMs, 2)} ms${stallMs > 1 ? `, missed by ${fmt(stallMs - 1, 2)} ms` : ', met'}. ` +
+      '**The lazy hand-over** (every update above hands its inodes over lazily; these are the aim points and the v2 -> v3 layout change):',
+      '',
+      table(LAZY_HEAD, [
+        lazyRow('64 threads, 10k inodes, v1 -> v2', aim),
+        lazyRow(`${POINT.threads} threads, 10k inodes, v2 -> v3`, convert),
+        lazyRow(`${BIG.threads} threads, 1M-file image, v1 -> v2`, big.point),
+      ]),
+      '',
+      `Reaching 1M cached inodes: a host tree of ${fmt(BIG.inodes)} empty files, ${BIG.perDir} to a directory, written in ${fmt(big.img.treeMs / 1000, 1)} s, \`mke2fs -d\` made the image from it in ${fmt(big.img.mke2fsMs / 1000, 1)} s, ` +
+        `and a walk (getdents of every directory, lstat of every entry in on-disk order: src/workload/walk.ts) instantiated every inode through the syscalls in ${fmt(big.point.populateMs / 1000, 1)} s: ${fmt(big.setupMs / 1000, 1)} s of wall time in all for ${fmt(big.point.inodes)} cached inodes (VFS inode + ext3_inode_info each).`,
+      '',
+      `Aims: a v1 -> v2 update with 64 threads and 10k cached inodes stalls no call longer than 100 µs (issue 6 asked 1 ms, Ksplice reports 0.7 ms), and none longer than 1 ms with 1M cached inodes. ` +
+        `Measured: ${fmt(stallMs * 1000, 1)} µs at 10k${stallMs > 0.1 ? `, missed by ${fmt(stallMs * 1000 - 100, 1)} µs` : ', met'}; ${fmt(bigStallMs * 1000, 1)} µs at 1M${bigStallMs > 1 ? `, missed by ${fmt(bigStallMs - 1, 2)} ms` : ', met'}. ` +
         'The block window is quiesce + transfer + redirect, and nothing is written inside it: the export hands the buffer cache and the JBD2 journal, running transaction included, to the new engine as they are ' +
-        '(in Linux JBD2 is a module of its own under ext3, so its journal_t is not the code being replaced), the import copies the old engine\'s in-memory superblock and group descriptors (no I/O) and adopts the cached inodes by reference, ' +
-        'and redirect re-points every instance. Old and new code are separately linked release bundles (packages/ext3-vN) that share no classes: the engine state crosses as a zod-validated, frozen snapshot from which the new release builds its own engine, ' +
-        'and the cached inodes whose layout stays cross by reference (a hash insert each). ' +
+        "(in Linux JBD2 is a module of its own under ext3, so its journal_t is not the code being replaced), and the import copies the old engine's in-memory superblock and group descriptors (no I/O). " +
+        'Old and new code are separately linked release bundles (packages/ext3-vN) that share no classes: the engine state (ext3_sb_info) crosses as a zod-validated, frozen snapshot from which the new release builds its own engine. ' +
+        "The cached inodes cross lazily (src/modules/update/lazy.ts): inside the window the new engine only takes the old engine's inode cache as one kernel-owned table, and no inode is converted or re-pointed there; " +
+        "the old tables already forward to the new code, so a call on a not-yet-switched inode runs the new release. After release each ext3_inode_info leaves as data, the old module's export hook writing it in the negotiated format, checked against the new module's zod schema and frozen, and the new module's import rebuilding it, " +
+        `the first time anything asks for it or in a background pass that the update's thread runs after release (it also switches each VFS inode's i_private and tables, yielding the CPU every 64), and the old module is retired only when that pass has drained the table. ` +
+        `One conversion costs ${fmt(perInode)} cycles from the machine's cost table (\`stateExportInode\` ${fmt(c.stateExportInode)} + \`stateImportInode\` ${fmt(c.stateImportInode)}), plus \`updateRepointInstance\` ${fmt(c.updateRepointInstance)} to switch a VFS inode; ` +
+        `it is paid by the thread that converts, outside the window, not by a stall. At the 10k point ${fmt(aimLazy.convertedOnUse)} inodes were converted on use and ${fmt(aimLazy.convertedByPass)} by the pass, which drained ${fmt(aimLazy.drainCycles! / cpu / 1000, 2)} ms after release; ` +
+        `at 1M, ${fmt(bigLazy.convertedOnUse)} on use and ${fmt(bigLazy.convertedByPass)} by the pass, drained ${fmt(bigLazy.drainCycles! / cpu / 1000, 1)} ms after release. The old export hook is the one piece of old code that runs after quiescence, on data only: ${fmt(aimLazy.oldExportCalls)} and ${fmt(bigLazy.oldExportCalls)} calls. ` +
         `Measured between 1k and 50k cached inodes (${POINT.threads} threads): transfer costs ${fmt(transferPer, 1)} cycles and redirect ${fmt(redirectPer, 1)} cycles per added instance; ` +
-        `at the aim point the largest part of the window is ${largest[0]} (${fmt(ms(aim, largest[1]), 2)} of ${fmt(ms(aim, aim.report.blockWindowCycles), 2)} ms). ` +
-        `A per-inode structure change adds work per inode inside the window: v2 -> v3 at 10k inodes spends ${fmt(convertPer, 1)} cycles more per instance in transfer than v1 -> v2. ` +
-        `So the window grows with cached inodes (${percpu16.map((p) => fmt(ms(p, p.report.blockWindowCycles), 2)).join(', ')} ms for ${INODES.map((n) => fmt(n / 1000, 0) + 'k').join(', ')} at ${POINT.threads} threads), not with what the threads dirtied; ` +
-        `at the measured slope the re-pointing alone passes 1 ms at about ${fmt(redirectPassesMsAt)} cached instances. Deferring it past \`release\` when no structure changes (the old tables already forward to the new code) would be the next step. ` +
+        `at the 10k aim point the largest part of the window is ${largest[0]} (${fmt(ms(aim, largest[1]), 3)} of ${fmt(ms(aim, aim.report.blockWindowCycles), 3)} ms). ` +
+        `A per-inode structure change no longer adds work inside the window: v2 -> v3 at 10k inodes spends ${fmt(convertPer, 1)} cycles more per instance in transfer than v1 -> v2 (the conversion to reservation windows happens in the new module's import, after release). ` +
+        `Block window for ${INODES.map((n) => fmt(n / 1000, 0) + 'k').join(', ')} cached inodes at ${POINT.threads} threads: ${percpu16.map((p) => fmt(ms(p, p.report.blockWindowCycles), 3)).join(', ')} ms; ${fmt(ms(big.point, big.point.report.blockWindowCycles), 3)} ms at 1M with ${BIG.threads} threads. ` +
         `The module's \`prepare\` hook commits once before \`block\` with calls still flowing (a recent durable point; a disk error there stops the update before it blocks anybody): of the ${fmt(checkUs, 1)} µs of \`check + prepare\` at the aim point, the in-kernel checks are ${fmt(checkCostUs, 1)} µs (\`updateCheck\`, ${fmt(c.updateCheck)} cycles; the package signature is verified on the host and costs no simulated time), the rest is the commit. ` +
         `Running sync(2) just before the update: ${fmt(stallSyncMs, 2)} ms.`,
     ].join('\n');

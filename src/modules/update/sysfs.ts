@@ -21,7 +21,7 @@ export function describeReport(r: UpdateReport, cyclesPerUs: number): string {
   const us = (c: number): string => (c / cyclesPerUs).toFixed(1);
   const head = `${r.module} ${r.from} -> ${r.to} via ${r.strategy}`;
   if (!r.ok) return `${head}: failed in ${r.error?.phase} with ${r.error?.code}: ${r.error?.message}`;
-  return `${head}: ok in ${us(r.durationCycles)} us, ${r.stats.blocked} call(s) blocked, longest stall ${us(r.longestStallCycles)} us, ${r.instances.inodes} inode(s) and ${r.instances.files} file(s) converted`;
+  return `${head}: ok in ${us(r.durationCycles)} us, ${r.stats.blocked} call(s) blocked, longest stall ${us(r.longestStallCycles)} us, ${r.instances.inodes} inode(s) and ${r.instances.files} file(s) converted${r.lazy ? ' (the inodes lazily, after release)' : ''}`;
 }
 
 export function sysfsEntries(ms: ModuleSubsystem, live: LiveUpdate): ProcEntries {
