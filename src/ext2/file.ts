@@ -131,13 +131,10 @@ export function* writeFile(fs: Ext2Fs, info: Ext2InodeInfo, off: number, data: U
   const end = off + data.length;
   let pos = off;
   let chunk = 0;
-  let lblk = 0;
-  // One goal closure and one mutex lookup per call, not per block (the loop is the populate's hot path).
-  const goal = (): Sim<number> => fs.allocFor(info).dataGoal(fs, info, lblk);
   const tm = fs.truncateMutex(info);
   try {
     while (pos < end) {
-      lblk = Math.floor(pos / bs);
+      const lblk = Math.floor(pos / bs);
       const inBlk = pos - lblk * bs;
       const n = Math.min(bs - inBlk, end - pos);
       // ext3_get_blocks_handle: the block map changes under the inode's truncate_mutex
@@ -145,7 +142,8 @@ export function* writeFile(fs: Ext2Fs, info: Ext2InodeInfo, off: number, data: U
       let blk: number;
       let created: boolean;
       try {
-        ({ blk, created } = yield* bmapCreate(host, info.disk, lblk, goal));
+        // (the goal is an argument, not a named closure: tsx's keepNames would name each one)
+        ({ blk, created } = yield* bmapCreate(host, info.disk, lblk, () => fs.allocFor(info).dataGoal(fs, info, lblk)));
         if (created) fs.allocFor(info).noteAllocated(fs, info, lblk, blk);
       } finally {
         yield* tm.unlock();

@@ -63,15 +63,33 @@ export interface Ext2Locking {
 export function simLocking(engine: Engine): Ext2Locking {
   return {
     concurrent: true,
-    mutex: (name) => {
-      const m = new Mutex(engine, name);
-      return { lock: () => m.lock(), lockWithin: (c) => m.lockWithin(c), unlock: () => m.unlock(), get locked() { return m.locked; } };
-    },
+    mutex: (name) => new SimFsLock(new Mutex(engine, name)),
     waitQueue: (name) => simWaitQueue(engine.waitQueue(name)),
     current: () => engine.current ?? engine,
     spawnDaemon: (name, body) => engine.spawn(name, body, { daemon: true }),
     now: () => engine.now,
   };
+}
+
+/**
+ * A simulation mutex as an FsLock. A class, not an object of closures: one
+ * is made per cached inode (its truncate_mutex), and closures made per
+ * object cost the populate's hot path measurable time.
+ */
+class SimFsLock implements FsLock {
+  constructor(private readonly m: Mutex) {}
+  lock(): Sim<void> {
+    return this.m.lock();
+  }
+  lockWithin(cycles: number): Sim<boolean> {
+    return this.m.lockWithin(cycles);
+  }
+  unlock(): Sim<void> {
+    return this.m.unlock();
+  }
+  get locked(): boolean {
+    return this.m.locked;
+  }
 }
 
 function simWaitQueue(wq: WaitQueue): FsWaitQueue {
