@@ -137,13 +137,31 @@ export function writeImage(path: string, img: Uint8Array | SparseImage): void {
   }
 }
 
+/**
+ * CPU seconds one e2fsck run may use. The images checked here are at most a
+ * few hundred MiB with little on them: e2fsck -fn takes 5-50 ms of CPU, so
+ * this is a hang (a loop in e2fsck on a hostile image), never a slow check.
+ * A CPU-time limit, not a wall-clock one: on a machine loaded 20-60 deep a
+ * 10 ms check took more than the 60 s of wall time it was once given, and
+ * three healthy fuzz seeds failed with "e2fsck exit -1". Load stretches wall
+ * time, not the CPU time a process uses.
+ */
+export const E2FSCK_CPU_LIMIT_S = 120;
+
 /** `e2fsck FLAGS path` on an image file (FLAGS start with -f: always a full check); null if e2fsck is not installed. */
 export function e2fsckFile(path: string, flags = '-fn'): { status: number; out: string } | null {
   if (!flags.startsWith('-f')) throw new Error(`e2fsck flags must start with -f (a full check), got ${flags}`);
   const bin = e2fsprogsTool('e2fsck');
   if (!bin) return null;
-  const r = spawnSync(bin, [flags, path], { encoding: 'utf8', env: { ...process.env, E2FSCK_TIME: String(CHECK_TIME) }, timeout: 60_000 });
-  return { status: r.status ?? -1, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+  // sh sets RLIMIT_CPU (`ulimit -t`) and execs e2fsck: past the limit the kernel stops it with SIGXCPU/SIGKILL
+  const r = spawnSync('/bin/sh', ['-c', `ulimit -t ${E2FSCK_CPU_LIMIT_S} && exec "$0" "$@"`, bin, flags, path], {
+    encoding: 'utf8',
+    env: { ...process.env, E2FSCK_TIME: String(CHECK_TIME) },
+  });
+  const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  if (r.error) return { status: -1, out: `${out}e2fsck could not be run: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}\n` };
+  if (r.status === null) return { status: -1, out: `${out}e2fsck was stopped by ${r.signal}${r.signal === 'SIGXCPU' || r.signal === 'SIGKILL' ? ` (more than ${E2FSCK_CPU_LIMIT_S} s of CPU)` : ''}\n` };
+  return { status: r.status, out };
 }
 
 /** Run `e2fsck -f<mode>` on a copy of `img` (bytes, or a disk's sparse image). */
@@ -175,7 +193,7 @@ export function e2fsckRequired(bytes: Uint8Array, mode: 'n' | 'y' = 'n'): FsckRe
 export function fsckLine(r: FsckResult | null): string {
   if (!r) return `e2fsck not installed (${E2FSPROGS_HINT})`;
   if (r.status === 0) return 'e2fsck -fn clean';
-  const first = r.out.split('\n').find((l) => /^(Pass|Inode|Entry|Block|Free|Directory|Group|Padding|Root|Unattached|Inodes)/.test(l) && !/^Pass \d/.test(l));
+  const first = r.out.split('\n').find((l) => /^(Pass|Inode|Entry|Block|Free|Directory|Group|Padding|Root|Unattached|Inodes|e2fsck (could not|was stopped))/.test(l) && !/^Pass \d/.test(l));
   return `e2fsck exit ${r.status}${first ? `: ${first.trim()}` : ''}`;
 }
 
