@@ -28,6 +28,7 @@ import * as sys from '../vfs/syscalls.ts';
 import type { Task } from '../vfs/task.ts';
 import { O_APPEND, O_CREAT, O_DIRECTORY, O_RDONLY, O_TRUNC, O_WRONLY } from '../uapi/fcntl.ts';
 import { buildSystem } from '../system/build.ts';
+import type { SparseImage } from '../hw-ppc64/disk.ts';
 import { oneLine } from './linux-case.ts';
 
 export const WRITE_REGIONS = ['block-bitmap', 'inode-bitmap', 'inode-table', 'live-bit-cleared'] as const;
@@ -47,6 +48,8 @@ export interface WriteTrial {
 
 interface BaseImage {
   bytes: Uint8Array;
+  /** The image's 64 KiB chunks that are not all zeros, by offset (what a sparse file of it holds). */
+  nonZero: number[];
   /** Per group: [block bitmap, inode bitmap, inode table] byte offsets, and the table's length in bytes. */
   groups: { bb: number; ib: number; it: number; itLen: number }[];
   blockSize: number;
@@ -104,22 +107,78 @@ function locate(b: Uint8Array): BaseImage {
     it: u32(gdt + 32 * g + 8) * blockSize,
     itLen: inodesPerGroup * inodeSize,
   }));
-  return { bytes: b, groups, blockSize, inodeSize, inodesPerGroup, blocksPerGroup };
+  const nonZero: number[] = [];
+  for (let off = 0; off < b.length; off += CHUNK) {
+    const c = b.subarray(off, Math.min(off + CHUNK, b.length));
+    if (c.some((x) => x !== 0)) nonZero.push(off);
+  }
+  return { bytes: b, nonZero, groups, blockSize, inodeSize, inodesPerGroup, blocksPerGroup };
 }
 
-const testBit = (b: Uint8Array, at: number, i: number): boolean => (b[at + (i >> 3)]! & (1 << (i & 7))) !== 0;
+const CHUNK = 64 * 1024;
+
+/**
+ * A damaged copy of a base image, copied on write by 64 KiB chunk: the damage
+ * touches a few bitmap and inode-table bytes, so a trial copies one or two
+ * chunks, not the whole 2-9 MiB image (which, once per seed, was a tenth of a
+ * seed's time with the collector's share).
+ */
+class DamagedImage {
+  private readonly chunks = new Map<number, Uint8Array>();
+  constructor(readonly base: BaseImage) {}
+
+  get length(): number {
+    return this.base.bytes.length;
+  }
+
+  get(at: number): number {
+    const c = this.chunks.get(Math.floor(at / CHUNK));
+    return c ? c[at % CHUNK]! : this.base.bytes[at]!;
+  }
+
+  set(at: number, v: number): void {
+    const k = Math.floor(at / CHUNK);
+    let c = this.chunks.get(k);
+    if (!c) this.chunks.set(k, (c = this.base.bytes.slice(k * CHUNK, Math.min((k + 1) * CHUNK, this.length))));
+    c[at % CHUNK] = v;
+  }
+
+  /** Chunk `off` (an offset that is a multiple of 64 KiB) as it now reads. */
+  chunk(off: number): Uint8Array {
+    return this.chunks.get(off / CHUNK) ?? this.base.bytes.subarray(off, Math.min(off + CHUNK, this.length));
+  }
+
+  /** As a sparse image (writeImage writes it as a sparse file): the base's non-zero chunks and every damaged one. */
+  sparse(): SparseImage {
+    const offs = new Set(this.base.nonZero);
+    for (const k of this.chunks.keys()) offs.add(k * CHUNK);
+    return { sizeBytes: this.length, extents: [...offs].sort((a, b) => a - b).map((off) => [off, this.chunk(off)] as const) };
+  }
+
+  /** True when `bytes` (the image file read back) holds exactly this image. */
+  equals(bytes: Uint8Array): boolean {
+    if (bytes.length !== this.length) return false;
+    for (let off = 0; off < this.length; off += CHUNK) {
+      const c = this.chunk(off);
+      if (Buffer.compare(bytes.subarray(off, off + c.length), c) !== 0) return false;
+    }
+    return true;
+  }
+}
+
+const testBit = (b: DamagedImage, at: number, i: number): boolean => (b.get(at + (i >> 3)) & (1 << (i & 7))) !== 0;
 
 /** Damage a copy of the base image in `region`. */
-function damage(base: BaseImage, region: WriteRegion, rng: Prng): Uint8Array {
-  const img = base.bytes.slice();
+function damage(base: BaseImage, region: WriteRegion, rng: Prng): DamagedImage {
+  const img = new DamagedImage(base);
   const g = base.groups[rng.int(base.groups.length)]!;
   const flip = (lo: number, len: number, n: number): void => {
     for (let k = 0; k < n; k++) {
       const at = lo + rng.int(len);
       const how = rng.int(4);
-      if (how === 0) img[at] = rng.int(256);
-      else if (how === 1) img[at] = rng.chance(0.5) ? 0 : 0xff;
-      else img[at] = img[at]! ^ (1 << rng.int(8));
+      if (how === 0) img.set(at, rng.int(256));
+      else if (how === 1) img.set(at, rng.chance(0.5) ? 0 : 0xff);
+      else img.set(at, img.get(at) ^ (1 << rng.int(8)));
     }
   };
   switch (region) {
@@ -146,7 +205,7 @@ function damage(base: BaseImage, region: WriteRegion, rng: Prng): Uint8Array {
         for (let i = 0; i < Math.min(n, 2048); i++) if (testBit(img, at, i)) live.push(i);
         if (live.length === 0) continue;
         const i = rng.pick(live);
-        img[at + (i >> 3)] = img[at + (i >> 3)]! & ~(1 << (i & 7));
+        img.set(at + (i >> 3), img.get(at + (i >> 3)) & ~(1 << (i & 7)));
       }
       break;
     }
@@ -162,7 +221,7 @@ export function writeTrial(seed: number, eventBudget = 5_000_000): WriteTrial {
   const img = damage(writeBase(kind), region, rng);
   const dir = scratchDir('modswap-hwrite-');
   const path = join(dir, 'img');
-  writeImage(path, img);
+  writeImage(path, img.sparse());
   const trial = (outcome: WriteTrial['outcome'], message: string, violation: string | null, ok = 0, errnos = 0): WriteTrial => ({ image: kind, region, outcome, ok, errnos, message, violation });
   try {
     let b;
@@ -170,8 +229,7 @@ export function writeTrial(seed: number, eventBudget = 5_000_000): WriteTrial {
       b = buildSystem({ cpus: 1 + rng.int(2), seed, fs: 'ext3', image: path, strategy: 'counter-shared' });
     } catch (e) {
       if (!(e instanceof ErrnoError)) return trial('mount-refused', oneLine(e), `mount threw a non-errno exception: ${oneLine(e)}`);
-      const after = new Uint8Array(readFileSync(path));
-      const changed = after.length !== img.length || after.some((x, i) => x !== img[i]);
+      const changed = !img.equals(new Uint8Array(readFileSync(path)));
       return trial('mount-refused', e.message, changed ? 'a failed mount wrote to the image' : e.message.includes('\n') ? 'mount error is more than one line' : null);
     }
     const t = b.system.newTask({ name: 'writer' });
