@@ -15,6 +15,7 @@
  * Exit: 0 no failure, 1 failures, 2 bad flags.
  */
 import { writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { UsageError, flagHelp, parseFlags, type FlagSpecs } from './args.ts';
 import type { CliIO, Command } from './command.ts';
 import { checkOutputFile } from './output-path.ts';
@@ -23,7 +24,7 @@ import { createProgress } from './progress.ts';
 import type { FuzzPath } from '../reliability/case.ts';
 import { emptySummary, runSeed, type SweepSummary } from '../reliability/sweep.ts';
 import { reliabilityMarkdown } from '../reliability/report.ts';
-import { SHARD_FORMAT, ShardError, mergeShards, parseShardSpec, readShard, shardRange, type ShardFile } from '../reliability/shard.ts';
+import { SHARD_FORMAT, ShardError, mergeShards, parseShardSpec, readShard, shardRange, type RunHost, type ShardFile } from '../reliability/shard.ts';
 
 const FLAGS = {
   seeds: { kind: 'int', help: 'number of seeds in the sweep', default: 100, min: 1, max: 100_000_000, arg: 'N' },
@@ -70,8 +71,11 @@ function writeOut(io: CliIO, file: string, text: string, what: string): void {
   }
 }
 
-function printSummary(io: CliIO, s: SweepSummary, what: string, wallS: number): void {
-  const rate = wallS > 0 ? ` (${wallS.toFixed(1)} s, ${(s.seeds / wallS).toFixed(1)} seeds/s)` : '';
+type HostMeta = { cpus: number; loadMin: number; loadMax: number; cpuSeconds: number };
+
+function printSummary(io: CliIO, s: SweepSummary, what: string, wallS: number, host: HostMeta | null): void {
+  const machine = host && s.seeds > 0 ? `; ${host.cpus} CPUs, load ${host.loadMin.toFixed(1)}-${host.loadMax.toFixed(1)}, ${((1000 * host.cpuSeconds) / s.seeds).toFixed(0)} ms CPU a seed` : '';
+  const rate = wallS > 0 ? ` (${wallS.toFixed(1)} s, ${(s.seeds / wallS).toFixed(1)} seeds/s${machine})` : '';
   io.out(`fuzz: ${s.seeds} seed(s) ${what}, ${s.ops} operations checked, ${s.updatesOk} updates, ${s.rolledBack} rollbacks, ${s.failures.length} failure(s)${rate}`);
   io.out(`hostile: ${s.hostile.manifests} manifests, ${s.hostile.scenarios} scenarios, ${s.hostile.images} images walked, ${s.hostile.writes} damaged images written to, ${s.hostile.violations.length} violation(s)`);
   for (const v of s.hostile.violations) io.out(`  ${v}`);
@@ -98,9 +102,10 @@ function runMerge(argv: string[], io: CliIO): number {
     wallSeconds: m.spanSeconds,
     requested: m.sweep.seeds,
     shards: { count: m.sweep.shards, processes: m.processes, shardSeconds: m.shardSeconds },
+    ...(m.host ? { host: m.host } : {}),
   }), 'report');
   if (flags.json !== undefined) writeOut(io, flags.json, JSON.stringify(m.summary), 'summary');
-  if (flags.json !== '-') printSummary(io, m.summary, `from ${m.sweep.shards} shard(s)`, m.spanSeconds);
+  if (flags.json !== '-') printSummary(io, m.summary, `from ${m.sweep.shards} shard(s)`, m.spanSeconds, m.host);
   return exitFor(m.summary);
 }
 
@@ -158,14 +163,21 @@ export const fuzzCommand: Command = {
     const onSeed = (done: number): void => bar.update(done, `seed ${start + done - 1}`);
     const startedAt = new Date();
     const t0 = Date.now();
+    const loadStart = loadavg()[0]!;
+    const cpu0 = process.cpuUsage();
     // More than one worker's worth of seeds goes to workers even with --jobs 1: a
     // worker is replaced every WORKER_SEEDS seeds (a bound on any future leak).
-    const s = jobs > 1 || seeds > WORKER_SEEDS ? await sweepInWorkers(start, seeds, paths.join(','), jobs, budget, onSeed) : await sweepHere(start, seeds, paths, budget, onSeed);
+    const pooled = jobs > 1 || seeds > WORKER_SEEDS;
+    const r = pooled ? await sweepInWorkers(start, seeds, paths.join(','), jobs, budget, onSeed) : { summary: await sweepHere(start, seeds, paths, budget, onSeed), cpuSeconds: 0 };
+    const s = r.summary;
     bar.finish();
     const wall = (Date.now() - t0) / 1000;
+    const own = process.cpuUsage(cpu0);
+    const host: RunHost = { cpus: availableParallelism(), loadStart, loadEnd: loadavg()[0]!, cpuSeconds: r.cpuSeconds + (own.user + own.system) / 1e6 };
+    const hostMeta: HostMeta = { cpus: host.cpus, loadMin: Math.min(loadStart, host.loadEnd), loadMax: Math.max(loadStart, host.loadEnd), cpuSeconds: host.cpuSeconds };
     if (flags.report !== undefined) {
       const note = s.seeds < seeds ? `stopped by --time-budget ${budget} s: ${s.seeds} of ${seeds} seeds ran` : undefined;
-      writeOut(io, flags.report, reliabilityMarkdown(s, { jobs, wallSeconds: wall, requested: seeds, ...(note ? { note } : {}) }), 'report');
+      writeOut(io, flags.report, reliabilityMarkdown(s, { jobs, wallSeconds: wall, requested: seeds, host: hostMeta, ...(note ? { note } : {}) }), 'report');
     }
     if (flags.json !== undefined) {
       const body: ShardFile | SweepSummary = shard
@@ -178,12 +190,13 @@ export const fuzzCommand: Command = {
             wallSeconds: wall,
             startedAt: startedAt.toISOString(),
             finishedAt: new Date().toISOString(),
+            host,
             summary: s,
           }
         : s;
       writeOut(io, flags.json, JSON.stringify(body), 'summary');
     }
-    if (flags.json !== '-') printSummary(io, s, `from ${start}${shard ? ` (shard ${shard.index}/${shard.count})` : ''}`, wall);
+    if (flags.json !== '-') printSummary(io, s, `from ${start}${shard ? ` (shard ${shard.index}/${shard.count})` : ''}`, wall, hostMeta);
     return exitFor(s);
   },
 };

@@ -53,7 +53,8 @@ export async function workerLoop(start: number, n: number, paths: readonly FuzzP
     const s = emptySummary(seed);
     runSeed(seed, paths, s);
     s.ranges = [[seed, 1]];
-    out(JSON.stringify({ seed, summary: s }));
+    const cpu = process.cpuUsage();
+    out(JSON.stringify({ seed, summary: s, cpuMicros: cpu.user + cpu.system }));
     await endJob();
   }
 }
@@ -72,7 +73,7 @@ function lostSeed(seed: number, paths: string, why: string): SweepSummary {
  * summary goes to `onSeed`. Resolves when every seed reported (or was lost)
  * or `stop()` says to stop starting seeds.
  */
-async function runRange(from: number, hi: number, paths: string, stop: () => boolean, onSeed: (s: SweepSummary) => void): Promise<void> {
+async function runRange(from: number, hi: number, paths: string, stop: () => boolean, onSeed: (s: SweepSummary) => void, cpu: { micros: number }): Promise<void> {
   let next = from;
   while (next < hi && !stop()) {
     const count = Math.min(WORKER_SEEDS, hi - next);
@@ -82,6 +83,8 @@ async function runRange(from: number, hi: number, paths: string, stop: () => boo
       const child = spawn(process.execPath, ['--max-old-space-size=2048', ...selfCommand(), 'fuzz', '--worker', '--start', String(at), '--seeds', String(count), '--paths', paths], { stdio: ['ignore', 'pipe', 'pipe'] });
       let buf = '';
       let lastErr = '';
+      // the worker's own CPU so far (its last line says; a worker that dies takes the rest with it)
+      let workerMicros = 0;
       let why: string | null = null;
       let timer: NodeJS.Timeout;
       const arm = (): void => {
@@ -99,8 +102,9 @@ async function runRange(from: number, hi: number, paths: string, stop: () => boo
           const line = buf.slice(0, nl);
           buf = buf.slice(nl + 1);
           if (line.trim() === '') continue;
-          const rec = JSON.parse(line) as { seed: number; summary: SweepSummary };
+          const rec = JSON.parse(line) as { seed: number; summary: SweepSummary; cpuMicros: number };
           onSeed(rec.summary);
+          workerMicros = rec.cpuMicros;
           at = rec.seed + 1;
           arm();
           if (stop() && at < end) {
@@ -116,6 +120,7 @@ async function runRange(from: number, hi: number, paths: string, stop: () => boo
       child.on('error', reject);
       child.on('close', () => {
         clearTimeout(timer);
+        cpu.micros += workerMicros;
         if (at >= end || why === 'stopped') return resolve(at >= end ? end : hi);
         // the seed in progress is lost (hang or death); a fresh worker goes on after it
         onSeed(lostSeed(at, paths, why ?? `the worker process died${lastErr ? `: ${lastErr}` : ''}`));
@@ -128,18 +133,21 @@ async function runRange(from: number, hi: number, paths: string, stop: () => boo
 /**
  * Run [start, start+n) on `jobs` workers, each taking a contiguous sub-range,
  * until the range or the wall-clock budget (seconds, 0: none) is used up.
+ * Also returns the CPU seconds the worker processes used (user + system;
+ * e2fsck's own processes not included).
  */
-export async function sweepInWorkers(start: number, n: number, paths: string, jobs: number, budgetS: number, onProgress: (done: number) => void): Promise<SweepSummary> {
+export async function sweepInWorkers(start: number, n: number, paths: string, jobs: number, budgetS: number, onProgress: (done: number) => void): Promise<{ summary: SweepSummary; cpuSeconds: number }> {
   const per = Math.ceil(n / jobs);
   const t0 = Date.now();
   const stop = (): boolean => budgetS > 0 && (Date.now() - t0) / 1000 > budgetS;
   const parts: SweepSummary[] = [];
+  const cpu = { micros: 0 };
   await Promise.all(
     Array.from({ length: jobs }, (_, j) => {
       const lo = start + j * per;
       const hi = Math.min(start + n, lo + per);
-      return lo < hi ? runRange(lo, hi, paths, stop, (s) => (parts.push(s), onProgress(parts.length))) : Promise.resolve();
+      return lo < hi ? runRange(lo, hi, paths, stop, (s) => (parts.push(s), onProgress(parts.length)), cpu) : Promise.resolve();
     }),
   );
-  return mergeSummaries(parts.length ? parts : [emptySummary(start)]);
+  return { summary: mergeSummaries(parts.length ? parts : [emptySummary(start)]), cpuSeconds: cpu.micros / 1e6 };
 }

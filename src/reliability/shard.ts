@@ -83,8 +83,22 @@ const ShardSchema = z.object({
   wallSeconds: z.number().min(0),
   startedAt: z.iso.datetime(),
   finishedAt: z.iso.datetime(),
+  host: z.object({ cpus: z.number().int().min(1), loadStart: z.number().min(0), loadEnd: z.number().min(0), cpuSeconds: z.number().min(0) }).optional(),
   summary: SummarySchema,
 });
+
+/**
+ * The machine a run was on, to read its seeds/s by: CPUs, the 1-minute load
+ * average at its start and end (other work on the machine), and the CPU
+ * seconds its fuzz processes used (user + system, e2fsck's processes not
+ * included), which load does not change much.
+ */
+export interface RunHost {
+  cpus: number;
+  loadStart: number;
+  loadEnd: number;
+  cpuSeconds: number;
+}
 
 export interface ShardFile {
   format: typeof SHARD_FORMAT;
@@ -96,6 +110,8 @@ export interface ShardFile {
   wallSeconds: number;
   startedAt: string;
   finishedAt: string;
+  /** Absent in shard files written before it was recorded. */
+  host?: RunHost;
   summary: SweepSummary;
 }
 
@@ -147,6 +163,8 @@ export interface MergedSweep {
   shardSeconds: number;
   /** First shard's start to last shard's end. */
   spanSeconds: number;
+  /** Over all shards (CPUs: the most any shard saw; load: lowest and highest; CPU seconds: summed), or null if a shard did not record it. */
+  host: { cpus: number; loadMin: number; loadMax: number; cpuSeconds: number } | null;
 }
 
 const sweepKey = (s: ShardFile['sweep']): string => `start ${s.start}, ${s.seeds} seeds, paths ${s.paths.join(',')}, ${s.shards} shards`;
@@ -178,5 +196,13 @@ export function mergeShards(files: readonly { path: string; shard: ShardFile }[]
     processes: files.reduce((n, f) => n + f.shard.jobs, 0),
     shardSeconds: files.reduce((n, f) => n + f.shard.wallSeconds, 0),
     spanSeconds: Math.max(0, (t1 - t0) / 1000),
+    host: files.every((f) => f.shard.host)
+      ? {
+          cpus: Math.max(...files.map((f) => f.shard.host!.cpus)),
+          loadMin: Math.min(...files.flatMap((f) => [f.shard.host!.loadStart, f.shard.host!.loadEnd])),
+          loadMax: Math.max(...files.flatMap((f) => [f.shard.host!.loadStart, f.shard.host!.loadEnd])),
+          cpuSeconds: files.reduce((n, f) => n + f.shard.host!.cpuSeconds, 0),
+        }
+      : null,
   };
 }

@@ -66,8 +66,12 @@ describe('modswap fuzz --shard / merge', () => {
       const b = md('whole.md');
       const differ = a.map((l, i) => (l === b[i] ? null : i)).filter((i) => i !== null);
       expect(differ).toHaveLength(1);
-      expect(a[differ[0]!]).toMatch(/^- seeds run: \*\*6\*\* \(20\.\.25\) of 6 requested, in 4 shards .* seeds\/s\*\*$/);
-      expect(b[differ[0]!]).toMatch(/^- seeds run: \*\*6\*\* \(20\.\.25\) of 6 requested, in 2 process\(es\), .* seeds\/s\*\*$/);
+      // with the machine it ran on: CPUs, load average, CPU per seed
+      expect(a[differ[0]!]).toMatch(/^- seeds run: \*\*6\*\* \(20\.\.25\) of 6 requested, in 4 shards .* seeds\/s\*\* \(\d+ CPUs, 1-minute load average [\d.-]+ when the shards started and ended; \d+ ms of CPU a seed in the fuzz processes, e2fsck's not included\)$/);
+      expect(b[differ[0]!]).toMatch(/^- seeds run: \*\*6\*\* \(20\.\.25\) of 6 requested, in 2 process\(es\), .* seeds\/s\*\* \(\d+ CPUs, 1-minute load average [\d.-]+ when it started and ended; \d+ ms of CPU a seed/);
+      // the CPU figure is real: each seed costs well over a millisecond
+      expect(Number(/; (\d+) ms of CPU a seed/.exec(a[differ[0]!]!)![1])).toBeGreaterThan(10);
+      expect(Number(/; (\d+) ms of CPU a seed/.exec(b[differ[0]!]!)![1])).toBeGreaterThan(10);
 
       // refusals: one line each, exit 2
       const refused = async (args: string[], re: RegExp): Promise<void> => {
