@@ -20,9 +20,21 @@
  *
  * Transfer: v1 and v2 export and import `DTT_K42FS_INODE_GOAL`; v3 exports
  * `DTT_K42FS_INODE_RSV` and imports both, converting a goal-layout inode
- * with release 3's own `convertInode` (its bundle's code) and installing the converted inode in the
- * engine (a call on the superblock object from the switch worker, which is
- * deactivated, so it may wait there). A dead inode converts nothing.
+ * with release 3's own `convertInode` (its bundle's code): the superblock
+ * object converts the inode it caches under that inode's lock and installs
+ * the result (a call from the switch worker, which is deactivated, so it
+ * may wait there). A dead inode converts nothing.
+ *
+ * Re-entry after a wait. A call on the superblock object may wait for a
+ * lock or the disk deactivated (deactivated-waits.ts), and a deactivated
+ * thread does not hold this object's swap back: when the call returns, this
+ * object may have been swapped, its state handed to a new object. So no
+ * method touches its state after such a call: a directory records the
+ * name-cache change by calling itself again through `DREF` (`cacheName`,
+ * `uncacheName`), which reaches whatever serves the reference now (this
+ * object, the mediator, or the new object). Inside a call the mediator
+ * forwarded, that re-entry is same-thread recursion and is forwarded too,
+ * to the old object, whose state the swap has not taken yet.
  *
  * Contracts: methods may block (they call the superblock object); callers
  * check the type first (a wrong-type call throws the errno Linux gives).
@@ -63,6 +75,11 @@ export class FileInodeRep extends CObjRep {
 
   protected *sb(): Sim<Ext2SuperRep> {
     return yield* this.cos.DREF(this.root.superRef);
+  }
+
+  /** This inode's object as `DREF` reaches it now (after a call that may have waited deactivated). */
+  protected *reenter<T extends FileInodeRep>(): Sim<T> {
+    return (yield* this.cos.DREF(this.root.serviceRef)) as T;
   }
 
   *getVersion(): Sim<number> {
@@ -119,7 +136,7 @@ export class DirInodeRep extends FileInodeRep {
     if (hit !== undefined) return hit;
     const ino = yield* (yield* this.sb()).lookup(st.ino, name);
     yield K42FS_COSTS.lookupMiss;
-    if (name !== '.' && name !== '..') st.names.set(name, ino);
+    if (name !== '.' && name !== '..') yield* (yield* this.reenter<DirInodeRep>()).cacheName(name, ino);
     return ino;
   }
 
@@ -131,41 +148,41 @@ export class DirInodeRep extends FileInodeRep {
   *create(name: string, mode: number): Sim<Ext2InodeInfo> {
     yield K42FS_COSTS.metaOp;
     const info = yield* (yield* this.sb()).create(this.st.ino, name, mode);
-    this.st.names.set(name, info.ino);
+    yield* (yield* this.reenter<DirInodeRep>()).cacheName(name, info.ino);
     return info;
   }
 
   *mkdir(name: string, mode: number): Sim<Ext2InodeInfo> {
     yield K42FS_COSTS.metaOp;
     const info = yield* (yield* this.sb()).mkdir(this.st.ino, name, mode);
-    this.st.names.set(name, info.ino);
+    yield* (yield* this.reenter<DirInodeRep>()).cacheName(name, info.ino);
     return info;
   }
 
   *symlink(name: string, target: string): Sim<Ext2InodeInfo> {
     yield K42FS_COSTS.metaOp;
     const info = yield* (yield* this.sb()).symlink(this.st.ino, name, target);
-    this.st.names.set(name, info.ino);
+    yield* (yield* this.reenter<DirInodeRep>()).cacheName(name, info.ino);
     return info;
   }
 
   *link(name: string, ino: number): Sim<void> {
     yield K42FS_COSTS.metaOp;
     yield* (yield* this.sb()).link(ino, this.st.ino, name);
-    this.st.names.set(name, ino);
+    yield* (yield* this.reenter<DirInodeRep>()).cacheName(name, ino);
   }
 
   *unlink(name: string): Sim<UnlinkResult> {
     yield K42FS_COSTS.metaOp;
     const r = yield* (yield* this.sb()).unlink(this.st.ino, name);
-    this.st.names.delete(name);
+    yield* (yield* this.reenter<DirInodeRep>()).uncacheName(name);
     return r;
   }
 
   *rmdir(name: string): Sim<number> {
     yield K42FS_COSTS.metaOp;
     const ino = yield* (yield* this.sb()).rmdir(this.st.ino, name);
-    this.st.names.delete(name);
+    yield* (yield* this.reenter<DirInodeRep>()).uncacheName(name);
     return ino;
   }
 
@@ -178,14 +195,20 @@ export class DirInodeRep extends FileInodeRep {
   *renameOut(name: string, newDir: number, newName: string): Sim<number> {
     yield K42FS_COSTS.metaOp;
     const gone = yield* (yield* this.sb()).rename(this.st.ino, name, newDir, newName);
-    this.st.names.delete(name);
+    yield* (yield* this.reenter<DirInodeRep>()).uncacheName(name);
     return gone;
   }
 
-  /** Record `name` -> `ino` (after a rename into this directory). */
+  /** Record `name` -> `ino` (after a call that made or found it, or a rename into this directory). */
   *cacheName(name: string, ino: number): Sim<void> {
     yield K42FS_COSTS.pathComponent;
     this.st.names.set(name, ino);
+  }
+
+  /** Forget `name` (after a call that removed or moved it). */
+  *uncacheName(name: string): Sim<void> {
+    yield K42FS_COSTS.pathComponent;
+    this.st.names.delete(name);
   }
 
   /** Names in the directory, without `.` and `..`. */
@@ -218,7 +241,11 @@ export class FileInodeRoot extends CObjRootSingleRep<FileInodeRep> {
   ) {
     super(cos, (r) => makeRep(r, kind), { ref: opts.ref, name: opts.name });
     this.state = state;
+    this.serviceRef = this.myRef;
   }
+
+  /** The reference the name space holds (a swap moves an old root to a fresh one; re-entry uses this). */
+  readonly serviceRef: CORef<FileInodeRep>;
 
   override getDataTransferExportSet(): DTTypeSet {
     return this.version >= 3 ? dtTypeSet(DTT_K42FS_INODE_RSV) : dtTypeSet(DTT_K42FS_INODE_GOAL);
@@ -244,10 +271,8 @@ export class FileInodeRoot extends CObjRootSingleRep<FileInodeRep> {
     if (dtt === DTT_K42FS_INODE_GOAL && this.version >= 3 && !old.dead && old.info.alloc.layout === 'goal') {
       // the per-inode structure change: goal -> reservation window
       yield 200;
-      const rel = ext2Release(this.version);
-      st.info = rel.convertInode(old.info);
       const sb = yield* this.cos.DREF(this.superRef);
-      yield* sb.adoptInode(st.info, rel.alloc);
+      st.info = yield* sb.convertInode(old.info, ext2Release(this.version));
     }
     this.state = st;
   }

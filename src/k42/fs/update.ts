@@ -88,7 +88,11 @@ export function* updateK42FileService(svc: K42FileService, toVersion: K42FsVersi
   res.reaped = yield* svc.reapZombies();
   const inodesFirst = ext2Release(from).alloc.layout !== ext2Release(toVersion).alloc.layout;
   if (inodesFirst && !(yield* updateInodes(svc, toVersion, mode, res))) return res;
-  const sb = new Ext2SuperRoot(cos, toVersion, svc.disk, svc.now, null, { ref: svc.superRef });
+  const oldSb = svc.superRoot();
+  const sb = new Ext2SuperRoot(cos, toVersion, oldSb.dev, svc.now, null, { ref: svc.superRef });
+  // kjournald finishes a commit in hand now, while calls still flow, rather than in the transfer
+  // (the export parks it regardless; the import hands it to the new engine and lets it go)
+  yield* oldSb.parkCommitter();
   // lazily converted inodes call the superblock object in their transfer: none may start during its swap
   const fac = svc.updatedFactory;
   if (fac) {
@@ -100,6 +104,7 @@ export function* updateK42FileService(svc: K42FileService, toVersion: K42FsVersi
     res.superSwitch = yield* cos.switchCObj(svc.superRef, sb, 'destroyWhenDone');
   } finally {
     if (fac) fac.superSwapping = false;
+    if (!res.superSwitch?.ok) oldSb.unparkCommitter();
   }
   if (!res.superSwitch.ok) {
     res.error = `superblock switch failed: ${res.superSwitch.error}`;
