@@ -66,6 +66,17 @@ export class DeactivatingDevice implements BlockDevice {
   write(off: number, data: Uint8Array): Sim<void> {
     return this.atc.deactivated(() => this.dev.write(off, data));
   }
+  *writeNoCopy(off: number, segments: readonly Uint8Array[]): Sim<void> {
+    const d = this.dev;
+    if (d.writeNoCopy) return yield* this.atc.deactivated(() => d.writeNoCopy!(off, segments));
+    const all = new Uint8Array(segments.reduce((n, x) => n + x.length, 0));
+    let at = 0;
+    for (const x of segments) {
+      all.set(x, at);
+      at += x.length;
+    }
+    yield* this.write(off, all);
+  }
   flush(): Sim<void> {
     return this.atc.deactivated(() => this.dev.flush());
   }
