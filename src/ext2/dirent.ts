@@ -12,15 +12,36 @@
 import { errno } from '../uapi/errno.ts';
 import { le16, le32, put16, put32 } from './layout.ts';
 
-export interface Ext2DirEntry {
-  /** Byte offset of the record within its block. */
-  off: number;
-  inode: number;
-  rec_len: number;
-  name_len: number;
-  file_type: number;
-  /** A view into the block (valid until the block is next modified; copy to keep). */
-  name: Uint8Array;
+/** One record of a parsed directory block. */
+export class Ext2DirEntry {
+  constructor(
+    private readonly block: Uint8Array,
+    /** Byte offset of the record within its block. */
+    readonly off: number,
+    readonly inode: number,
+    readonly rec_len: number,
+    readonly name_len: number,
+    readonly file_type: number,
+  ) {}
+
+  /**
+   * The name: a view into the block (valid until the block is next
+   * modified; copy to keep). Made on use: a scan compares most names
+   * without one (`nameIs`).
+   */
+  get name(): Uint8Array {
+    const at = this.off + 8;
+    return this.block.subarray(at, at + Math.min(this.name_len, this.rec_len - 8));
+  }
+
+  /** Whether the name is `key`'s bytes (compared in the block, no view). */
+  nameIs(key: Uint8Array): boolean {
+    if (Math.min(this.name_len, this.rec_len - 8) !== key.length) return false;
+    const b = this.block;
+    const at = this.off + 8;
+    for (let i = 0; i < key.length; i++) if (b[at + i] !== key[i]) return false;
+    return true;
+  }
 }
 
 /** EXT2_DIR_REC_LEN: the smallest record holding a name of `nameLen` bytes. */
@@ -76,7 +97,7 @@ export function parseDirBlock(block: Uint8Array, limits: DirParseLimits, where =
     if (inode !== 0 && rec_len < dirRecLen(name_len)) throw corrupt(where, off, `rec_len ${rec_len} too short for name_len ${name_len}`);
     if (inode > limits.inodesCount) throw corrupt(where, off, `inode ${inode} out of range`);
     if (inode !== 0 && name_len === 0) throw corrupt(where, off, 'empty name');
-    out.push({ off, inode, rec_len, name_len, file_type, name: block.subarray(off + 8, off + 8 + Math.min(name_len, rec_len - 8)) });
+    out.push(new Ext2DirEntry(block, off, inode, rec_len, name_len, file_type));
     off += rec_len;
   }
   return out;

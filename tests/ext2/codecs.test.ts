@@ -22,6 +22,11 @@ describe('codecs', () => {
     let e = parseDirBlock(b, limits);
     expect(e.reduce((s, x) => s + x.rec_len, 0)).toBe(1024);
     expect(e.length).toBeGreaterThan(30);
+    // names compare in place, and read back as views of the block
+    expect(e[2]!.nameIs(nameBytes('name-0'))).toBe(true);
+    expect(e[2]!.nameIs(nameBytes('name-1'))).toBe(false);
+    expect(e[2]!.nameIs(nameBytes('name-00'))).toBe(false);
+    expect(Buffer.from(e[3]!.name).toString()).toBe('name-1');
     deleteDirEntry(b, e, 5);
     deleteDirEntry(b, parseDirBlock(b, limits), 2);
     e = parseDirBlock(b, limits);
