@@ -99,10 +99,24 @@ export function newDiskInode(inodeSize: number, mode: number, now: number): Ext2
     put16(raw, 0x80, 32);
     put32(raw, 0x90, now);
   }
-  const ino = decodeInode(raw);
-  ino.i_mode = mode;
-  ino.i_atime = ino.i_ctime = ino.i_mtime = now;
-  return ino;
+  // What decodeInode(raw) gives for a zeroed record, without decoding it.
+  return {
+    i_mode: mode,
+    i_uid: 0,
+    i_size: 0,
+    i_atime: now,
+    i_ctime: now,
+    i_mtime: now,
+    i_dtime: 0,
+    i_gid: 0,
+    i_links_count: 0,
+    i_blocks: 0,
+    i_flags: 0,
+    i_block: new Array<number>(EXT2_N_BLOCKS).fill(0),
+    i_generation: 0,
+    i_file_acl: 0,
+    raw,
+  };
 }
 
 /** Plain-JSON form of a disk inode (for state export). */

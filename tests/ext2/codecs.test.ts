@@ -6,7 +6,7 @@ import {
   JBD2_FLAG_ESCAPE, JBD2_FLAG_LAST_TAG, JBD2_MAGIC, decodeHeader, encodeDescriptor, encodeRevoke, escapeBlock,
   parseDescriptor, parseRevoke, unescapeBlock,
 } from '../../src/ext2/jbd2.ts';
-import { decodeInode, encodeInode, newDiskInode } from '../../src/ext2/inode.ts';
+import { decodeInode, encodeInode, encodeInodeInto, newDiskInode } from '../../src/ext2/inode.ts';
 import { groupHasSuper } from '../../src/ext2/superblock.ts';
 import { putBe32 } from '../../src/ext2/layout.ts';
 
@@ -79,6 +79,14 @@ describe('codecs', () => {
     expect(back.i_size).toBe(5 * 2 ** 32 + 17);
     expect(back.i_uid).toBe(70000);
     expect(back.raw[0xa0]).toBe(0x55);
+    // a fresh inode is what decoding its record gives, and encodes in place as it does alone
+    const fresh = newDiskInode(256, 0o40755, 99);
+    expect(fresh).toEqual({ ...decodeInode(fresh.raw), i_mode: 0o40755, i_atime: 99, i_ctime: 99, i_mtime: 99 });
+    const table = new Uint8Array(1024).fill(0xee);
+    encodeInodeInto(d, table, 512, 256);
+    expect(table.subarray(512, 768)).toEqual(encodeInode(d));
+    expect(table[511]).toBe(0xee);
+    expect(table[768]).toBe(0xee);
     expect([0, 1, 3, 5, 7, 9, 25, 27, 49].map((g) => groupHasSuper(g, true))).toEqual([true, true, true, true, true, true, true, true, true]);
     expect([2, 4, 6, 8, 10].some((g) => groupHasSuper(g, true))).toBe(false);
   });
