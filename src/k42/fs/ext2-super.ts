@@ -40,8 +40,9 @@
  * before the snapshot (no commit may move the journal between export and
  * import) and handed to the new engine at import.
  *
- * Contracts: every method may block (the lock, the disk); none may be called
- * from interrupt context. Methods throw `ErrnoError` as the engine does.
+ * Contracts: every method may block (inode locks, the gate, the disk, all
+ * waited for deactivated); none may be called from interrupt context.
+ * Methods throw `ErrnoError` as the engine does.
  */
 import type { Sim } from '../../sim/effects.ts';
 import { RwSemaphore } from '../../sim/rwsem.ts';
