@@ -1,7 +1,9 @@
 /**
  * File data: read, write (holes when writing past EOF), truncate (grow with
- * holes, shrink freeing data and indirect blocks), attribute changes, and
- * the release of an inode with no names left.
+ * holes, shrink freeing data and indirect blocks) and attribute changes.
+ * Freeing an inode with no names left is the module's (ialloc.ts in
+ * modules-src/ext3/common), as are the allocators this code calls through
+ * the engine's block-map host.
  *
  * Invariant kept for sparse files: the bytes of the last block past i_size
  * are zero (truncate zeroes them), so growing a file never exposes old data.
@@ -11,19 +13,17 @@
  * Locking: the caller holds the inode's i_rwsem (the VFS or the glue:
  * exclusive to write or truncate, shared to read) and, for changes, a JBD2
  * handle; the block map changes under the inode's truncate_mutex, and
- * allocation takes the block groups' locks (alloc.ts).
+ * allocation takes the block groups' locks (the release's balloc).
  *
  * Block placement is the module's (release.ts `Ext2AllocPolicy`): the engine
  * asks the policy that keeps the inode's layout for a goal and tells it what it got.
  */
 import type { Sim } from '../sim/effects.ts';
 import { errno } from '../uapi/errno.ts';
-import { freeInodeBit } from './alloc.ts';
 import { bmapCreate, bmapLookup, maxFileBlocks, truncateBlocks } from './blockmap.ts';
 import type { Ext2Fs } from './fs.ts';
-import type { Ext2InodeInfo, GoalAllocState, InodeAllocState } from './inode-info.ts';
-import type { Ext2AllocPolicy } from './release.ts';
-import { COST, le32 } from './layout.ts';
+import type { Ext2InodeInfo } from './inode-info.ts';
+import { COST } from './layout.ts';
 import { S_ISDIR, S_ISLNK, S_ISREG } from '../uapi/stat.ts';
 import { S_IFMT } from '../uapi/stat.ts';
 
@@ -50,49 +50,6 @@ export function isFastSymlink(fs: Ext2Fs, info: Ext2InodeInfo): boolean {
   const eaSectors = info.disk.i_file_acl ? fs.blockSize / 512 : 0;
   return S_ISLNK(info.disk.i_mode) && info.disk.i_blocks - eaSectors === 0;
 }
-
-/**
- * Fallback goal for logical block `lblk`: the block after the previous
- * logical block, else the start of the inode's group (every policy ends here).
- */
-export function* fallbackGoal(fs: Ext2Fs, info: Ext2InodeInfo, lblk: number): Sim<number> {
-  if (lblk > 0) {
-    const prev = yield* bmapLookup(fs.blockMapHost(info), info.disk, lblk - 1);
-    if (prev) return prev + 1;
-  }
-  return fs.sb.s_first_data_block + info.i_block_group * fs.sb.s_blocks_per_group;
-}
-
-function goalState(info: Ext2InodeInfo): GoalAllocState {
-  if (info.alloc.layout !== 'goal') throw new Error(`inode ${info.ino}: '${info.alloc.layout}' allocation state under the goal allocator`);
-  return info.alloc;
-}
-
-/**
- * The generic goal allocator (ext2's i_next_alloc_block/i_next_alloc_goal):
- * the next block of a sequential write goes after the last one. A kernel
- * library a release may bind as its policy; release 3 brings its own.
- */
-export const goalAllocPolicy: Ext2AllocPolicy = {
-  layout: 'goal',
-  initialAllocState: (): InodeAllocState => ({ layout: 'goal', i_next_alloc_block: 0, i_next_alloc_goal: 0 }),
-  *dataGoal(fs: Ext2Fs, info: Ext2InodeInfo, lblk: number): Sim<number> {
-    const a = goalState(info);
-    if (lblk === a.i_next_alloc_block && a.i_next_alloc_goal) return a.i_next_alloc_goal;
-    return yield* fallbackGoal(fs, info, lblk);
-  },
-  noteAllocated(_fs: Ext2Fs, info: Ext2InodeInfo, lblk: number, blk: number): void {
-    const a = goalState(info);
-    a.i_next_alloc_block = lblk + 1;
-    a.i_next_alloc_goal = blk + 1;
-  },
-  hasReservation: () => false,
-  discardReservation(): void {},
-  truncated(_fs: Ext2Fs, info: Ext2InodeInfo): void {
-    const a = goalState(info);
-    a.i_next_alloc_block = a.i_next_alloc_goal = 0;
-  },
-};
 
 /** Read up to `len` bytes at `off` (short at EOF; holes read as zeros). */
 export function* readFile(fs: Ext2Fs, info: Ext2InodeInfo, off: number, len: number): Sim<Uint8Array> {
@@ -236,69 +193,4 @@ export function* setAttr(fs: Ext2Fs, info: Ext2InodeInfo, attr: Ext2SetAttr): Si
   if (attr.mtime !== undefined) d.i_mtime = attr.mtime >>> 0;
   d.i_ctime = attr.ctime !== undefined ? attr.ctime >>> 0 : fs.now();
   yield* fs.writeInode(info);
-}
-
-/** Free the blocks of a directory being removed (rmdir, rename over a directory). */
-export function* releaseDirBlocks(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {
-  const tm = fs.truncateMutex(info);
-  yield* tm.lock();
-  try {
-    yield* truncateBlocks(fs.blockMapHost(info), info.disk, 0);
-  } finally {
-    yield* tm.unlock();
-  }
-  info.disk.i_size = 0;
-  yield* fs.writeInode(info);
-}
-
-/**
- * Free an inode with no names: its blocks, its xattr block reference, its
- * bitmap bit; i_dtime records when (ext2_free_inode / ext2_evict_inode).
- */
-export function* freeInode(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {
-  const d = info.disk;
-  const dir = S_ISDIR(d.i_mode);
-  if (hasBlockMap(fs, info)) {
-    const tm = fs.truncateMutex(info);
-    yield* tm.lock();
-    try {
-      yield* truncateBlocks(fs.blockMapHost(info), d, 0);
-    } finally {
-      yield* tm.unlock();
-    }
-  }
-  if (d.i_file_acl) yield* releaseXattrBlock(fs, info);
-  d.i_size = 0;
-  d.i_links_count = 0;
-  d.i_dtime = fs.now();
-  if (!hasBlockMap(fs, info)) {
-    // Fast symlink text or a device number: clear it so nothing reads it as blocks.
-    for (let i = 0; i < d.i_block.length; i++) d.i_block[i] = 0;
-    d.i_blocks = 0;
-  }
-  yield* fs.writeInode(info);
-  yield* freeInodeBit(fs, info.ino, dir);
-  fs.allocFor(info).discardReservation(fs, info);
-}
-
-/** Drop one reference to a shared extended-attribute block (h_refcount at byte 4). */
-function* releaseXattrBlock(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {
-  const blk = info.disk.i_file_acl;
-  fs.blockMapHost(info).checkBlock(blk, 'xattr block');
-  const bh = yield* fs.cache.bread(blk);
-  if (le32(bh.data, 0) !== 0xea020000) throw errno('EUCLEAN', `inode ${info.ino}: bad xattr block ${blk}`);
-  const ref = le32(bh.data, 4);
-  const host = fs.blockMapHost(info);
-  if (ref <= 1) {
-    yield* host.freeBlock(blk, true);
-  } else {
-    const v = ref - 1;
-    bh.data[4] = v & 0xff;
-    bh.data[5] = (v >>> 8) & 0xff;
-    bh.data[6] = (v >>> 16) & 0xff;
-    bh.data[7] = (v >>> 24) & 0xff;
-    yield* fs.dirtyMeta(bh);
-  }
-  info.disk.i_blocks = Math.max(0, info.disk.i_blocks - fs.blockSize / 512);
-  info.disk.i_file_acl = 0;
 }

@@ -17,35 +17,31 @@
  *  - Time comes from the `now()` callback (simulated seconds). Reads do not
  *    update atime (the engine behaves as mounted noatime).
  *
- * This file holds mount/unmount, the inode cache and the metadata helpers;
- * directory operations live in namei.ts/dir.ts, file data in file.ts, live
- * update state in state.ts.
+ * This file holds unmount and sync, the inode cache, the metadata helpers
+ * and the engine's entry points; opening and mounting an image is mount.ts,
+ * file data file.ts, live-update state state.ts. Name operations,
+ * directories and the allocators are the mounted release's code
+ * (release.ts: module source in modules-src/ext3, reached through `logic`).
  */
 import type { Statfs } from '../uapi/stat.ts';
 import { SINGLE_THREADED, type Ext2Locking, type FsLock } from './lock.ts';
 import type { Sim } from '../sim/effects.ts';
 import { errno } from '../uapi/errno.ts';
 import type { BlockDevice } from '../hw-ppc64/blockdev.ts';
-import { allocBlock, freeBlock } from './alloc.ts';
-import { type BlockMapHost, bmapLookup } from './blockmap.ts';
-import { BlockCache, type BufferHead } from './cache.ts';
-import { decodeGroupDesc, encodeGroupDesc, gdtBlockOf, GROUP_DESC_SIZE, validateGroupDesc, type Ext2GroupDesc } from './group.ts';
+import type { BlockMapHost } from './blockmap.ts';
+import type { BlockCache, BufferHead } from './cache.ts';
+import { encodeGroupDesc, gdtBlockOf, GROUP_DESC_SIZE, type Ext2GroupDesc } from './group.ts';
 import { Ext2InodeInfo, type RsvWindow } from './inode-info.ts';
 import { InodeCache } from './inode-cache.ts';
 import { decodeInode, encodeInodeInto } from './inode.ts';
-import { JBD2_KNOWN_INCOMPAT, JBD2_SUPERBLOCK_V1, JBD2_SUPERBLOCK_V2, decodeJournalSuperBlock } from './jbd2.ts';
-import { Journal, type JournalState } from './journal.ts';
+import type { Journal, JournalState } from './journal.ts';
 import { Kjournald } from './kjournald.ts';
-import { COMPAT_HAS_JOURNAL, COST, EXT2_ROOT_INO, EXT2_VALID_FS, EXT3_JOURNAL_INO, INCOMPAT_FILETYPE, INCOMPAT_RECOVER, RO_COMPAT_LARGE_FILE, SUPERBLOCK_OFFSET, SUPPORTED_INCOMPAT, SUPPORTED_RO_COMPAT, featureNames } from './layout.ts';
-import { S_ISDIR } from '../uapi/stat.ts';
-import { EXT2_NO_MODULE, type Ext2AllocPolicy, type Ext2Release } from './release.ts';
-import { dirList, dirLookup, type Ext2ReaddirEntry } from './dir.ts';
+import { COMPAT_HAS_JOURNAL, COST, EXT2_VALID_FS, INCOMPAT_FILETYPE, INCOMPAT_RECOVER, RO_COMPAT_LARGE_FILE, SUPERBLOCK_OFFSET } from './layout.ts';
+import { loadJournal, mountEngine, openEngine, takeOverEngine, type LoadedJournal } from './mount.ts';
+import type { Ext2AllocPolicy, Ext2Release } from './release.ts';
 import { readFile, setAttr, truncateFile, writeFile, type Ext2SetAttr } from './file.ts';
-import {
-  createNode, dropInode, linkName, makeDir, makeSymlink, readSymlink, removeDir, unlinkName,
-} from './namei.ts';
-import { recoverJournal, type RecoveryInfo } from './recovery.ts';
-import { decodeSuperBlock, encodeSuperBlock, validateSuperBlock, type Ext2Geometry, type Ext2SuperBlock } from './superblock.ts';
+import type { RecoveryInfo } from './recovery.ts';
+import { encodeSuperBlock, type Ext2Geometry, type Ext2SuperBlock } from './superblock.ts';
 
 export interface Ext2MountOptions {
   /** Simulated wall clock in seconds (inode and superblock times). */
@@ -180,113 +176,30 @@ export class Ext2Fs {
    * engine without mounting (no recovery, nothing written): the start of
    * both mount and a live-update import.
    */
-  static *open(dev: BlockDevice, opts: Ext2MountOptions): Sim<Ext2Fs> {
-    const { sb, geo } = yield* readSuper(dev);
-    checkFeatures(sb);
-    const unknownRo = sb.s_feature_ro_compat & ~SUPPORTED_RO_COMPAT;
-    const readOnly = !!opts.readOnly || dev.readOnly || unknownRo !== 0;
-    const cache = opts.cache ?? new BlockCache(dev, geo.blockSize, sb.s_blocks_count, opts.cacheBlocks);
-    const gds = yield* readGroupDescs(cache, sb, geo);
-    return new Ext2Fs(dev, cache, sb, geo, gds, opts.logic ?? EXT2_NO_MODULE, opts.now, readOnly, opts.locking);
+  static open(dev: BlockDevice, opts: Ext2MountOptions): Sim<Ext2Fs> {
+    return openEngine(Ext2Fs, dev, opts);
   }
 
-  /**
-   * A live update's new engine on `old`'s mount, built from its in-memory
-   * state rather than the disk (the superblock and group descriptors are
-   * copied: the old engine stays intact for a rollback; the buffer cache
-   * and locking are shared). No I/O. The caller adopts the journal and the
-   * rest of the state (state.ts importState).
-   */
-  static *takeOver(old: Ext2Fs, opts: Ext2MountOptions): Sim<Ext2Fs> {
-    // (`old` may already be retired: its state is what is handed over, not its calls)
-    if (!old.mounted) throw errno('EIO', 'file system is unmounted');
-    const fs = new Ext2Fs(old.dev, old.cache, structuredClone(old.sb), old.geo, old.gds.map((g) => ({ ...g })), opts.logic ?? EXT2_NO_MODULE, opts.now, old.readOnly, old.locking);
-    // copies of in-memory structures: charged as one decode for the superblock, a small record copy per descriptor
-    yield COST.codec + old.gds.length * COST.dirent;
-    return fs;
+  /** A live update's new engine on `old`'s mount, from its in-memory state (mount.ts `takeOverEngine`). */
+  static takeOver(old: Ext2Fs, opts: Ext2MountOptions): Sim<Ext2Fs> {
+    return takeOverEngine(Ext2Fs, old, opts);
   }
 
   /** Read, validate and (unless read-only) mount the file system on `dev`, replaying the journal. */
-  static *mount(dev: BlockDevice, opts: Ext2MountOptions): Sim<Ext2Fs> {
-    let { sb, geo } = yield* readSuper(dev);
-    checkFeatures(sb);
-    const hasJournal = (sb.s_feature_compat & COMPAT_HAS_JOURNAL) !== 0;
-    const unknownRo = sb.s_feature_ro_compat & ~SUPPORTED_RO_COMPAT;
-    const readOnly = !!opts.readOnly || dev.readOnly || unknownRo !== 0;
-    const cache = opts.cache ?? new BlockCache(dev, geo.blockSize, sb.s_blocks_count, opts.cacheBlocks);
-    let gds = yield* readGroupDescs(cache, sb, geo);
-    const logic = opts.logic ?? EXT2_NO_MODULE;
-    let fs = new Ext2Fs(dev, cache, sb, geo, gds, logic, opts.now, readOnly, opts.locking);
-    let recovery: RecoveryInfo | undefined;
-    if (hasJournal) {
-      const j = yield* fs.loadJournal();
-      const needs = (sb.s_feature_incompat & INCOMPAT_RECOVER) !== 0 || j.jsb.s_start !== 0;
-      if (needs) {
-        if (dev.readOnly) throw errno('EROFS', 'journal needs recovery but the device is read-only');
-        recovery = yield* recoverJournal({ dev, blockSize: geo.blockSize, map: j.map, blocksCount: sb.s_blocks_count }, j.jsb);
-        // Recovery rewrote blocks behind the cache, possibly the superblock and GDT too.
-        cache.invalidateClean();
-        ({ sb, geo } = yield* readSuper(dev));
-        gds = yield* readGroupDescs(cache, sb, geo);
-        fs = new Ext2Fs(dev, cache, sb, geo, gds, logic, opts.now, readOnly, opts.locking);
-      }
-      if (!readOnly) {
-        const area = j.jsb.s_maxlen - j.jsb.s_first;
-        const maxTxn = opts.maxTransactionBlocks ?? Math.max(8, Math.min(512, Math.floor(area / 4)));
-        fs.adoptJournal(new Journal(dev, cache, j.jsb, j.map, opts.now, maxTxn, undefined, opts.locking));
-      }
-    }
-    fs.recovery = recovery;
-    yield* checkRoot(fs);
-    if (!readOnly) {
-      sb.s_mnt_count = (sb.s_mnt_count + 1) & 0xffff;
-      sb.s_mtime = opts.now();
-      if (fs.journal) {
-        // A journaled fs stays VALID while mounted (ext3 behaviour); recovery is flagged instead.
-        sb.s_feature_incompat |= INCOMPAT_RECOVER;
-      } else {
-        sb.s_state &= ~EXT2_VALID_FS;
-      }
-      yield* fs.writeSuper();
-    }
-    return fs;
+  static mount(dev: BlockDevice, opts: Ext2MountOptions): Sim<Ext2Fs> {
+    return mountEngine(Ext2Fs, dev, opts);
   }
 
   /** Read inode 8, map the journal and decode its superblock. */
-  *loadJournal(): Sim<{ jsb: ReturnType<typeof decodeJournalSuperBlock>; map: number[] }> {
-    const jino = this.sb.s_journal_inum || EXT3_JOURNAL_INO;
-    if (jino !== EXT3_JOURNAL_INO) throw errno('EINVAL', `external or non-standard journal inode ${jino} not supported`);
-    const bs = this.blockSize;
-    const info = yield* this.readInodeRaw(jino);
-    const nblocks = Math.floor(info.disk.i_size / bs);
-    if (nblocks < 16 || nblocks > this.sb.s_blocks_count) throw errno('EUCLEAN', `journal inode size ${info.disk.i_size}`);
-    const host = this.blockMapHost(info);
-    const map: number[] = [];
-    for (let l = 0; l < nblocks; l++) {
-      const p = yield* bmapLookup(host, info.disk, l);
-      if (p === 0) throw errno('EUCLEAN', `journal has a hole at block ${l}`);
-      map.push(p);
-    }
-    const raw = yield* this.dev.read(map[0]! * bs, bs);
-    const jsb = decodeJournalSuperBlock(raw);
-    if (jsb.blocktype !== JBD2_SUPERBLOCK_V2 && jsb.blocktype !== JBD2_SUPERBLOCK_V1) throw errno('EUCLEAN', 'bad journal superblock');
-    if (jsb.blocktype === JBD2_SUPERBLOCK_V1) {
-      jsb.s_feature_compat = jsb.s_feature_incompat = jsb.s_feature_ro_compat = 0;
-    }
-    const unknown = jsb.s_feature_incompat & ~JBD2_KNOWN_INCOMPAT;
-    if (unknown) throw errno('EINVAL', `unsupported journal features 0x${unknown.toString(16)}`);
-    if (jsb.s_blocksize !== bs) throw errno('EUCLEAN', `journal block size ${jsb.s_blocksize} != ${bs}`);
-    if (jsb.s_first < 1 || jsb.s_maxlen > nblocks || jsb.s_first + 4 > jsb.s_maxlen) {
-      throw errno('EUCLEAN', `journal geometry first=${jsb.s_first} maxlen=${jsb.s_maxlen} blocks=${nblocks}`);
-    }
-    return { jsb, map };
+  loadJournal(): Sim<LoadedJournal> {
+    return loadJournal(this);
   }
 
   /** Clean unmount: free orphans, commit and checkpoint, mark the superblock valid. */
   *unmount(): Sim<void> {
     this.checkLive();
     if (!this.readOnly) {
-      for (const ino of [...this.orphans]) yield* this.drop(ino);
+      for (const ino of [...this.orphans]) yield* this.logic.namei.drop(this, ino);
       if (this.kjournald) yield* this.kjournald.stop();
       if (this.journal) {
         yield* this.journal.shutdown();
@@ -506,7 +419,7 @@ export class Ext2Fs {
         fs.markMeta(fs.cache.cached(blk) ?? (yield* fs.cache.readIn(blk)));
       },
       *allocBlock(goal: number, meta: boolean): Sim<number> {
-        const blk = yield* allocBlock(fs, goal, owner);
+        const blk = yield* fs.logic.balloc.allocBlock(fs, goal, owner);
         // A new buffer comes zeroed; only a still-cached old one needs clearing.
         const cached = fs.cache.peek(blk) !== undefined;
         const bh = fs.cache.getblk(blk);
@@ -515,84 +428,26 @@ export class Ext2Fs {
         return blk;
       },
       *freeBlock(blk: number): Sim<void> {
-        yield* freeBlock(fs, blk);
+        yield* fs.logic.balloc.freeBlock(fs, blk);
       },
     };
   }
 
-  // ------------------------------------------------ inode-level API
-  // Each mutating operation is bracketed by beginWrite/endWrite, so on ext3
-  // it lands whole in one transaction.
+  // ------------------------------------------------ file data
+  // Each mutating call is one JBD2 handle. Name operations (lookup, create,
+  // mkdir, unlink, rename...) are not here: they are the release's code,
+  // `fs.logic.namei` (module source, modules-src/ext3/common/engine-ops.ts),
+  // so every caller runs a loaded bundle's.
 
-  private *mutate<T>(op: () => Sim<T>, ino?: number): Sim<T> {
+  private *mutate<T>(op: () => Sim<T>, ino: number): Sim<T> {
     yield* this.beginWrite();
     try {
       // Load the inode the operation works on first (op() reads it from the cache).
-      if (ino !== undefined) yield* this.iget(ino);
+      yield* this.iget(ino);
       return yield* op();
     } finally {
       yield* this.endWrite();
     }
-  }
-
-  /** Inode number `name` maps to in directory `dir`; ENOENT if none. */
-  *lookup(dir: number, name: string): Sim<number> {
-    this.checkLive();
-    yield COST.opEntry;
-    const d = yield* this.iget(dir);
-    const slot = yield* dirLookup(this, d, name);
-    if (!slot) throw errno('ENOENT');
-    return slot.ino;
-  }
-
-  /** Create a non-directory (regular by default; fifo, socket, device by mode). */
-  *create(dir: number, name: string, mode: number, uid: number, gid: number, rdev = 0): Sim<Ext2InodeInfo> {
-    return yield* this.mutate(() => createNode(this, this.icache.get(dir) ?? never(), name, mode, uid, gid, rdev), dir);
-  }
-
-  *mkdir(dir: number, name: string, mode: number, uid: number, gid: number): Sim<Ext2InodeInfo> {
-    return yield* this.mutate(() => makeDir(this, this.icache.get(dir) ?? never(), name, mode, uid, gid), dir);
-  }
-
-  /** Remove a non-directory name; returns its inode (an orphan until drop() if no names remain). */
-  *unlink(dir: number, name: string): Sim<number> {
-    return yield* this.mutate(() => unlinkName(this, this.icache.get(dir) ?? never(), name), dir);
-  }
-
-  *rmdir(dir: number, name: string): Sim<number> {
-    return yield* this.mutate(() => removeDir(this, this.icache.get(dir) ?? never(), name), dir);
-  }
-
-  /** rename(2) with overwrite; returns a replaced inode left without names (or 0). */
-  *rename(oldDir: number, oldName: string, newDir: number, newName: string): Sim<number> {
-    yield* this.beginWrite();
-    try {
-      const od = yield* this.iget(oldDir);
-      const nd = yield* this.iget(newDir);
-      return yield* this.logic.rename(this, od, oldName, nd, newName);
-    } finally {
-      yield* this.endWrite();
-    }
-  }
-
-  *link(ino: number, dir: number, name: string): Sim<void> {
-    yield* this.beginWrite();
-    try {
-      const t = yield* this.iget(ino);
-      const d = yield* this.iget(dir);
-      yield* linkName(this, t, d, name);
-    } finally {
-      yield* this.endWrite();
-    }
-  }
-
-  *symlink(dir: number, name: string, target: string, uid: number, gid: number): Sim<Ext2InodeInfo> {
-    return yield* this.mutate(() => makeSymlink(this, this.icache.get(dir) ?? never(), name, target, uid, gid), dir);
-  }
-
-  *readlink(ino: number): Sim<string> {
-    this.checkLive();
-    return yield* readSymlink(this, yield* this.iget(ino));
   }
 
   /** Read up to `len` bytes at `off` (short at EOF). */
@@ -615,75 +470,14 @@ export class Ext2Fs {
     return yield* this.mutate(() => setAttr(this, this.icache.get(ino) ?? never(), attr), ino);
   }
 
-  /** Live entries of a directory in on-disk order (from byte position `pos`). */
-  *readdir(dir: number, pos = 0): Sim<Ext2ReaddirEntry[]> {
-    this.checkLive();
-    yield COST.opEntry;
-    return yield* dirList(this, yield* this.iget(dir), pos);
-  }
-
   /** fsync: ext3 commits the running transaction (it holds every change); ext2 writes back. */
   *fsync(_ino: number): Sim<void> {
     yield* this.sync();
-  }
-
-  /** The glue's last reference to `ino` is gone: free it if it has no names, evict it. */
-  *drop(ino: number): Sim<void> {
-    this.checkLive();
-    if (this.readOnly || !this.orphans.has(ino)) {
-      this.icache.delete(ino);
-      this.rsvWindows.delete(ino);
-      return;
-    }
-    yield* this.mutate(() => dropInode(this, ino));
-  }
-}
-
-/** Refuse unknown incompat features (EINVAL naming them). */
-function checkFeatures(sb: Ext2SuperBlock): void {
-  const unknownIncompat = sb.s_feature_incompat & ~SUPPORTED_INCOMPAT;
-  if (unknownIncompat) {
-    throw errno('EINVAL', `unsupported incompat features: ${featureNames(unknownIncompat, 'incompat').join(', ')}`);
-  }
-  const hasJournal = (sb.s_feature_compat & COMPAT_HAS_JOURNAL) !== 0;
-  if ((sb.s_feature_incompat & INCOMPAT_RECOVER) && !hasJournal) throw errno('EUCLEAN', 'needs_recovery set without a journal');
-}
-
-/**
- * The root inode must be a live directory (Linux ext3_fill_super: "corrupt
- * root inode, run e2fsck"): a mount whose every path gives ENOTDIR is
- * refused instead, before anything is written.
- */
-function* checkRoot(fs: Ext2Fs): Sim<void> {
-  const root = yield* fs.readInodeRaw(EXT2_ROOT_INO);
-  const d = root.disk;
-  if (!S_ISDIR(d.i_mode) || d.i_links_count === 0 || d.i_size === 0) {
-    throw errno('EUCLEAN', `corrupt root inode (mode 0${d.i_mode.toString(8)}, links ${d.i_links_count}, size ${d.i_size}), run e2fsck`);
   }
 }
 
 function never(): never {
   throw errno('EIO', 'inode vanished from the cache');
-}
-
-function* readSuper(dev: BlockDevice): Sim<{ sb: Ext2SuperBlock; geo: Ext2Geometry }> {
-  if (dev.sizeBytes < 2048) throw errno('EINVAL', 'device too small for an ext2 file system');
-  const raw = yield* dev.read(SUPERBLOCK_OFFSET, 1024);
-  yield COST.codec;
-  const sb = decodeSuperBlock(raw);
-  const geo = validateSuperBlock(sb, dev.sizeBytes);
-  return { sb, geo };
-}
-
-function* readGroupDescs(cache: BlockCache, sb: Ext2SuperBlock, geo: Ext2Geometry): Sim<Ext2GroupDesc[]> {
-  const gds: Ext2GroupDesc[] = [];
-  for (let g = 0; g < geo.groupCount; g++) {
-    const bh = yield* cache.bread(gdtBlockOf(sb, geo, g));
-    const gd = decodeGroupDesc(bh.data, (g % geo.descPerBlock) * GROUP_DESC_SIZE);
-    validateGroupDesc(sb, geo, g, gd);
-    gds.push(gd);
-  }
-  return gds;
 }
 
 export type { JournalState };

@@ -5,20 +5,22 @@
  * block bitmap / inode bitmap / inode table per group placed after the
  * group's superblock backup and GDT. Root (inode 2) and lost+found (inode
  * 11) are created; inodes 1-10 are reserved. The journal (inode 8) is built
- * with the engine's own block map, then the superblock gains has_journal.
+ * with the engine's block map and mkfs's own block allocator (below), then
+ * the superblock gains has_journal.
  * Deterministic: the UUID and time come from the options.
  */
 import type { Sim } from '../sim/effects.ts';
 import { errno } from '../uapi/errno.ts';
 import type { BlockDevice } from '../hw-ppc64/blockdev.ts';
-import { setBit, setRange } from './bitmap.ts';
+import { findFirstZero, setBit, setRange } from './bitmap.ts';
 import { bmapCreate } from './blockmap.ts';
 import { initDirBlock } from './dirent.ts';
 import { Ext2Fs } from './fs.ts';
-import { encodeGroupDesc, GROUP_DESC_SIZE, type Ext2GroupDesc } from './group.ts';
+import { encodeGroupDesc, groupBlockCount, groupFirstBlock, GROUP_DESC_SIZE, type Ext2GroupDesc } from './group.ts';
 import { encodeInode, newDiskInode } from './inode.ts';
+import { EXT2_NO_MODULE, type Ext2Release } from './release.ts';
 import { encodeJournalSuperBlock, JBD2_SUPERBLOCK_V2, type JournalSuperBlock } from './jbd2.ts';
-import { COMPAT_HAS_JOURNAL, EXT2_FT_DIR, EXT2_ROOT_INO, EXT2_SUPER_MAGIC, EXT2_VALID_FS, EXT3_JOURNAL_INO, INCOMPAT_FILETYPE, RO_COMPAT_LARGE_FILE, RO_COMPAT_SPARSE_SUPER, SUPERBLOCK_OFFSET, putBe32 } from './layout.ts';
+import { COMPAT_HAS_JOURNAL, COST, EXT2_FT_DIR, EXT2_ROOT_INO, EXT2_SUPER_MAGIC, EXT2_VALID_FS, EXT3_JOURNAL_INO, INCOMPAT_FILETYPE, RO_COMPAT_LARGE_FILE, RO_COMPAT_SPARSE_SUPER, SUPERBLOCK_OFFSET, putBe32 } from './layout.ts';
 import { S_IFDIR, S_IFREG } from '../uapi/stat.ts';
 import { decodeSuperBlock, encodeSuperBlock, groupHasSuper } from './superblock.ts';
 
@@ -197,7 +199,7 @@ function* addJournal(dev: BlockDevice, opts: MkfsOptions, blocks: number): Sim<v
   const n = opts.journalBlocks ?? (blocks >= 32768 ? 4096 : 1024);
   if (n < 1024 && opts.journalBlocks === undefined) throw errno('EINVAL', 'journal too small');
   if (n > blocks / 2) throw errno('EINVAL', `journal of ${n} blocks does not fit`);
-  const fs = yield* Ext2Fs.mount(dev, { now: () => opts.now });
+  const fs = yield* Ext2Fs.mount(dev, { now: () => opts.now, logic: MKFS_ALLOCATOR });
   const info = yield* fs.readInodeRaw(EXT3_JOURNAL_INO);
   const d = newDiskInode(fs.geo.inodeSize, S_IFREG | 0o600, opts.now);
   info.disk = d;
@@ -238,3 +240,52 @@ function* addJournal(dev: BlockDevice, opts: MkfsOptions, blocks: number): Sim<v
   yield* dev.write(SUPERBLOCK_OFFSET, encodeSuperBlock(sb));
   yield* dev.flush();
 }
+
+/**
+ * mkfs's block allocator, for the journal's blocks. mke2fs places the
+ * journal with libext2fs's allocator, not with a kernel module's, and mkfs
+ * runs before any module is loaded, so it keeps this minimal one instead of
+ * borrowing ext3's (module source, modules-src/ext3/common/balloc.ts): the
+ * first free block at or after the goal, group by group, wrapping. At mkfs
+ * time there are no reservation windows and no committed-but-unreusable
+ * blocks, the two things ext3's allocator also weighs, so on a fresh image
+ * both choose the same blocks. One caller, one thread: no group locks.
+ */
+function* mkfsAllocBlock(fs: Ext2Fs, goal: number): Sim<number> {
+  const sb = fs.sb;
+  const n = fs.geo.groupCount;
+  if (!(goal >= sb.s_first_data_block && goal < sb.s_blocks_count)) goal = sb.s_first_data_block;
+  const g0 = Math.floor((goal - sb.s_first_data_block) / sb.s_blocks_per_group);
+  for (let k = 0; k <= n; k++) {
+    const g = (g0 + k) % n;
+    const gd = fs.gds[g]!;
+    if (gd.bg_free_blocks_count === 0 || (k === n && g !== g0)) continue;
+    const first = groupFirstBlock(sb, g);
+    const from = k === 0 ? goal - first : 0;
+    const to = k === n ? Math.max(goal - first, 0) : groupBlockCount(sb, g);
+    const bh = yield* fs.cache.bread(gd.bg_block_bitmap);
+    const scanned = { bytes: 0 };
+    const i = findFirstZero(bh.data, from, to, scanned);
+    yield Math.ceil(scanned.bytes / 4) * COST.bitmapWord;
+    if (i < 0) continue;
+    setBit(bh.data, i);
+    gd.bg_free_blocks_count--;
+    sb.s_free_blocks_count = Math.max(0, sb.s_free_blocks_count - 1);
+    yield* fs.writeGroupDesc(g);
+    yield* fs.dirtyMeta(bh);
+    return first + i;
+  }
+  throw errno('ENOSPC', 'mkfs: no room for the journal');
+}
+
+/** The engine's code while mkfs writes the journal: no module, mkfs's allocator. */
+const MKFS_ALLOCATOR: Ext2Release = {
+  ...EXT2_NO_MODULE,
+  name: 'mkfs (its own block allocator, no module)',
+  balloc: {
+    allocBlock: (fs: Ext2Fs, goal: number) => mkfsAllocBlock(fs, goal),
+    *freeBlock(): Sim<void> {
+      throw errno('ENOSYS', 'mkfs frees no blocks');
+    },
+  },
+};

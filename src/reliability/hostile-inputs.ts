@@ -42,13 +42,13 @@ export const REAL_MANIFEST = {
   requires: [],
   stateFormats: ['ext3-state@3', 'ext3-state@2'],
   kernelAbi: {
-    version: 1,
-    digest: 'ca059a90062e0be1b77ae410502f1af23e437b07ceae06a47fcc70bb6b4b0f6a',
-    symbols: ['ATTR_ATIME', 'ATTR_CTIME', 'ATTR_GID', 'ATTR_MODE', 'ATTR_MTIME', 'ATTR_SIZE', 'ATTR_UID', 'BufferCache', 'DT_DIR', 'DT_LNK', 'DT_REG', 'DT_UNKNOWN', 'EXT2_FT_DIR', 'EXT2_LINK_MAX', 'EXT2_STATE_FORMAT', 'Ext2Fs', 'Ext2InodeInfo', 'FMODE_WRITE', 'FS_REQUIRES_DEV', 'Inode', 'MS_RDONLY', 'NAME_MAX', 'O_APPEND', 'SUPERBLOCK_OFFSET', 'S_IFDIR', 'S_IFLNK', 'S_IFMT', 'S_IFREG', 'S_ISDIR', 'S_ISGID', 'alloc_super', 'checkMagic', 'checkName', 'claim_bdev', 'd_add', 'd_instantiate', 'd_make_root', 'decLink', 'decodeSuperBlock', 'dirAddEntry', 'dirIsEmpty', 'dirLookup', 'dirRemoveEntry', 'dirSetEntry', 'errno', 'exportState', 'exportTables', 'fallbackGoal', 'fileTypeOfMode', 'generic_file_llseek', 'generic_shutdown_super', 'ihold', 'importState', 'inodeInfoFromJSON', 'inodeInfoToJSON', 'isAncestor', 'isErrno', 'killDir', 'maxFileSize', 'simLocking', 'register_filesystem', 'release_bdev', 'simple_setattr_copy', 'super_blocks_by_id', 'touchDir', 'unregister_filesystem', 'z'],
+    version: 2,
+    digest: '13b856c17afbdddda08d44a4a693790e831df1bd57928a5c2dce3f3adb850168',
+    symbols: ['ATTR_ATIME', 'ATTR_CTIME', 'ATTR_GID', 'ATTR_MODE', 'ATTR_MTIME', 'ATTR_SIZE', 'ATTR_UID', 'BufferCache', 'COST', 'DT_DIR', 'DT_LNK', 'DT_REG', 'DT_UNKNOWN', 'EXT2_FT_DIR', 'EXT2_INDEX_FL', 'EXT2_LINK_MAX', 'EXT2_NAME_LEN', 'EXT2_ROOT_INO', 'EXT2_STATE_FORMAT', 'Ext2Fs', 'Ext2InodeInfo', 'FMODE_WRITE', 'FS_REQUIRES_DEV', 'Inode', 'MS_RDONLY', 'NAME_MAX', 'O_APPEND', 'SUPERBLOCK_OFFSET', 'S_IFDIR', 'S_IFLNK', 'S_IFMT', 'S_IFREG', 'S_ISDIR', 'S_ISGID', 'S_ISLNK', 'alloc_super', 'bmapCreate', 'bmapLookup', 'checkMagic', 'claim_bdev', 'clearBit', 'd_add', 'd_instantiate', 'd_make_root', 'decodeSuperBlock', 'deleteDirEntry', 'emptyDirBlock', 'errno', 'exportState', 'exportTables', 'fileTypeOfMode', 'findFirstZero', 'generic_file_llseek', 'generic_shutdown_super', 'groupBlockCount', 'groupFirstBlock', 'hasBlockMap', 'ihold', 'importState', 'initDirBlock', 'inodeInfoFromJSON', 'inodeInfoToJSON', 'insertDirEntry', 'isErrno', 'isFastSymlink', 'le32', 'maxFileSize', 'nameBytes', 'nameString', 'namesEqual', 'newDiskInode', 'parseDirBlock', 'put32', 'register_filesystem', 'release_bdev', 'setBit', 'setDirEntryInode', 'simLocking', 'simple_setattr_copy', 'super_blocks_by_id', 'testBit', 'truncateBlocks', 'unregister_filesystem', 'z'],
   },
-  code: {'file': 'ext3.ko.js', 'sha256': '1d0d461c36cb278efafe6b042fd6ada269ef38883dd04b72a21d39096e4c6afd'},
+  code: {'file': 'ext3.ko.js', 'sha256': '6eb4db7a82a71c343887af09fb595a9000ab608e06db5bf6ca1f988a1fdb9876'},
   description: 'ext3 3: per-inode block reservation windows',
-  signature: {'algorithm': 'ed25519', 'keyId': '209777f825e79a2b', 'value': '197IPjvE+H9olvKzt5OxYOPHgvftF2gAEqY2JLjQXI+X6A4KxbGejvzK28uB0ceYrX5mcjpmxn+9J8IE3bemAQ=='},
+  signature: {'algorithm': 'ed25519', 'keyId': '209777f825e79a2b', 'value': 'rLPgcE5F2E9xGidBd5HG1Qb/2HL0afX3CbKZUypxEagmy7Lt6uQhbYRjpWnlckVIYyjp8cM/EHGO09203h5iCg=='},
 };
 
 /** A real scenario (scenarios/rollback.json) to mutate. */

@@ -25,27 +25,27 @@ describe('errors and devices', () => {
     const dev = MemDevice.ofSize(4 << 20);
     run(mkfs(dev, { blockSize: 1024, journal: false, now: 1_650_000_000, inodes: 32 }));
     const fs = run(Ext2Fs.mount(dev, { logic: RELEASE, now }));
-    const d = run(fs.mkdir(R, 'd', 0o755, 0, 0));
-    run(fs.create(d.ino, 'f', 0o644, 0, 0));
-    expect(() => run(fs.create(R, 'n'.repeat(256), 0o644, 0, 0))).toThrow(/ENAMETOOLONG/);
-    expect(() => run(fs.mkdir(R, 'd', 0o755, 0, 0))).toThrow(/EEXIST/);
-    expect(() => run(fs.rmdir(R, 'd'))).toThrow(/ENOTEMPTY/);
-    expect(() => run(fs.unlink(R, 'd'))).toThrow(/EISDIR/);
-    expect(() => run(fs.lookup(R, 'nope'))).toThrow(/ENOENT/);
-    expect(() => run(fs.link(d.ino, R, 'dl'))).toThrow(/EPERM/);
-    expect(() => run(fs.rename(R, 'd', d.ino, 'inside'))).toThrow(/EINVAL/);
-    expect(() => run(fs.symlink(R, 's', 'x'.repeat(1024), 0, 0))).toThrow(/ENAMETOOLONG/);
-    const f = run(fs.lookup(d.ino, 'f'));
+    const d = run(fs.logic.namei.mkdir(fs, R, 'd', 0o755, 0, 0));
+    run(fs.logic.namei.create(fs, d.ino, 'f', 0o644, 0, 0));
+    expect(() => run(fs.logic.namei.create(fs, R, 'n'.repeat(256), 0o644, 0, 0))).toThrow(/ENAMETOOLONG/);
+    expect(() => run(fs.logic.namei.mkdir(fs, R, 'd', 0o755, 0, 0))).toThrow(/EEXIST/);
+    expect(() => run(fs.logic.namei.rmdir(fs, R, 'd'))).toThrow(/ENOTEMPTY/);
+    expect(() => run(fs.logic.namei.unlink(fs, R, 'd'))).toThrow(/EISDIR/);
+    expect(() => run(fs.logic.namei.lookup(fs, R, 'nope'))).toThrow(/ENOENT/);
+    expect(() => run(fs.logic.namei.link(fs, d.ino, R, 'dl'))).toThrow(/EPERM/);
+    expect(() => run(fs.logic.namei.rename(fs, R, 'd', d.ino, 'inside'))).toThrow(/EINVAL/);
+    expect(() => run(fs.logic.namei.symlink(fs, R, 's', 'x'.repeat(1024), 0, 0))).toThrow(/ENAMETOOLONG/);
+    const f = run(fs.logic.namei.lookup(fs, d.ino, 'f'));
     expect(() => run(fs.truncate(f, 2 ** 40))).toThrow(/EFBIG/);
     expect(() => run(fs.truncate(d.ino, 0))).toThrow(/EISDIR/);
-    const fifo = run(fs.create(R, 'fifo', S_IFIFO | 0o644, 0, 0));
+    const fifo = run(fs.logic.namei.create(fs, R, 'fifo', S_IFIFO | 0o644, 0, 0));
     expect(fifo.disk.i_mode & 0o170000).toBe(S_IFIFO);
     // Out of inodes.
     expect(() => {
-      for (let i = 0; i < 64; i++) run(fs.create(R, `i${i}`, 0o644, 0, 0));
+      for (let i = 0; i < 64; i++) run(fs.logic.namei.create(fs, R, `i${i}`, 0o644, 0, 0));
     }).toThrow(/ENOSPC/);
     // Out of blocks: a short write, then ENOSPC.
-    const big = run(fs.lookup(d.ino, 'f'));
+    const big = run(fs.logic.namei.lookup(fs, d.ino, 'f'));
     const wrote = run(fs.write(big, 0, new Uint8Array(8 << 20)));
     expect(wrote).toBeGreaterThan(0);
     expect(wrote).toBeLessThan(8 << 20);
@@ -72,7 +72,7 @@ describe('errors and devices', () => {
       runMke2fs(img, { type: 'ext3', blockSize: 2048, blocks: 8192 });
       const dev = new FileDevice(img);
       const fs = run(Ext2Fs.mount(dev, { logic: RELEASE, now }));
-      const f = run(fs.create(R, 'f', 0o644, 0, 0));
+      const f = run(fs.logic.namei.create(fs, R, 'f', 0o644, 0, 0));
       const { cycles } = runCounting(fs.write(f.ino, 0, new Uint8Array(100_000).fill(7)));
       expect(cycles).toBeGreaterThan(10_000);
       run(fs.setattr(f.ino, { mode: 0o600, uid: 1000, gid: 100, mtime: 1234 }));
@@ -82,7 +82,7 @@ describe('errors and devices', () => {
       const c = fsck(img);
       expect(c.status, c.out).toBe(0);
       const fs2 = run(Ext2Fs.mount(new FileDevice(img), { logic: RELEASE, now }));
-      const f2 = run(fs2.iget(run(fs2.lookup(R, 'f'))));
+      const f2 = run(fs2.iget(run(fs2.logic.namei.lookup(fs2, R, 'f'))));
       expect([f2.disk.i_uid, f2.disk.i_gid, f2.disk.i_mtime]).toEqual([1000, 100, 1234]);
       expect(run(fs2.read(f2.ino, 99_990, 100)).length).toBe(10);
       run(fs2.unmount());

@@ -37,13 +37,13 @@ describe('foreign images', () => {
       writeFileSync(src, pattern(300_000, 3));
       debugfsScript(img, ['mkdir d1', 'mkdir d1/d2', `write ${src} d1/d2/big`, 'symlink s1 /d1/d2/big', `symlink s2 /${'y'.repeat(80)}`]);
       const fs = run(Ext2Fs.mount(MemDevice.fromFile(img), { logic: RELEASE, now, readOnly: true }));
-      const d1 = run(fs.lookup(EXT2_ROOT_INO, 'd1'));
-      const d2 = run(fs.lookup(d1, 'd2'));
-      const big = run(fs.lookup(d2, 'big'));
+      const d1 = run(fs.logic.namei.lookup(fs, EXT2_ROOT_INO, 'd1'));
+      const d2 = run(fs.logic.namei.lookup(fs, d1, 'd2'));
+      const big = run(fs.logic.namei.lookup(fs, d2, 'big'));
       expect(Buffer.from(run(fs.read(big, 0, 400_000))).equals(Buffer.from(pattern(300_000, 3)))).toBe(true);
-      expect(run(fs.readlink(run(fs.lookup(EXT2_ROOT_INO, 's1'))))).toBe('/d1/d2/big');
-      expect(run(fs.readlink(run(fs.lookup(EXT2_ROOT_INO, 's2'))))).toBe('/' + 'y'.repeat(80));
-      expect(() => run(fs.create(EXT2_ROOT_INO, 'x', 0o644, 0, 0))).toThrow(/EROFS/);
+      expect(run(fs.logic.namei.readlink(fs, run(fs.logic.namei.lookup(fs, EXT2_ROOT_INO, 's1'))))).toBe('/d1/d2/big');
+      expect(run(fs.logic.namei.readlink(fs, run(fs.logic.namei.lookup(fs, EXT2_ROOT_INO, 's2'))))).toBe('/' + 'y'.repeat(80));
+      expect(() => run(fs.logic.namei.create(fs, EXT2_ROOT_INO, 'x', 0o644, 0, 0))).toThrow(/EROFS/);
     } finally {
       cleanup();
     }
@@ -64,17 +64,17 @@ describe('foreign images', () => {
       expect(fsck(img, '-fyD').status).toBeLessThanOrEqual(1);
       const dev = MemDevice.fromFile(img);
       const fs = run(Ext2Fs.mount(dev, { logic: RELEASE, now }));
-      const many = run(fs.lookup(EXT2_ROOT_INO, 'many'));
+      const many = run(fs.logic.namei.lookup(fs, EXT2_ROOT_INO, 'many'));
       const info = run(fs.iget(many));
       expect(info.disk.i_flags & EXT2_INDEX_FL).toBeTruthy();
-      const names = run(fs.readdir(many)).map((e) => e.name).filter((n) => n !== '.' && n !== '..');
+      const names = run(fs.logic.namei.readdir(fs, many)).map((e) => e.name).filter((n) => n !== '.' && n !== '..');
       expect(names.length).toBe(400);
-      const f7 = run(fs.lookup(many, 'file-with-a-long-name-7'));
+      const f7 = run(fs.logic.namei.lookup(fs, many, 'file-with-a-long-name-7'));
       expect(new TextDecoder().decode(run(fs.read(f7, 0, 100)))).toBe('content 7');
-      expect(run(fs.readlink(run(fs.lookup(EXT2_ROOT_INO, 'link'))))).toBe('many/file-with-a-long-name-7');
-      expect(Buffer.from(run(fs.read(run(fs.lookup(EXT2_ROOT_INO, 'top')), 0, 1 << 20))).equals(Buffer.from(pattern(70_000, 9)))).toBe(true);
-      run(fs.create(many, 'new-one', 0o644, 0, 0));
-      run(fs.unlink(many, 'file-with-a-long-name-3'));
+      expect(run(fs.logic.namei.readlink(fs, run(fs.logic.namei.lookup(fs, EXT2_ROOT_INO, 'link'))))).toBe('many/file-with-a-long-name-7');
+      expect(Buffer.from(run(fs.read(run(fs.logic.namei.lookup(fs, EXT2_ROOT_INO, 'top')), 0, 1 << 20))).equals(Buffer.from(pattern(70_000, 9)))).toBe(true);
+      run(fs.logic.namei.create(fs, many, 'new-one', 0o644, 0, 0));
+      run(fs.logic.namei.unlink(fs, many, 'file-with-a-long-name-3'));
       expect(info.disk.i_flags & EXT2_INDEX_FL).toBe(0);
       run(fs.unmount());
       dev.saveTo(img);
@@ -103,8 +103,8 @@ describe('foreign images', () => {
       runMke2fs(ro, { type: 'ext2', blockSize: 1024, blocks: 8192, features: 'huge_file,dir_nlink' });
       const fs = run(Ext2Fs.mount(MemDevice.fromFile(ro), { logic: RELEASE, now }));
       expect(fs.readOnly).toBe(true);
-      expect(run(fs.readdir(EXT2_ROOT_INO)).map((e) => e.name)).toContain('lost+found');
-      expect(() => run(fs.mkdir(EXT2_ROOT_INO, 'x', 0o755, 0, 0))).toThrow(/EROFS/);
+      expect(run(fs.logic.namei.readdir(fs, EXT2_ROOT_INO)).map((e) => e.name)).toContain('lost+found');
+      expect(() => run(fs.logic.namei.mkdir(fs, EXT2_ROOT_INO, 'x', 0o755, 0, 0))).toThrow(/EROFS/);
     } finally {
       cleanup();
     }
@@ -119,12 +119,12 @@ describe('foreign images', () => {
       const base = MemDevice.fromFile(img);
       {
         const fs = run(Ext2Fs.mount(base, { logic: RELEASE, now }));
-        const d = run(fs.mkdir(EXT2_ROOT_INO, 'd', 0o755, 0, 0));
+        const d = run(fs.logic.namei.mkdir(fs, EXT2_ROOT_INO, 'd', 0o755, 0, 0));
         for (let i = 0; i < 30; i++) {
-          const f = run(fs.create(d.ino, `f${i}`, 0o644, 0, 0));
+          const f = run(fs.logic.namei.create(fs, d.ino, `f${i}`, 0o644, 0, 0));
           run(fs.write(f.ino, i * 5000, pattern(3000 + i * 100, i)));
         }
-        run(fs.symlink(d.ino, 'sl', 'z'.repeat(200), 0, 0));
+        run(fs.logic.namei.symlink(fs, d.ino, 'sl', 'z'.repeat(200), 0, 0));
         run(fs.unmount());
       }
       const r = new Prng(5);
@@ -140,7 +140,7 @@ describe('foreign images', () => {
         try {
           const fs = run(Ext2Fs.mount(new MemDevice(bytes), { logic: RELEASE, now }));
           walk(fs, EXT2_ROOT_INO, 0, new Set());
-          run(fs.create(EXT2_ROOT_INO, 'new', 0o644, 0, 0));
+          run(fs.logic.namei.create(fs, EXT2_ROOT_INO, 'new', 0o644, 0, 0));
           run(fs.unmount());
         } catch (e) {
           if (!isErrno(e)) throw e;
@@ -158,11 +158,11 @@ describe('foreign images', () => {
 function walk(fs: Ext2Fs, ino: number, depth: number, seen: Set<number>): void {
   if (depth > 20 || seen.has(ino)) return;
   seen.add(ino);
-  for (const e of run(fs.readdir(ino))) {
+  for (const e of run(fs.logic.namei.readdir(fs, ino))) {
     if (e.name === '.' || e.name === '..') continue;
     const info = run(fs.iget(e.ino));
     if (S_ISDIR(info.disk.i_mode)) walk(fs, e.ino, depth + 1, seen);
-    else if (S_ISLNK(info.disk.i_mode)) run(fs.readlink(e.ino));
+    else if (S_ISLNK(info.disk.i_mode)) run(fs.logic.namei.readlink(fs, e.ino));
     else run(fs.read(e.ino, 0, Math.min(info.disk.i_size, 1 << 20)));
   }
 }

@@ -49,7 +49,7 @@ function compareLs(fs: Ext2Fs, img: string): void {
     const m = /^\s*(\d+)\s+(\d+)\s+\((\d+)\)\s+(\d+)\s+(\d+)\s+(\d+)\s+\S+\s+\S+\s+(.*)$/.exec(l);
     if (m) theirs.set(m[7]!, `${m[1]} ${m[2]} ${m[6]}`);
   }
-  for (const e of run(fs.readdir(2))) {
+  for (const e of run(fs.logic.namei.readdir(fs, 2))) {
     const info = run(fs.iget(e.ino));
     expect(theirs.get(e.name)).toBe(`${e.ino} ${info.disk.i_mode.toString(8)} ${info.disk.i_size}`);
   }

@@ -31,7 +31,7 @@ describe('fsx', () => {
         runMke2fs(img, { type, blockSize: bs, blocks: bs === 1024 ? 65536 : 16384 });
         const dev = MemDevice.fromFile(img);
         const fs = run(Ext2Fs.mount(dev, { logic: RELEASE, now }));
-        const f = run(fs.create(EXT2_ROOT_INO, 'fsx', 0o644, 0, 0));
+        const f = run(fs.logic.namei.create(fs, EXT2_ROOT_INO, 'fsx', 0o644, 0, 0));
         const r = new Prng(seed);
         // The model: a growable buffer plus its logical length.
         let good = new Uint8Array(1 << 20);

@@ -35,10 +35,10 @@ function fresh(dir: string): MemDevice {
 
 /** mkdir /a /b /a/d; rename /a/d -> /b/d; plus a random workload. */
 function bugWorkload(fs: Ext2Fs): void {
-  const a = run(fs.mkdir(EXT2_ROOT_INO, 'a', 0o755, 0, 0));
-  const b = run(fs.mkdir(EXT2_ROOT_INO, 'b', 0o755, 0, 0));
-  run(fs.mkdir(a.ino, 'd', 0o755, 0, 0));
-  run(fs.rename(a.ino, 'd', b.ino, 'd'));
+  const a = run(fs.logic.namei.mkdir(fs, EXT2_ROOT_INO, 'a', 0o755, 0, 0));
+  const b = run(fs.logic.namei.mkdir(fs, EXT2_ROOT_INO, 'b', 0o755, 0, 0));
+  run(fs.logic.namei.mkdir(fs, a.ino, 'd', 0o755, 0, 0));
+  run(fs.logic.namei.rename(fs, a.ino, 'd', b.ino, 'd'));
 }
 
 describe('module generations', () => {
@@ -78,8 +78,8 @@ describe('module generations', () => {
     try {
       const dev = fresh(dir);
       const fs = run(Ext2Fs.mount(dev, { now, logic: EXT3_V3 }));
-      const f1 = run(fs.create(EXT2_ROOT_INO, 'f1', 0o644, 0, 0));
-      const f2 = run(fs.create(EXT2_ROOT_INO, 'f2', 0o644, 0, 0));
+      const f1 = run(fs.logic.namei.create(fs, EXT2_ROOT_INO, 'f1', 0o644, 0, 0));
+      const f2 = run(fs.logic.namei.create(fs, EXT2_ROOT_INO, 'f2', 0o644, 0, 0));
       for (let i = 0; i < 8; i++) {
         run(fs.write(f1.ino, i * 1024, new Uint8Array(1024).fill(1)));
         run(fs.write(f2.ino, i * 1024, new Uint8Array(1024).fill(2)));
@@ -104,9 +104,9 @@ describe('module generations', () => {
       const sh = Shadow.fromFs(v2);
       runWorkload(v2, sh, 77, { ops: 120 });
       // An open, unlinked file must survive the handover.
-      const open = run(v2.create(EXT2_ROOT_INO, 'open-unlinked', 0o644, 0, 0));
+      const open = run(v2.logic.namei.create(v2, EXT2_ROOT_INO, 'open-unlinked', 0o644, 0, 0));
       run(v2.write(open.ino, 0, new TextEncoder().encode('still here')));
-      run(v2.unlink(EXT2_ROOT_INO, 'open-unlinked'));
+      run(v2.logic.namei.unlink(v2, EXT2_ROOT_INO, 'open-unlinked'));
       const snap = run(exportState(v2));
       const json = JSON.parse(JSON.stringify(snap));
       expect(json.inodes.length).toBeGreaterThan(5);
@@ -123,13 +123,13 @@ describe('module generations', () => {
       expect([...back.icache.values()].every((i) => i.alloc.layout === 'goal')).toBe(true);
       runWorkload(back, sh, 79, { ops: 80 });
       verifyTree(back, sh);
-      run(back.drop(open.ino));
+      run(back.logic.namei.drop(back, open.ino));
       run(back.unmount());
       const img = join(dir, 'img');
       dev.saveTo(img);
       const r = fsck(img);
       expect(r.status, r.out).toBe(0);
-      expect(() => run(v2.lookup(EXT2_ROOT_INO, 'x'))).toThrow(/retired/);
+      expect(() => run(v2.logic.namei.lookup(v2, EXT2_ROOT_INO, 'x'))).toThrow(/retired/);
     } finally {
       cleanup();
     }
@@ -145,11 +145,11 @@ describe('module generations', () => {
       runWorkload(v2, sh, 91, { ops: 60 });
       run(v2.sync());
       // an uncommitted transaction that frees blocks (not reusable until it commits)
-      const doomed = run(v2.create(EXT2_ROOT_INO, 'doomed', 0o644, 0, 0));
+      const doomed = run(v2.logic.namei.create(v2, EXT2_ROOT_INO, 'doomed', 0o644, 0, 0));
       run(v2.write(doomed.ino, 0, new Uint8Array(20 * 1024).fill(7)));
       run(v2.sync());
-      run(v2.unlink(EXT2_ROOT_INO, 'doomed'));
-      run(v2.drop(doomed.ino));
+      run(v2.logic.namei.unlink(v2, EXT2_ROOT_INO, 'doomed'));
+      run(v2.logic.namei.drop(v2, doomed.ino));
       runWorkload(v2, sh, 93, { ops: 20 });
       expect(v2.journal!.isEmpty()).toBe(false);
       expect(v2.pendingFree.size).toBeGreaterThan(0);
@@ -192,7 +192,7 @@ describe('module generations', () => {
     try {
       const dev = fresh(dir);
       const v2 = run(Ext2Fs.mount(dev, { now, logic: EXT3_V2 }));
-      run(v2.mkdir(EXT2_ROOT_INO, 'd', 0o755, 0, 0));
+      run(v2.logic.namei.mkdir(v2, EXT2_ROOT_INO, 'd', 0o755, 0, 0));
       const snap = JSON.parse(JSON.stringify(run(exportState(v2, { handOver: true }))));
       expect(() => run(importState(fresh(dir), snap, { now, logic: EXT3_V2, from: v2, costs }))).toThrow(/same device/);
       run(v2.sync());
@@ -206,7 +206,7 @@ describe('module generations', () => {
     const { dir, cleanup } = tmpDir();
     try {
       const fs = run(Ext2Fs.mount(fresh(dir), { now, logic: EXT3_V2 }));
-      const f = run(fs.create(EXT2_ROOT_INO, 'f', 0o644, 0, 0));
+      const f = run(fs.logic.namei.create(fs, EXT2_ROOT_INO, 'f', 0o644, 0, 0));
       run(fs.write(f.ino, 0, new Uint8Array(5000)));
       const v3 = convertInodeV2toV3(f);
       expect(v3.alloc.layout).toBe('rsv');

@@ -28,7 +28,7 @@ export class Shadow {
   static fromFs(fs: Ext2Fs): Shadow {
     const sh = new Shadow();
     const walk = (n: SNode): void => {
-      for (const e of run(fs.readdir(n.ino))) {
+      for (const e of run(fs.logic.namei.readdir(fs, n.ino))) {
         if (e.name === '.' || e.name === '..') continue;
         const info = run(fs.iget(e.ino));
         const t = info.disk.i_mode & S_IFMT;
@@ -37,7 +37,7 @@ export class Shadow {
           n.children!.set(e.name, c);
           walk(c);
         } else if (t === S_IFLNK) {
-          n.children!.set(e.name, { ino: e.ino, kind: 'symlink', parent: n, target: run(fs.readlink(e.ino)) });
+          n.children!.set(e.name, { ino: e.ino, kind: 'symlink', parent: n, target: run(fs.logic.namei.readlink(fs, e.ino)) });
         } else {
           n.children!.set(e.name, { ino: e.ino, kind: 'file', parent: n });
           sh.contents.set(e.ino, run(fs.read(e.ino, 0, info.disk.i_size)));
@@ -110,10 +110,10 @@ export function runWorkload(fs: Ext2Fs, sh: Shadow, seed: number, o: WorkloadOpt
     switch (k) {
       case 'create': {
         if (d.children!.has(name)) {
-          expectErr(() => run(fs.create(d.ino, name, S_IFREG | 0o644, 0, 0)), 'EEXIST');
+          expectErr(() => run(fs.logic.namei.create(fs, d.ino, name, S_IFREG | 0o644, 0, 0)), 'EEXIST');
           break;
         }
-        const info = run(fs.create(d.ino, name, S_IFREG | 0o644, r.int(3), r.int(3)));
+        const info = run(fs.logic.namei.create(fs, d.ino, name, S_IFREG | 0o644, r.int(3), r.int(3)));
         d.children!.set(name, { ino: info.ino, kind: 'file', parent: d });
         sh.contents.set(info.ino, new Uint8Array(0));
         sh.nlink.set(info.ino, 1);
@@ -121,10 +121,10 @@ export function runWorkload(fs: Ext2Fs, sh: Shadow, seed: number, o: WorkloadOpt
       }
       case 'mkdir': {
         if (d.children!.has(name)) {
-          expectErr(() => run(fs.mkdir(d.ino, name, 0o755, 0, 0)), 'EEXIST');
+          expectErr(() => run(fs.logic.namei.mkdir(fs, d.ino, name, 0o755, 0, 0)), 'EEXIST');
           break;
         }
-        const info = run(fs.mkdir(d.ino, name, 0o755, 0, 0));
+        const info = run(fs.logic.namei.mkdir(fs, d.ino, name, 0o755, 0, 0));
         d.children!.set(name, { ino: info.ino, kind: 'dir', parent: d, children: new Map() });
         break;
       }
@@ -165,10 +165,10 @@ export function runWorkload(fs: Ext2Fs, sh: Shadow, seed: number, o: WorkloadOpt
         if (!files.length) break;
         const f = r.pick(files).node;
         if (d.children!.has(name)) {
-          expectErr(() => run(fs.link(f.ino, d.ino, name)), 'EEXIST');
+          expectErr(() => run(fs.logic.namei.link(fs, f.ino, d.ino, name)), 'EEXIST');
           break;
         }
-        run(fs.link(f.ino, d.ino, name));
+        run(fs.logic.namei.link(fs, f.ino, d.ino, name));
         d.children!.set(name, { ino: f.ino, kind: 'file', parent: d });
         sh.nlink.set(f.ino, sh.nlink.get(f.ino)! + 1);
         break;
@@ -176,7 +176,7 @@ export function runWorkload(fs: Ext2Fs, sh: Shadow, seed: number, o: WorkloadOpt
       case 'symlink': {
         if (d.children!.has(name)) break;
         const target = r.int(2) ? 'target-' + r.int(1000) : 'long/'.repeat(10 + r.int(40));
-        const info = run(fs.symlink(d.ino, name, target, 0, 0));
+        const info = run(fs.logic.namei.symlink(fs, d.ino, name, target, 0, 0));
         d.children!.set(name, { ino: info.ino, kind: 'symlink', parent: d, target });
         sh.nlink.set(info.ino, 1);
         break;
@@ -188,25 +188,25 @@ export function runWorkload(fs: Ext2Fs, sh: Shadow, seed: number, o: WorkloadOpt
         const dst = d.children!.get(name);
         if (src.dir === d && src.name === name) break;
         if (src.node.kind === 'dir' && sh.isAncestor(src.node, d)) {
-          expectErr(() => run(fs.rename(src.dir.ino, src.name, d.ino, name)), 'EINVAL');
+          expectErr(() => run(fs.logic.namei.rename(fs, src.dir.ino, src.name, d.ino, name)), 'EINVAL');
           break;
         }
         if (dst) {
           if (dst.ino === src.node.ino) break; // same inode: rename is a no-op, shadow would diverge
           if (src.node.kind === 'dir' && dst.kind !== 'dir') {
-            expectErr(() => run(fs.rename(src.dir.ino, src.name, d.ino, name)), 'ENOTDIR');
+            expectErr(() => run(fs.logic.namei.rename(fs, src.dir.ino, src.name, d.ino, name)), 'ENOTDIR');
             break;
           }
           if (src.node.kind !== 'dir' && dst.kind === 'dir') {
-            expectErr(() => run(fs.rename(src.dir.ino, src.name, d.ino, name)), 'EISDIR');
+            expectErr(() => run(fs.logic.namei.rename(fs, src.dir.ino, src.name, d.ino, name)), 'EISDIR');
             break;
           }
           if (dst.kind === 'dir' && dst.children!.size > 0) {
-            expectErr(() => run(fs.rename(src.dir.ino, src.name, d.ino, name)), 'ENOTEMPTY');
+            expectErr(() => run(fs.logic.namei.rename(fs, src.dir.ino, src.name, d.ino, name)), 'ENOTEMPTY');
             break;
           }
         }
-        const orphan = run(fs.rename(src.dir.ino, src.name, d.ino, name));
+        const orphan = run(fs.logic.namei.rename(fs, src.dir.ino, src.name, d.ino, name));
         if (dst) dropName(fs, sh, dst);
         if (orphan) expect(dst?.ino).toBe(orphan);
         src.dir.children!.delete(src.name);
@@ -218,7 +218,7 @@ export function runWorkload(fs: Ext2Fs, sh: Shadow, seed: number, o: WorkloadOpt
         const cands = sh.entries().filter((e) => e.node.kind !== 'dir');
         if (!cands.length) break;
         const e = r.pick(cands);
-        expect(run(fs.unlink(e.dir.ino, e.name))).toBe(e.node.ino);
+        expect(run(fs.logic.namei.unlink(fs, e.dir.ino, e.name))).toBe(e.node.ino);
         e.dir.children!.delete(e.name);
         dropName(fs, sh, e.node);
         break;
@@ -228,12 +228,12 @@ export function runWorkload(fs: Ext2Fs, sh: Shadow, seed: number, o: WorkloadOpt
         if (!cands.length) break;
         const e = r.pick(cands);
         if (e.node.children!.size > 0) {
-          expectErr(() => run(fs.rmdir(e.dir.ino, e.name)), 'ENOTEMPTY');
+          expectErr(() => run(fs.logic.namei.rmdir(fs, e.dir.ino, e.name)), 'ENOTEMPTY');
           break;
         }
-        run(fs.rmdir(e.dir.ino, e.name));
+        run(fs.logic.namei.rmdir(fs, e.dir.ino, e.name));
         e.dir.children!.delete(e.name);
-        run(fs.drop(e.node.ino));
+        run(fs.logic.namei.drop(fs, e.node.ino));
         break;
       }
     }
@@ -246,7 +246,7 @@ export function runWorkload(fs: Ext2Fs, sh: Shadow, seed: number, o: WorkloadOpt
 /** One name of `n` went away (unlink or replaced by rename): free it at zero, as a closed file. */
 function dropName(fs: Ext2Fs, sh: Shadow, n: SNode): void {
   if (n.kind === 'dir') {
-    run(fs.drop(n.ino));
+    run(fs.logic.namei.drop(fs, n.ino));
     return;
   }
   const left = (sh.nlink.get(n.ino) ?? 1) - 1;
@@ -255,7 +255,7 @@ function dropName(fs: Ext2Fs, sh: Shadow, n: SNode): void {
     // Inode numbers are reused: forget everything about this one.
     sh.contents.delete(n.ino);
     sh.nlink.delete(n.ino);
-    run(fs.drop(n.ino));
+    run(fs.logic.namei.drop(fs, n.ino));
   }
 }
 
@@ -272,7 +272,7 @@ function expectErr(f: () => unknown, code: string): void {
 /** Check the engine's view of the whole tree against the shadow. */
 export function verifyTree(fs: Ext2Fs, sh: Shadow): void {
   for (const d of sh.dirs()) {
-    const listed = run(fs.readdir(d.ino)).filter((e) => e.name !== '.' && e.name !== '..');
+    const listed = run(fs.logic.namei.readdir(fs, d.ino)).filter((e) => e.name !== '.' && e.name !== '..');
     const names = listed.map((e) => e.name).sort();
     expect(names).toEqual([...d.children!.keys()].sort());
     const info = run(fs.iget(d.ino));
@@ -292,10 +292,10 @@ export function verifyTree(fs: Ext2Fs, sh: Shadow): void {
         expect(Buffer.from(got).equals(Buffer.from(want))).toBe(true);
       } else if (n.kind === 'symlink') {
         expect(type).toBe(S_IFLNK);
-        expect(run(fs.readlink(n.ino))).toBe(n.target);
+        expect(run(fs.logic.namei.readlink(fs, n.ino))).toBe(n.target);
       } else {
         expect(type).toBe(S_IFDIR);
-        expect(run(fs.lookup(n.ino, '..'))).toBe(d.ino);
+        expect(run(fs.logic.namei.lookup(fs, n.ino, '..'))).toBe(d.ino);
       }
     }
   }

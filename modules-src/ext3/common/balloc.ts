@@ -1,5 +1,6 @@
 /**
- * Block and inode allocation, strictly through the bitmaps: every bit that
+ * ext3's block allocator (Linux fs/ext3/balloc.c ext3_new_block,
+ * ext3_free_blocks), strictly through the bitmaps: every bit that
  * changes is matched, in the same operation, by its group descriptor count
  * (and the in-memory superblock total), and both blocks join the running
  * transaction (ext3) or are marked dirty (ext2).
@@ -14,13 +15,10 @@
  * lock is taken and joins the transaction after it is dropped. Group
  * choice reads counts without the lock (a hint, re-checked under it).
  */
-import type { Sim } from '../sim/effects.ts';
-import { errno } from '../uapi/errno.ts';
-import { clearBit, findFirstZero, setBit, testBit } from './bitmap.ts';
-import { groupBlockCount, groupFirstBlock } from './group.ts';
-import type { Ext2InodeInfo } from './inode-info.ts';
-import { COST } from './layout.ts';
-import type { Ext2Fs } from './fs.ts';
+import {
+  COST, clearBit, errno, findFirstZero, groupBlockCount, groupFirstBlock, setBit, testBit,
+  type Ext2BlockAllocator, type Ext2Fs, type Ext2InodeInfo, type Sim,
+} from 'modswap/kernel';
 
 /** Group of block `blk`. */
 export function blockGroup(fs: Ext2Fs, blk: number): number {
@@ -132,107 +130,5 @@ export function* freeBlock(fs: Ext2Fs, blk: number): Sim<void> {
   if (!fs.journal) fs.cache.forget(blk);
 }
 
-/** Choose the groups to try for a new inode, best first. */
-function inodeGroupOrder(fs: Ext2Fs, parentGroup: number, dir: boolean): number[] {
-  const n = fs.geo.groupCount;
-  const order: number[] = [];
-  if (dir) {
-    // Spread directories (a simplified Orlov): among groups with at least the
-    // average free inodes and blocks, the one with the fewest directories.
-    let freeI = 0;
-    let freeB = 0;
-    for (const gd of fs.gds) {
-      freeI += gd.bg_free_inodes_count;
-      freeB += gd.bg_free_blocks_count;
-    }
-    const avgI = freeI / n;
-    const avgB = freeB / n;
-    let best = -1;
-    for (let k = 0; k < n; k++) {
-      const g = (parentGroup + k) % n;
-      const gd = fs.gds[g]!;
-      if (gd.bg_free_inodes_count === 0 || gd.bg_free_inodes_count < avgI || gd.bg_free_blocks_count < avgB) continue;
-      if (best < 0 || gd.bg_used_dirs_count < fs.gds[best]!.bg_used_dirs_count) best = g;
-    }
-    if (best >= 0) order.push(best);
-  }
-  for (let k = 0; k < n; k++) order.push((parentGroup + k) % n);
-  return order;
-}
-
-/**
- * Before a free bitmap bit is handed out, the inode it stands for must not be
- * live (ext4 __ext4_new_inode: "failed to insert inode N: doubly allocated?",
- * EFSCORRUPTED = EUCLEAN): an image whose bitmap wrongly marks a live inode
- * free would otherwise give one inode two owners (a second name for a
- * directory, a file overwritten by a new one). The bitmap is left as found.
- */
-function* refuseLiveInode(fs: Ext2Fs, ino: number): Sim<void> {
-  const live = fs.icache.get(ino) ?? (yield* fs.readInodeRaw(ino));
-  if (live.disk.i_links_count > 0) {
-    throw errno('EUCLEAN', `inode ${ino} is free in the inode bitmap but in use in the inode table (doubly allocated?)`);
-  }
-}
-
-/** Allocate an inode number (bitmap + group counts). Throws ENOSPC, or EUCLEAN for a live inode marked free. */
-export function* allocInode(fs: Ext2Fs, parentGroup: number, dir: boolean): Sim<number> {
-  const sb = fs.sb;
-  const ipg = sb.s_inodes_per_group;
-  for (const g of inodeGroupOrder(fs, parentGroup, dir)) {
-    const gd = fs.gds[g]!;
-    if (gd.bg_free_inodes_count === 0) continue;
-    const bh = yield* fs.cache.bread(gd.bg_inode_bitmap);
-    const bgl = fs.bgLock(g);
-    yield* bgl.lock();
-    let i = -1;
-    try {
-      // (re-checked under the lock: another thread may have taken the last one)
-      if (gd.bg_free_inodes_count > 0) {
-        // Inodes below s_first_ino are reserved (they live in group 0 or 1).
-        const from = Math.max(0, sb.s_first_ino - 1 - g * ipg);
-        const scanned = { bytes: 0 };
-        i = findFirstZero(bh.data, from, ipg, scanned);
-        yield Math.ceil(scanned.bytes / 4) * COST.bitmapWord;
-        if (i >= 0) {
-          yield* refuseLiveInode(fs, g * ipg + i + 1);
-          setBit(bh.data, i);
-          gd.bg_free_inodes_count--;
-          if (dir) gd.bg_used_dirs_count++;
-          sb.s_free_inodes_count = Math.max(0, sb.s_free_inodes_count - 1);
-          yield* fs.writeGroupDesc(g);
-        }
-      }
-    } finally {
-      yield* bgl.unlock();
-    }
-    if (i >= 0) {
-      yield* fs.dirtyMeta(bh);
-      return g * ipg + i + 1;
-    }
-  }
-  throw errno('ENOSPC');
-}
-
-/** Clear inode `ino`'s bitmap bit and fix the group counts. */
-export function* freeInodeBit(fs: Ext2Fs, ino: number, dir: boolean): Sim<void> {
-  const sb = fs.sb;
-  const ipg = sb.s_inodes_per_group;
-  const g = Math.floor((ino - 1) / ipg);
-  const gd = fs.gds[g]!;
-  const bh = yield* fs.cache.bread(gd.bg_inode_bitmap);
-  const i = (ino - 1) % ipg;
-  const bgl = fs.bgLock(g);
-  yield* bgl.lock();
-  try {
-    yield COST.bitmapWord;
-    if (!testBit(bh.data, i)) throw errno('EUCLEAN', `freeing inode ${ino} which is already free`);
-    clearBit(bh.data, i);
-    gd.bg_free_inodes_count++;
-    if (dir && gd.bg_used_dirs_count > 0) gd.bg_used_dirs_count--;
-    sb.s_free_inodes_count++;
-    yield* fs.writeGroupDesc(g);
-  } finally {
-    yield* bgl.unlock();
-  }
-  yield* fs.dirtyMeta(bh);
-}
+/** The block allocator every release binds (Ext2Release.balloc: the engine's block-map host calls it). */
+export const ext3_balloc: Ext2BlockAllocator = { allocBlock, freeBlock };

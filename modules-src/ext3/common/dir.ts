@@ -1,6 +1,7 @@
 /**
- * Directory contents: lookup, insertion, removal and listing over the
- * directory's blocks (linear ext2 directories; htree directories are read
+ * ext3 directory contents (Linux fs/ext3/namei.c ext3_find_entry,
+ * ext3_add_entry, ext3_delete_entry and dir.c ext3_readdir): lookup,
+ * insertion, removal and listing over the directory's blocks (linear ext2 directories; htree directories are read
  * linearly too, since their index blocks look like empty entries, and lose
  * INDEX_FL the first time they are modified).
  *
@@ -10,17 +11,11 @@
  * is mapped under the directory's truncate_mutex. A directory's i_size is always a whole number of
  * blocks and it has no holes; anything else read from disk is EUCLEAN.
  */
-import type { Sim } from '../sim/effects.ts';
-import { errno } from '../uapi/errno.ts';
-import { bmapCreate, bmapLookup } from './blockmap.ts';
 import {
-  type Ext2DirEntry, deleteDirEntry, emptyDirBlock, insertDirEntry, namesEqual, nameBytes, nameString,
-  parseDirBlock, setDirEntryInode,
-} from './dirent.ts';
-import type { Ext2Fs } from './fs.ts';
-import type { Ext2InodeInfo } from './inode-info.ts';
-import { COST, EXT2_INDEX_FL, EXT2_NAME_LEN } from './layout.ts';
-import { S_ISDIR } from '../uapi/stat.ts';
+  COST, EXT2_INDEX_FL, EXT2_NAME_LEN, S_ISDIR, bmapCreate, bmapLookup, deleteDirEntry, emptyDirBlock, errno, insertDirEntry,
+  namesEqual, nameBytes, nameString, parseDirBlock, setDirEntryInode,
+  type Ext2DirEntry, type Ext2Fs, type Ext2InodeInfo, type Ext2ReaddirEntry, type Sim,
+} from 'modswap/kernel';
 
 export interface DirSlot {
   ino: number;
@@ -28,14 +23,6 @@ export interface DirSlot {
   /** Logical block and offset of the record. */
   lblk: number;
   off: number;
-}
-
-export interface Ext2ReaddirEntry {
-  name: string;
-  ino: number;
-  fileType: number;
-  /** Byte position of the record in the directory (a telldir cookie). */
-  pos: number;
 }
 
 /** Validate a name for a new entry (the VFS also checks; the engine must never write a bad one). */

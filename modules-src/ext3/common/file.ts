@@ -125,7 +125,7 @@ export function ext3_file_ops(ctx: Ext3Ctx) {
   /** Emit the directory's live entries from ctx.pos on ('.' and '..' are on disk). Caller holds i_rwsem. */
   function* ext3_readdir(file: OpenFile, dc: DirContext): Sim<void> {
     const inode = file.f_inode;
-    const entries = yield* EXT3_SB(inode.i_sb).fs.readdir(inode.i_ino, dc.pos);
+    const entries = yield* ctx.release.namei.readdir(EXT3_SB(inode.i_sb).fs, inode.i_ino, dc.pos);
     for (const e of entries) {
       if (!dc.actor(e.name, e.ino, DT_OF_FILETYPE[e.fileType] ?? DT_UNKNOWN)) return;
       dc.pos = e.pos + 1;
@@ -135,7 +135,7 @@ export function ext3_file_ops(ctx: Ext3Ctx) {
 
   /** The symlink body (ext3_get_link): fast symlinks from i_block, slow ones from their block. */
   function* ext3_get_link(_dentry: Dentry | null, inode: Inode): Sim<string> {
-    return yield* EXT3_SB(inode.i_sb).fs.readlink(inode.i_ino);
+    return yield* ctx.release.namei.readlink(EXT3_SB(inode.i_sb).fs, inode.i_ino);
   }
 
   return { ext3_file_open, ext3_release_file, ext3_file_read, ext3_file_write, ext3_sync_file, ext3_dir_read, ext3_readdir, ext3_get_link };

@@ -149,7 +149,7 @@ export function* ext3_iget(ctx: Ext3Ctx, sb: SuperBlock, ino: number): Sim<Inode
 export function* ext3_evict_inode(inode: Inode): Sim<void> {
   const sbi = EXT3_SB(inode.i_sb);
   if (sbi.inodes.get(inode.i_ino) === inode) sbi.inodes.delete(inode.i_ino);
-  yield* sbi.fs.drop(inode.i_ino);
+  yield* sbi.ctx.release.namei.drop(sbi.fs, inode.i_ino);
 }
 
 export function ext3_destroy_inode(ctx: Ext3Ctx, inode: Inode): void {

@@ -1,25 +1,22 @@
 /**
- * Name-space operations on inodes: create (any file type), mkdir, unlink,
- * rmdir, link, symlink/readlink and rename, keeping link counts exact
+ * ext3's name-space operations on engine inodes (Linux fs/ext3/namei.c
+ * below the VFS slots of namei.ts): create (any file type), mkdir, unlink,
+ * rmdir, link, symlink/readlink, keeping link counts exact
  * (files: one per name; directories: 2 + subdirectories) and never leaving
  * a name that points at a freed inode.
  *
  * Inodes whose last name goes away are not freed here: they become orphans
  * until the glue's drop(ino) (the file may still be open), or unmount.
+ * Each runs inside a JBD2 handle the caller holds (engine-ops.ts); rename
+ * is each release's own (vN/rename.ts) and builds on the helpers here.
  */
-import type { Sim } from '../sim/effects.ts';
-import { errno } from '../uapi/errno.ts';
-import { allocInode, freeInodeBit } from './alloc.ts';
-import { bmapCreate, bmapLookup } from './blockmap.ts';
+import {
+  COST, EXT2_FT_DIR, EXT2_LINK_MAX, EXT2_ROOT_INO, Ext2InodeInfo, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_ISDIR, S_ISLNK,
+  bmapCreate, bmapLookup, errno, fileTypeOfMode, hasBlockMap, initDirBlock, isFastSymlink, le32, newDiskInode, put32, truncateBlocks,
+  type Ext2Fs, type Sim,
+} from 'modswap/kernel';
 import { checkName, dirAddEntry, dirIsEmpty, dirLookup, dirRemoveEntry } from './dir.ts';
-import { initDirBlock } from './dirent.ts';
-import { freeInode, hasBlockMap, isFastSymlink, releaseDirBlocks } from './file.ts';
-import type { Ext2Fs } from './fs.ts';
-import { Ext2InodeInfo } from './inode-info.ts';
-import { newDiskInode } from './inode.ts';
-import { COST, EXT2_FT_DIR, EXT2_LINK_MAX, EXT2_ROOT_INO, fileTypeOfMode, le32, put32 } from './layout.ts';
-import { S_ISDIR, S_ISLNK } from '../uapi/stat.ts';
-import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../uapi/stat.ts';
+import { allocInode, freeInode, freeInodeBit } from './ialloc.ts';
 
 /** A new inode of `mode` (type bits included) owned by uid/gid, cached and written. */
 function* newInode(fs: Ext2Fs, parent: Ext2InodeInfo, mode: number, uid: number, gid: number): Sim<Ext2InodeInfo> {
@@ -143,6 +140,20 @@ export function* removeDir(fs: Ext2Fs, dir: Ext2InodeInfo, name: string): Sim<nu
   yield* fs.writeInode(dir);
   return info.ino;
 }
+
+/** Free the blocks of a directory being removed (rmdir, rename over a directory). */
+function* releaseDirBlocks(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {
+  const tm = fs.truncateMutex(info);
+  yield* tm.lock();
+  try {
+    yield* truncateBlocks(fs.blockMapHost(info), info.disk, 0);
+  } finally {
+    yield* tm.unlock();
+  }
+  info.disk.i_size = 0;
+  yield* fs.writeInode(info);
+}
+
 
 /** An empty directory lost its name: no links, no blocks, orphan until drop(). */
 export function* killDir(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {

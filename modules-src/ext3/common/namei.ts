@@ -1,8 +1,8 @@
 /**
  * ext3 directory inode operations (Linux fs/ext3/namei.c): lookup, create,
- * mkdir, unlink, rmdir, rename, link, symlink. Each is a thin slot: it asks
- * the engine to do the operation on inode numbers (the engine keeps the
- * image consistent and journals it as one transaction), then binds or
+ * mkdir, unlink, rmdir, rename, link, symlink. Each is a thin slot: it runs
+ * this release's operation on engine inode numbers (engine-ops.ts: one JBD2
+ * handle over namei-inode.ts and dir.ts, which keep the image consistent), then binds or
  * updates dentries and brings every VFS inode it touched in step
  * (ext3_sync_inode).
  *
@@ -51,7 +51,7 @@ export function ext3_namei_operations(ctx: Ext3Ctx) {
     }
     let ino: number;
     try {
-      ino = yield* EXT3_SB(dir.i_sb).fs.lookup(dir.i_ino, dentry.d_name);
+      ino = yield* ctx.release.namei.lookup(EXT3_SB(dir.i_sb).fs, dir.i_ino, dentry.d_name);
     } catch (e) {
       if (isErrno(e, 'ENOENT')) {
         d_add(dentry, null);
@@ -64,25 +64,25 @@ export function ext3_namei_operations(ctx: Ext3Ctx) {
 
   function* ext3_create(dir: Inode, dentry: Dentry, mode: number, _excl: boolean, cred: Cred): Sim<void> {
     const o = newOwner(dir, (mode & ~S_IFMT) | S_IFREG, cred);
-    const info = yield* EXT3_SB(dir.i_sb).fs.create(dir.i_ino, dentry.d_name, o.mode, o.uid, o.gid);
+    const info = yield* ctx.release.namei.create(EXT3_SB(dir.i_sb).fs, dir.i_ino, dentry.d_name, o.mode, o.uid, o.gid);
     yield* instantiate(dir, dentry, info.ino);
   }
 
   function* ext3_mkdir(dir: Inode, dentry: Dentry, mode: number, cred: Cred): Sim<void> {
     const o = newOwner(dir, (mode & ~S_IFMT) | S_IFDIR, cred);
-    const info = yield* EXT3_SB(dir.i_sb).fs.mkdir(dir.i_ino, dentry.d_name, o.mode, o.uid, o.gid);
+    const info = yield* ctx.release.namei.mkdir(EXT3_SB(dir.i_sb).fs, dir.i_ino, dentry.d_name, o.mode, o.uid, o.gid);
     yield* instantiate(dir, dentry, info.ino);
   }
 
   function* ext3_symlink(dir: Inode, dentry: Dentry, target: string, cred: Cred): Sim<void> {
     const o = newOwner(dir, S_IFLNK | 0o777, cred);
-    const info = yield* EXT3_SB(dir.i_sb).fs.symlink(dir.i_ino, dentry.d_name, target, o.uid, o.gid);
+    const info = yield* ctx.release.namei.symlink(EXT3_SB(dir.i_sb).fs, dir.i_ino, dentry.d_name, target, o.uid, o.gid);
     yield* instantiate(dir, dentry, info.ino);
   }
 
   function* ext3_link(oldDentry: Dentry, dir: Inode, dentry: Dentry): Sim<void> {
     const inode = oldDentry.d_inode!;
-    yield* EXT3_SB(dir.i_sb).fs.link(inode.i_ino, dir.i_ino, dentry.d_name);
+    yield* ctx.release.namei.link(EXT3_SB(dir.i_sb).fs, inode.i_ino, dir.i_ino, dentry.d_name);
     ihold(inode);
     d_instantiate(dentry, inode);
     ext3_touch(inode, false);
@@ -94,7 +94,7 @@ export function ext3_namei_operations(ctx: Ext3Ctx) {
   /** The VFS d_deletes the dentry afterwards; a file left without names lives until its last iput. */
   function* ext3_unlink(dir: Inode, dentry: Dentry): Sim<void> {
     const inode = dentry.d_inode!;
-    yield* EXT3_SB(dir.i_sb).fs.unlink(dir.i_ino, dentry.d_name);
+    yield* ctx.release.namei.unlink(EXT3_SB(dir.i_sb).fs, dir.i_ino, dentry.d_name);
     ext3_touch(inode, false);
     ext3_sync_inode(inode);
     ext3_touch(dir);
@@ -103,7 +103,7 @@ export function ext3_namei_operations(ctx: Ext3Ctx) {
 
   function* ext3_rmdir(dir: Inode, dentry: Dentry): Sim<void> {
     const inode = dentry.d_inode!;
-    yield* EXT3_SB(dir.i_sb).fs.rmdir(dir.i_ino, dentry.d_name);
+    yield* ctx.release.namei.rmdir(EXT3_SB(dir.i_sb).fs, dir.i_ino, dentry.d_name);
     ext3_touch(inode, false);
     ext3_sync_inode(inode);
     ext3_touch(dir);
@@ -120,7 +120,7 @@ export function ext3_namei_operations(ctx: Ext3Ctx) {
     const target = newDentry.d_inode;
     if (target && flags & RENAME_NOREPLACE) throw errno('EEXIST');
     const source = oldDentry.d_inode!;
-    yield* EXT3_SB(oldDir.i_sb).fs.rename(oldDir.i_ino, oldDentry.d_name, newDir.i_ino, newDentry.d_name);
+    yield* ctx.release.namei.rename(EXT3_SB(oldDir.i_sb).fs, oldDir.i_ino, oldDentry.d_name, newDir.i_ino, newDentry.d_name);
     for (const inode of new Set([source, oldDir, newDir, ...(target ? [target] : [])])) {
       ext3_touch(inode, inode !== source && inode !== target);
       ext3_sync_inode(inode);

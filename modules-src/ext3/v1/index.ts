@@ -1,9 +1,12 @@
 /**
  * ext3 release 1: the entry point of its bundle (packages/ext3-v1). Its
- * rename has the parent link-count bug (rename.ts); block allocation is the
- * kernel's generic goal allocator; ext3_inode_info in the goal layout.
+ * rename has the parent link-count bug (rename.ts); blocks are placed by
+ * the goal allocator (common/balloc-goal.ts); ext3_inode_info in the goal layout.
  */
-import { goalAllocPolicy, type Ext2Release } from 'modswap/kernel';
+import type { Ext2Release } from 'modswap/kernel';
+import { ext3_balloc } from '../common/balloc.ts';
+import { goalAllocPolicy } from '../common/balloc-goal.ts';
+import { ext3EngineOps } from '../common/engine-ops.ts';
 import { GOAL_LAYOUT_FORMATS, toGoalLayout } from '../common/formats.ts';
 import { ext3ModuleDefinition } from '../common/module.ts';
 import { ext3_rename } from './rename.ts';
@@ -12,6 +15,8 @@ export const ext2_release: Ext2Release = {
   version: 1,
   name: 'ext3 release 1 (rename link-count bug)',
   alloc: goalAllocPolicy,
+  balloc: ext3_balloc,
+  namei: ext3EngineOps(ext3_rename),
   rename: ext3_rename,
   convertInode: toGoalLayout,
 };

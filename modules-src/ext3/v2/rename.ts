@@ -7,14 +7,12 @@
  * v1/rename.ts). Returns the inode number of a replaced target whose link
  * count reached zero (now an orphan), or 0.
  *
- * Runs inside the engine's transaction and op lock (Ext2Fs.rename); may
+ * Runs inside the JBD2 handle common/engine-ops.ts starts (Ext2Fs.rename); may
  * block on the disk.
  */
-import {
-  EXT2_FT_DIR, EXT2_LINK_MAX, S_ISDIR, checkName, decLink, dirAddEntry, dirIsEmpty, dirLookup, dirRemoveEntry, dirSetEntry,
-  errno, fileTypeOfMode, isAncestor, killDir, touchDir,
-  type Ext2Fs, type Ext2InodeInfo, type Sim,
-} from 'modswap/kernel';
+import { EXT2_FT_DIR, EXT2_LINK_MAX, S_ISDIR, errno, fileTypeOfMode, type Ext2Fs, type Ext2InodeInfo, type Sim } from 'modswap/kernel';
+import { checkName, dirAddEntry, dirIsEmpty, dirLookup, dirRemoveEntry, dirSetEntry, touchDir } from '../common/dir.ts';
+import { decLink, isAncestor, killDir } from '../common/namei-inode.ts';
 
 export function* ext3_rename(fs: Ext2Fs, oldDir: Ext2InodeInfo, oldName: string, newDir: Ext2InodeInfo, newName: string): Sim<number> {
   if (oldName === '.' || oldName === '..' || newName === '.' || newName === '..') throw errno('EINVAL');

@@ -2,7 +2,7 @@
  * Release 3's block allocator: per-inode reservation windows (as Linux
  * ext3 gained in 2.6.10). Each inode holds a window { start, end, goal } of
  * blocks reserved in memory for its next allocations, so concurrent writers
- * get contiguous files; the engine's allocator (alloc.ts) skips blocks in
+ * get contiguous files; the block allocator (common/balloc.ts) skips blocks in
  * other inodes' windows (`Ext2Fs.rsvWindows`). The window lives in the
  * inode's allocation state, so this release's ext3_inode_info has its own
  * layout ('rsv'): a live update from release 2 converts every cached inode.
@@ -10,7 +10,8 @@
  * Called by the engine under its op lock; never blocks except for the
  * block-map read of the fallback goal.
  */
-import { fallbackGoal, type Ext2AllocPolicy, type Ext2Fs, type Ext2InodeInfo, type InodeAllocState, type RsvAllocState, type Sim } from 'modswap/kernel';
+import { fallbackGoal } from '../common/balloc-goal.ts';
+import { type Ext2AllocPolicy, type Ext2Fs, type Ext2InodeInfo, type InodeAllocState, type RsvAllocState, type Sim } from 'modswap/kernel';
 
 /** Size of a fresh reservation window in blocks. */
 export const RSV_WINDOW_BLOCKS = 8;

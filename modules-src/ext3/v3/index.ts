@@ -8,6 +8,8 @@
 import { inodeInfoFromJSON, inodeInfoToJSON, type Ext2Release, type Ext2StateSnapshot } from 'modswap/kernel';
 import type { Ext3Formats } from '../common/ext3.ts';
 import { convertInodeV2toV3, convertInodeV3toV2 } from '../common/inode-layouts.ts';
+import { ext3_balloc } from '../common/balloc.ts';
+import { ext3EngineOps } from '../common/engine-ops.ts';
 import { ext3ModuleDefinition } from '../common/module.ts';
 import { EXT3_STATE_V2, EXT3_STATE_V3 } from '../common/update.ts';
 import { ext3_rename } from '../v2/rename.ts';
@@ -17,6 +19,8 @@ export const ext2_release: Ext2Release = {
   version: 3,
   name: 'ext3 release 3 (per-inode reservation windows)',
   alloc: rsvAllocPolicy,
+  balloc: ext3_balloc,
+  namei: ext3EngineOps(ext3_rename),
   rename: ext3_rename,
   convertInode: convertInodeV2toV3,
 };

@@ -126,7 +126,7 @@ export class Ext2SuperRep extends CObjRep {
   }
 
   *lookup(dir: number, name: string): Sim<number> {
-    return yield* this.call(dirW(dir), (fs) => fs.lookup(dir, name), (o) => o.lookup(dir, name));
+    return yield* this.call(dirW(dir), (fs) => fs.logic.namei.lookup(fs, dir, name), (o) => o.lookup(dir, name));
   }
 
   /** The in-memory inode `ino` (the object an inode object keeps). */
@@ -135,19 +135,19 @@ export class Ext2SuperRep extends CObjRep {
   }
 
   *create(dir: number, name: string, mode: number): Sim<Ext2InodeInfo> {
-    return yield* this.call(dirW(dir), (fs) => fs.create(dir, name, S_IFREG | (mode & 0o7777), 0, 0), (o) => o.create(dir, name, mode));
+    return yield* this.call(dirW(dir), (fs) => fs.logic.namei.create(fs, dir, name, S_IFREG | (mode & 0o7777), 0, 0), (o) => o.create(dir, name, mode));
   }
 
   *mkdir(dir: number, name: string, mode: number): Sim<Ext2InodeInfo> {
-    return yield* this.call(dirW(dir), (fs) => fs.mkdir(dir, name, mode & 0o7777, 0, 0), (o) => o.mkdir(dir, name, mode));
+    return yield* this.call(dirW(dir), (fs) => fs.logic.namei.mkdir(fs, dir, name, mode & 0o7777, 0, 0), (o) => o.mkdir(dir, name, mode));
   }
 
   *symlink(dir: number, name: string, target: string): Sim<Ext2InodeInfo> {
-    return yield* this.call(dirW(dir), (fs) => fs.symlink(dir, name, target, 0, 0), (o) => o.symlink(dir, name, target));
+    return yield* this.call(dirW(dir), (fs) => fs.logic.namei.symlink(fs, dir, name, target, 0, 0), (o) => o.symlink(dir, name, target));
   }
 
   *link(ino: number, dir: number, name: string): Sim<void> {
-    yield* this.call([...dirW(dir), ...inoW(ino)], (fs) => fs.link(ino, dir, name), (o) => o.link(ino, dir, name));
+    yield* this.call([...dirW(dir), ...inoW(ino)], (fs) => fs.logic.namei.link(fs, ino, dir, name), (o) => o.link(ino, dir, name));
   }
 
   /** Remove a non-directory name; an inode left without names is freed at once (nothing holds it open). */
@@ -155,9 +155,9 @@ export class Ext2SuperRep extends CObjRep {
     return yield* this.call(
       dirW(dir),
       function* (fs) {
-        const ino = yield* fs.unlink(dir, name);
+        const ino = yield* fs.logic.namei.unlink(fs, dir, name);
         const freed = fs.orphans.has(ino);
-        if (freed) yield* fs.drop(ino);
+        if (freed) yield* fs.logic.namei.drop(fs, ino);
         return { ino, freed };
       },
       (o) => o.unlink(dir, name),
@@ -168,8 +168,8 @@ export class Ext2SuperRep extends CObjRep {
     return yield* this.call(
       dirW(dir),
       function* (fs) {
-        const ino = yield* fs.rmdir(dir, name);
-        yield* fs.drop(ino);
+        const ino = yield* fs.logic.namei.rmdir(fs, dir, name);
+        yield* fs.logic.namei.drop(fs, ino);
         return ino;
       },
       (o) => o.rmdir(dir, name),
@@ -181,8 +181,8 @@ export class Ext2SuperRep extends CObjRep {
     return yield* this.call(
       InodeLocks.renameSteps(oldDir, newDir),
       function* (fs) {
-        const gone = yield* fs.rename(oldDir, oldName, newDir, newName);
-        if (gone) yield* fs.drop(gone);
+        const gone = yield* fs.logic.namei.rename(fs, oldDir, oldName, newDir, newName);
+        if (gone) yield* fs.logic.namei.drop(fs, gone);
         return gone;
       },
       (o) => o.rename(oldDir, oldName, newDir, newName),
@@ -190,7 +190,7 @@ export class Ext2SuperRep extends CObjRep {
   }
 
   *readlink(ino: number): Sim<string> {
-    return yield* this.call(inoR(ino), (fs) => fs.readlink(ino), (o) => o.readlink(ino));
+    return yield* this.call(inoR(ino), (fs) => fs.logic.namei.readlink(fs, ino), (o) => o.readlink(ino));
   }
 
   *read(ino: number, off: number, len: number): Sim<Uint8Array> {
@@ -206,7 +206,7 @@ export class Ext2SuperRep extends CObjRep {
   }
 
   *readdir(dir: number): Sim<Ext2ReaddirEntry[]> {
-    return yield* this.call(inoR(dir), (fs) => fs.readdir(dir), (o) => o.readdir(dir));
+    return yield* this.call(inoR(dir), (fs) => fs.logic.namei.readdir(fs, dir), (o) => o.readdir(dir));
   }
 
   *fsync(ino: number): Sim<void> {

@@ -27,7 +27,7 @@ export type { CostTable } from '../../hw-ppc64/costs.ts';
 export type { BlockDevice } from '../../hw-ppc64/blockdev.ts';
 
 // ---- user ABI constants and structures a file system fills in ------------------------------
-export { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_ISDIR, S_ISGID, type Statfs } from '../../uapi/stat.ts';
+export { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_ISDIR, S_ISGID, S_ISLNK, type Statfs } from '../../uapi/stat.ts';
 export { O_APPEND } from '../../uapi/fcntl.ts';
 
 // ---- VFS: objects, helpers, libfs, registration ------------------------------------------
@@ -51,17 +51,27 @@ export { super_blocks_by_id } from './super-table.ts';
 // ---- the buffer cache -------------------------------------------------------------------
 export { BufferCache } from '../../vfs/buffer.ts';
 
-// ---- ext2/ext3 on-disk format, block I/O, directory blocks, JBD2 (the engine library) ------
+// ---- ext2/ext3 on-disk format and codecs, bitmaps, block maps, block I/O, JBD2 (the engine library) ------
+// (ext3's own logic, namei, directories, the allocators and placement policies,
+// is not here: it is module source, modules-src/ext3/common.)
 export { Ext2Fs, type Ext2StatFs } from '../../ext2/fs.ts';
 export { simLocking } from '../../ext2/lock.ts';
-export { maxFileSize, fallbackGoal, goalAllocPolicy, type Ext2SetAttr } from '../../ext2/file.ts';
+export { maxFileSize, hasBlockMap, isFastSymlink, type Ext2SetAttr } from '../../ext2/file.ts';
+export { bmapCreate, bmapLookup, truncateBlocks } from '../../ext2/blockmap.ts';
+export { clearBit, findFirstZero, setBit, testBit } from '../../ext2/bitmap.ts';
+export { groupBlockCount, groupFirstBlock } from '../../ext2/group.ts';
+export { newDiskInode } from '../../ext2/inode.ts';
 export { checkMagic, decodeSuperBlock } from '../../ext2/superblock.ts';
-export { SUPERBLOCK_OFFSET, EXT2_FT_DIR, EXT2_LINK_MAX, fileTypeOfMode } from '../../ext2/layout.ts';
+export {
+  COST, EXT2_FT_DIR, EXT2_INDEX_FL, EXT2_LINK_MAX, EXT2_NAME_LEN, EXT2_ROOT_INO, SUPERBLOCK_OFFSET, fileTypeOfMode, le32, put32,
+} from '../../ext2/layout.ts';
+export {
+  deleteDirEntry, emptyDirBlock, initDirBlock, insertDirEntry, namesEqual, nameBytes, nameString, parseDirBlock, setDirEntryInode,
+  type Ext2DirEntry,
+} from '../../ext2/dirent.ts';
 export { Ext2InodeInfo, inodeInfoFromJSON, inodeInfoToJSON, type InodeAllocState, type GoalAllocState, type RsvAllocState, type RsvWindow } from '../../ext2/inode-info.ts';
 export { EXT2_STATE_FORMAT, exportState, importState, type Ext2StateSnapshot } from '../../ext2/state.ts';
-export { checkName, dirAddEntry, dirIsEmpty, dirLookup, dirRemoveEntry, dirSetEntry, touchDir } from '../../ext2/dir.ts';
-export { decLink, isAncestor, killDir } from '../../ext2/namei.ts';
-export type { Ext2Release, Ext2AllocPolicy, InodeLayout } from '../../ext2/release.ts';
+export type { Ext2Release, Ext2AllocPolicy, Ext2BlockAllocator, Ext2NameOps, Ext2ReaddirEntry, InodeLayout } from '../../ext2/release.ts';
 
 // ---- modules and live update ----------------------------------------------------------------
 export { exportTables, type Module, type ModuleBody, type ModuleDefinition, type ExportedTable } from '../core/module.ts';
