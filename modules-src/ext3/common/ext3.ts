@@ -4,12 +4,16 @@
  * structure kept in `s_fs_info`, the per-open-file structure kept in
  * `private_data`, and the clock conversion between the VFS and the disk.
  *
- * The module is VFS glue over the shared ext2/ext3 engine (`Ext2Fs`,
- * src/ext2): the engine owns the on-disk format, the inode cache
- * (`Ext2InodeInfo`, which is each VFS inode's `i_private`, Linux's
- * ext3_inode_info) and the journal; the glue maps VFS objects onto engine
- * inode numbers and keeps the VFS inode fields equal to the engine's after
- * every operation (see inode.ts `ext3_sync_inode`).
+ * The module is VFS glue plus ext3's own logic over the kernel's ext2/ext3
+ * engine library (`Ext2Fs`, src/ext2): the engine owns the on-disk format,
+ * the inode cache (`Ext2InodeInfo`, which is each VFS inode's `i_private`,
+ * Linux's ext3_inode_info), file data and the journal; the module brings
+ * namei and directory operations (namei-inode.ts, dir.ts, engine-ops.ts),
+ * the block and inode allocators (balloc.ts, ialloc.ts) and block placement
+ * (balloc-goal.ts, v3/balloc-rsv.ts), which the engine runs as its release
+ * (`Ext2Release`). The glue maps VFS objects onto engine inode numbers and
+ * keeps the VFS inode fields equal to the engine's after every operation
+ * (see inode.ts `ext3_sync_inode`).
  *
  * Times. The VFS keeps inode times in modelled cycles; the disk keeps
  * seconds. Cycle 0 of the engine clock is second `EXT3_EPOCH` on disk (the

@@ -7,7 +7,7 @@
  * 2" and "Inode <b> ref count is 2, should be 3" (exit 4). Kept on purpose:
  * it is what the live-update demos fix (release 2, v2/rename.ts).
  *
- * Runs inside the JBD2 handle common/engine-ops.ts starts (Ext2Fs.rename); may
+ * Runs inside the JBD2 handle common/engine-ops.ts starts (`namei.rename`); may
  * block on the disk.
  */
 import { EXT2_FT_DIR, S_ISDIR, errno, fileTypeOfMode, type Ext2Fs, type Ext2InodeInfo, type Sim } from 'modswap/kernel';

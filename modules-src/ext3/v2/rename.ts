@@ -7,7 +7,7 @@
  * v1/rename.ts). Returns the inode number of a replaced target whose link
  * count reached zero (now an orphan), or 0.
  *
- * Runs inside the JBD2 handle common/engine-ops.ts starts (Ext2Fs.rename); may
+ * Runs inside the JBD2 handle common/engine-ops.ts starts (`namei.rename`); may
  * block on the disk.
  */
 import { EXT2_FT_DIR, EXT2_LINK_MAX, S_ISDIR, errno, fileTypeOfMode, type Ext2Fs, type Ext2InodeInfo, type Sim } from 'modswap/kernel';
