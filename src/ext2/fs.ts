@@ -29,6 +29,7 @@ import type { Sim } from '../sim/effects.ts';
 import { errno } from '../uapi/errno.ts';
 import type { BlockDevice } from '../hw-ppc64/blockdev.ts';
 import type { BlockMapHost } from './blockmap.ts';
+import { ext2BlockMapHost } from './bmap-host.ts';
 import type { BlockCache, BufferHead } from './cache.ts';
 import { encodeGroupDesc, gdtBlockOf, GROUP_DESC_SIZE, type Ext2GroupDesc } from './group.ts';
 import { Ext2InodeInfo, type RsvWindow } from './inode-info.ts';
@@ -398,39 +399,9 @@ export class Ext2Fs {
     this.markMeta(bh);
   }
 
-  /** Block-map callbacks for one inode (allocation goals follow its state). */
+  /** Block-map callbacks for one inode (bmap-host.ts): blocks come from the release's allocator. */
   blockMapHost(owner: Ext2InodeInfo | undefined): BlockMapHost {
-    const fs = this;
-    const sb = this.sb;
-    return {
-      addrPerBlock: this.geo.addrPerBlock,
-      sectorsPerBlock: this.blockSize / 512,
-      checkBlock(blk: number, what: string): void {
-        if (blk < sb.s_first_data_block || blk >= sb.s_blocks_count) {
-          throw errno('EUCLEAN', `inode ${owner?.ino ?? '?'}: ${what} ${blk} outside the file system`);
-        }
-      },
-      *readIndirect(blk: number): Sim<Uint8Array> {
-        yield COST.cacheLookup; // bread, inlined
-        return (fs.cache.cached(blk) ?? (yield* fs.cache.readIn(blk))).data;
-      },
-      *dirtyIndirect(blk: number): Sim<void> {
-        yield COST.cacheLookup; // bread, inlined
-        fs.markMeta(fs.cache.cached(blk) ?? (yield* fs.cache.readIn(blk)));
-      },
-      *allocBlock(goal: number, meta: boolean): Sim<number> {
-        const blk = yield* fs.logic.balloc.allocBlock(fs, goal, owner);
-        // A new buffer comes zeroed; only a still-cached old one needs clearing.
-        const cached = fs.cache.peek(blk) !== undefined;
-        const bh = fs.cache.getblk(blk);
-        if (cached) bh.data.fill(0);
-        if (meta) fs.markMeta(bh);
-        return blk;
-      },
-      *freeBlock(blk: number): Sim<void> {
-        yield* fs.logic.balloc.freeBlock(fs, blk);
-      },
-    };
+    return ext2BlockMapHost(this, owner);
   }
 
   // ------------------------------------------------ file data
