@@ -712,6 +712,7 @@ var import_kernel27 = require("modswap/kernel");
 var import_kernel28 = require("modswap/kernel");
 var import_kernel29 = require("modswap/kernel");
 var import_kernel30 = require("modswap/kernel");
+var import_kernel31 = require("modswap/kernel");
 
 // common/ext3.ts
 var import_kernel8 = require("modswap/kernel");
@@ -781,7 +782,20 @@ var import_kernel11 = require("modswap/kernel");
 var import_kernel12 = require("modswap/kernel");
 var import_kernel13 = require("modswap/kernel");
 function EXT3_I(inode) {
-  return inode.i_private;
+  const sbi = inode.i_sb.s_fs_info;
+  const priv = inode.i_private;
+  if (!sbi || !(sbi instanceof Ext3SbInfo) || !sbi.fs.icache.handingOver) return priv;
+  const info = ext3_switch_private(sbi.fs, inode);
+  if (info !== priv) {
+    inode.i_private = info;
+    ext3_set_inode_ops(sbi.ctx, inode);
+  }
+  return info;
+}
+function ext3_switch_private(fs, inode, how = "onUse") {
+  const priv = inode.i_private;
+  if (fs.icache.isCurrent(priv)) return priv;
+  return fs.icache.lookup(inode.i_ino, how) ?? fs.icache.adoptForeign(priv);
 }
 function ext3_set_inode_ops(ctx, inode) {
   const t = ctx.tables;
@@ -965,6 +979,7 @@ function ext3_super_operations(ctx) {
 // common/update.ts
 var PREPARE_WAIT_US = 5e3;
 var KJOURNALD_PARK_LEASE_US = 2e5;
+var LAZY_BATCH = 64;
 var EXT3_STATE_V2 = "ext3-state@2";
 var EXT3_STATE_V3 = "ext3-state@3";
 var int = import_kernel26.z.number().int();
@@ -976,10 +991,13 @@ var rsvAlloc = import_kernel26.z.object({
   i_last_alloc_logical: int,
   i_last_alloc_physical: nat
 });
+function inodeSchema(alloc) {
+  return import_kernel26.z.object({ ino: int.positive(), group: nat, disk: import_kernel26.z.object({ raw: import_kernel26.z.string().min(1) }), alloc, dirStartLookup: nat });
+}
 function stateSchema(format, layout, alloc) {
-  const inode = import_kernel26.z.object({ ino: int.positive(), group: nat, disk: import_kernel26.z.object({ raw: import_kernel26.z.string().min(1) }), alloc, dirStartLookup: nat });
+  const inode = inodeSchema(alloc);
   const engine = import_kernel26.z.object({
-    format: import_kernel26.z.literal(import_kernel29.EXT2_STATE_FORMAT),
+    format: import_kernel26.z.literal(import_kernel30.EXT2_STATE_FORMAT),
     logicVersion: int.positive(),
     layout: import_kernel26.z.literal(layout),
     readOnly: import_kernel26.z.boolean(),
@@ -996,6 +1014,9 @@ function stateSchema(format, layout, alloc) {
 var EXT3_STATE_V2_SCHEMA = stateSchema(EXT3_STATE_V2, "goal", goalAlloc);
 var EXT3_STATE_V3_SCHEMA = stateSchema(EXT3_STATE_V3, "rsv", rsvAlloc);
 var SCHEMAS = { [EXT3_STATE_V2]: EXT3_STATE_V2_SCHEMA, [EXT3_STATE_V3]: EXT3_STATE_V3_SCHEMA };
+var EXT3_INODE_V2_SCHEMA = inodeSchema(goalAlloc);
+var EXT3_INODE_V3_SCHEMA = inodeSchema(rsvAlloc);
+var INODE_SCHEMAS = { [EXT3_STATE_V2]: EXT3_INODE_V2_SCHEMA, [EXT3_STATE_V3]: EXT3_INODE_V3_SCHEMA };
 function pick(all, names) {
   const out = {};
   for (const n of names) if (all[n]) out[n] = all[n];
@@ -1005,36 +1026,51 @@ function ext3_update_hooks(ctx) {
   const formats = ctx.formats.formats;
   const layout = ctx.release.alloc.layout;
   function* ext3_export_state(format) {
-    if (!formats.includes(format)) throw (0, import_kernel27.errno)("EINVAL", `ext3 v${ctx.release.version} cannot export ${format}`);
+    if (!formats.includes(format)) throw (0, import_kernel28.errno)("EINVAL", `ext3 v${ctx.release.version} cannot export ${format}`);
     const supers = [];
     const sbs = [...ctx.supers].sort((a, b) => EXT3_SB(a).id < EXT3_SB(b).id ? -1 : 1);
     for (const sb of sbs) {
       const sbi = EXT3_SB(sb);
-      const engine = yield* (0, import_kernel28.exportState)(sbi.fs, { handOver: true, inodes: false });
+      const engine = yield* (0, import_kernel29.exportState)(sbi.fs, { handOver: true, inodes: false });
       supers.push({ id: sbi.id, dev: sb.s_id, engine: ctx.formats.exportAs(format, engine) });
     }
     const snap = { format, supers };
     return snap;
   }
-  function* ext3_import_state(format, snapshot, costs) {
-    if (!formats.includes(format)) throw (0, import_kernel27.errno)("EINVAL", `ext3 v${ctx.release.version} cannot import ${format}`);
+  function ext3_export_inode(format, priv) {
+    if (!formats.includes(format)) throw (0, import_kernel28.errno)("EINVAL", `ext3 v${ctx.release.version} cannot export ${format}`);
+    const info = priv;
+    return (0, import_kernel29.inodeInfoToJSON)(format === EXT3_STATE_V2 ? convertInodeV3toV2(info) : info);
+  }
+  function ext3_import_inode(fs, data) {
+    const info = ctx.release.convertInode((0, import_kernel29.inodeInfoFromJSON)(data));
+    if (info.alloc.layout === "rsv" && info.alloc.i_rsv_window) fs.rsvWindows.set(info.ino, info.alloc.i_rsv_window);
+    return info;
+  }
+  function* ext3_import_state(format, snapshot, costs, lazy) {
+    if (!formats.includes(format)) throw (0, import_kernel28.errno)("EINVAL", `ext3 v${ctx.release.version} cannot import ${format}`);
     const snap = snapshot;
-    if (snap.format !== format) throw (0, import_kernel27.errno)("EINVAL", `snapshot is ${snap.format}, expected ${format}`);
+    if (snap.format !== format) throw (0, import_kernel28.errno)("EINVAL", `snapshot is ${snap.format}, expected ${format}`);
     const staged = [];
     try {
       for (const s of snap.supers) {
-        const sb = import_kernel30.super_blocks_by_id.get(s.id);
-        if (!sb) throw (0, import_kernel27.errno)("ESTALE", `ext3: superblock ${s.id} (${s.dev}) is gone`);
+        const sb = import_kernel31.super_blocks_by_id.get(s.id);
+        if (!sb) throw (0, import_kernel28.errno)("ESTALE", `ext3: superblock ${s.id} (${s.dev}) is gone`);
         const old = ext3_handed_over(sb);
-        const fs = yield* (0, import_kernel28.importState)(old.dev, s.engine, { now: ext3_clock(sb.s_kernel), logic: ctx.release, from: old.fs, costs });
-        let converted = 0;
-        for (const info of old.fs.icache.values()) {
-          const mine = ctx.release.convertInode(info);
-          if (mine !== info) converted++;
-          fs.adopt(mine);
-          if (mine.alloc.layout === "rsv" && mine.alloc.i_rsv_window) fs.rsvWindows.set(mine.ino, mine.alloc.i_rsv_window);
+        const fs = yield* (0, import_kernel29.importState)(old.dev, s.engine, { now: ext3_clock(sb.s_kernel), logic: ctx.release, from: old.fs, costs });
+        if (lazy) {
+          fs.icache.takeLazily(old.fs.icache, (o) => ext3_import_inode(fs, lazy.exportInode(o)), costs.stateExportInode + costs.stateImportInode);
+          yield costs.stateHandoverInode;
+        } else {
+          let converted = 0;
+          for (const info of old.fs.icache.values()) {
+            const mine = ctx.release.convertInode(info);
+            if (mine !== info) converted++;
+            fs.adopt(mine);
+            if (mine.alloc.layout === "rsv" && mine.alloc.i_rsv_window) fs.rsvWindows.set(mine.ino, mine.alloc.i_rsv_window);
+          }
+          yield old.fs.icache.size * costs.stateHandoverInode + converted * costs.stateConvertInode;
         }
-        yield old.fs.icache.size * costs.stateHandoverInode + converted * costs.stateConvertInode;
         staged.push({ sb, old, sbi: new Ext3SbInfo(fs, old.dev, old.inodes, ctx, old.id, old.writers) });
       }
     } catch (e) {
@@ -1046,10 +1082,40 @@ function ext3_update_hooks(ctx) {
     return {
       // same per-inode layout (v1 -> v2): the cached inodes are adopted as they are
       convertsInstances: snap.supers.some((s) => s.engine.layout !== layout),
+      lazyInstances: lazy !== void 0,
+      *drainRest() {
+        for (const st of staged) {
+          const cache = st.sbi.fs.icache;
+          while (cache.lazy) {
+            cache.convertNext(LAZY_BATCH);
+            yield cache.takeDebt();
+            yield* (0, import_kernel27.yieldCpu)();
+          }
+          if (cache.handingOver) cache.endHandOver();
+        }
+      },
+      takeDebt() {
+        let d = 0;
+        for (const st of staged) d += st.sbi.fs.icache.takeDebt();
+        return d;
+      },
+      lazyStats() {
+        const out = { handedOver: 0, onUse: 0, background: 0, dropped: 0 };
+        for (const st of staged) {
+          const l = st.sbi.fs.icache.lazyStats;
+          if (!l) continue;
+          out.handedOver += l.handedOver;
+          out.onUse += l.onUse;
+          out.background += l.background;
+          out.dropped += l.dropped;
+        }
+        return out;
+      },
       convertInode(inode) {
         const st = bySb.get(inode.i_sb);
         if (!st) throw new Error(`ext3: inode ${inode.i_ino} of an unknown superblock`);
         const fs = st.sbi.fs;
+        if (lazy) return ext3_switch_private(fs, inode, "background");
         const cached = fs.icache.get(inode.i_ino);
         if (cached) return cached;
         const old = inode.i_private;
@@ -1093,7 +1159,16 @@ function ext3_update_hooks(ctx) {
       if (fs.kjournald) yield* fs.kjournald.park(wait, Math.round(KJOURNALD_PARK_LEASE_US * cyclesPerUs));
     }
   }
-  return { exportFormats: formats, importFormats: formats, stateSchemas: pick(SCHEMAS, formats), prepare: ext3_prepare, exportState: ext3_export_state, importState: ext3_import_state };
+  return {
+    exportFormats: formats,
+    importFormats: formats,
+    stateSchemas: pick(SCHEMAS, formats),
+    inodeSchemas: pick(INODE_SCHEMAS, formats),
+    prepare: ext3_prepare,
+    exportState: ext3_export_state,
+    exportInode: ext3_export_inode,
+    importState: ext3_import_state
+  };
 }
 
 // common/formats.ts
@@ -1107,27 +1182,27 @@ function toGoalLayout(info) {
 }
 
 // common/module.ts
-var import_kernel39 = require("modswap/kernel");
 var import_kernel40 = require("modswap/kernel");
 var import_kernel41 = require("modswap/kernel");
 var import_kernel42 = require("modswap/kernel");
+var import_kernel43 = require("modswap/kernel");
 
 // common/file.ts
-var import_kernel31 = require("modswap/kernel");
 var import_kernel32 = require("modswap/kernel");
 var import_kernel33 = require("modswap/kernel");
-var DT_OF_FILETYPE = [import_kernel32.DT_UNKNOWN, import_kernel32.DT_REG, import_kernel32.DT_DIR, 2, 6, 1, 12, import_kernel32.DT_LNK];
+var import_kernel34 = require("modswap/kernel");
+var DT_OF_FILETYPE = [import_kernel33.DT_UNKNOWN, import_kernel33.DT_REG, import_kernel33.DT_DIR, 2, 6, 1, 12, import_kernel33.DT_LNK];
 function ext3_file_ops(ctx) {
   function* ext3_file_open(inode, file) {
     ctx.mod.instances.allocFile(file, () => new Ext3FileInfo(ctx.formats.fileFormat));
-    if (file.f_mode & import_kernel32.FMODE_WRITE) {
+    if (file.f_mode & import_kernel33.FMODE_WRITE) {
       const w = EXT3_SB(inode.i_sb).writers;
       w.set(inode.i_ino, (w.get(inode.i_ino) ?? 0) + 1);
     }
   }
   function* ext3_release_file(inode, file) {
     ctx.mod.instances.freeFile(file);
-    if (!(file.f_mode & import_kernel32.FMODE_WRITE)) return;
+    if (!(file.f_mode & import_kernel33.FMODE_WRITE)) return;
     const sbi = EXT3_SB(inode.i_sb);
     const left = (sbi.writers.get(inode.i_ino) ?? 1) - 1;
     if (left > 0) {
@@ -1167,10 +1242,10 @@ function ext3_file_ops(ctx) {
     const lock = inode.i_rwsem;
     yield* lock.lock();
     try {
-      if (file.f_flags & import_kernel33.O_APPEND) ppos.pos = inode.i_size;
+      if (file.f_flags & import_kernel34.O_APPEND) ppos.pos = inode.i_size;
       const pos = ppos.pos;
       if (data.length === 0) return 0;
-      if (pos + data.length > inode.i_sb.s_maxbytes) throw (0, import_kernel31.errno)("EFBIG");
+      if (pos + data.length > inode.i_sb.s_maxbytes) throw (0, import_kernel32.errno)("EFBIG");
       const n = yield* EXT3_SB(inode.i_sb).fs.write(inode.i_ino, pos, data);
       ppos.pos = pos + n;
       ext3_touch(inode);
@@ -1184,13 +1259,13 @@ function ext3_file_ops(ctx) {
     yield* EXT3_SB(file.f_inode.i_sb).fs.fsync(file.f_inode.i_ino);
   }
   function* ext3_dir_read(_file, _buf, _ppos) {
-    throw (0, import_kernel31.errno)("EISDIR");
+    throw (0, import_kernel32.errno)("EISDIR");
   }
   function* ext3_readdir(file, dc) {
     const inode = file.f_inode;
     const entries = yield* ctx.release.namei.readdir(EXT3_SB(inode.i_sb).fs, inode.i_ino, dc.pos);
     for (const e of entries) {
-      if (!dc.actor(e.name, e.ino, DT_OF_FILETYPE[e.fileType] ?? import_kernel32.DT_UNKNOWN)) return;
+      if (!dc.actor(e.name, e.ino, DT_OF_FILETYPE[e.fileType] ?? import_kernel33.DT_UNKNOWN)) return;
       dc.pos = e.pos + 1;
     }
     dc.pos = Math.max(dc.pos, inode.i_size);
@@ -1202,64 +1277,64 @@ function ext3_file_ops(ctx) {
 }
 
 // common/namei.ts
-var import_kernel34 = require("modswap/kernel");
 var import_kernel35 = require("modswap/kernel");
 var import_kernel36 = require("modswap/kernel");
 var import_kernel37 = require("modswap/kernel");
 var import_kernel38 = require("modswap/kernel");
+var import_kernel39 = require("modswap/kernel");
 var RENAME_NOREPLACE = 1;
 function nameTooLong(name) {
-  return name.length > import_kernel37.NAME_MAX / 3 && Buffer.byteLength(name) > import_kernel37.NAME_MAX;
+  return name.length > import_kernel38.NAME_MAX / 3 && Buffer.byteLength(name) > import_kernel38.NAME_MAX;
 }
 function newOwner(dir, mode, cred) {
-  if (dir.i_mode & import_kernel38.S_ISGID) return { mode: (0, import_kernel38.S_ISDIR)(mode) ? mode | import_kernel38.S_ISGID : mode, uid: cred.uid, gid: dir.i_gid };
+  if (dir.i_mode & import_kernel39.S_ISGID) return { mode: (0, import_kernel39.S_ISDIR)(mode) ? mode | import_kernel39.S_ISGID : mode, uid: cred.uid, gid: dir.i_gid };
   return { mode, uid: cred.uid, gid: cred.gid };
 }
 function ext3_namei_operations(ctx) {
   function* instantiate(dir, dentry, ino) {
     const inode = yield* ext3_iget(ctx, dir.i_sb, ino);
-    (0, import_kernel35.d_instantiate)(dentry, inode);
+    (0, import_kernel36.d_instantiate)(dentry, inode);
     ext3_touch(dir);
     ext3_sync_inode(dir);
   }
   function* ext3_lookup(dir, dentry) {
-    if (nameTooLong(dentry.d_name)) throw (0, import_kernel34.errno)("ENAMETOOLONG");
+    if (nameTooLong(dentry.d_name)) throw (0, import_kernel35.errno)("ENAMETOOLONG");
     if (dir.i_nlink === 0) {
-      (0, import_kernel35.d_add)(dentry, null);
+      (0, import_kernel36.d_add)(dentry, null);
       return;
     }
     let ino;
     try {
       ino = yield* ctx.release.namei.lookup(EXT3_SB(dir.i_sb).fs, dir.i_ino, dentry.d_name);
     } catch (e) {
-      if ((0, import_kernel34.isErrno)(e, "ENOENT")) {
-        (0, import_kernel35.d_add)(dentry, null);
+      if ((0, import_kernel35.isErrno)(e, "ENOENT")) {
+        (0, import_kernel36.d_add)(dentry, null);
         return;
       }
       throw e;
     }
-    (0, import_kernel35.d_add)(dentry, yield* ext3_iget(ctx, dir.i_sb, ino));
+    (0, import_kernel36.d_add)(dentry, yield* ext3_iget(ctx, dir.i_sb, ino));
   }
   function* ext3_create(dir, dentry, mode, _excl, cred) {
-    const o = newOwner(dir, mode & ~import_kernel38.S_IFMT | import_kernel38.S_IFREG, cred);
+    const o = newOwner(dir, mode & ~import_kernel39.S_IFMT | import_kernel39.S_IFREG, cred);
     const info = yield* ctx.release.namei.create(EXT3_SB(dir.i_sb).fs, dir.i_ino, dentry.d_name, o.mode, o.uid, o.gid);
     yield* instantiate(dir, dentry, info.ino);
   }
   function* ext3_mkdir(dir, dentry, mode, cred) {
-    const o = newOwner(dir, mode & ~import_kernel38.S_IFMT | import_kernel38.S_IFDIR, cred);
+    const o = newOwner(dir, mode & ~import_kernel39.S_IFMT | import_kernel39.S_IFDIR, cred);
     const info = yield* ctx.release.namei.mkdir(EXT3_SB(dir.i_sb).fs, dir.i_ino, dentry.d_name, o.mode, o.uid, o.gid);
     yield* instantiate(dir, dentry, info.ino);
   }
   function* ext3_symlink(dir, dentry, target, cred) {
-    const o = newOwner(dir, import_kernel38.S_IFLNK | 511, cred);
+    const o = newOwner(dir, import_kernel39.S_IFLNK | 511, cred);
     const info = yield* ctx.release.namei.symlink(EXT3_SB(dir.i_sb).fs, dir.i_ino, dentry.d_name, target, o.uid, o.gid);
     yield* instantiate(dir, dentry, info.ino);
   }
   function* ext3_link(oldDentry, dir, dentry) {
     const inode = oldDentry.d_inode;
     yield* ctx.release.namei.link(EXT3_SB(dir.i_sb).fs, inode.i_ino, dir.i_ino, dentry.d_name);
-    (0, import_kernel36.ihold)(inode);
-    (0, import_kernel35.d_instantiate)(dentry, inode);
+    (0, import_kernel37.ihold)(inode);
+    (0, import_kernel36.d_instantiate)(dentry, inode);
     ext3_touch(inode, false);
     ext3_sync_inode(inode);
     ext3_touch(dir);
@@ -1282,9 +1357,9 @@ function ext3_namei_operations(ctx) {
     ext3_sync_inode(dir);
   }
   function* ext3_rename2(oldDir, oldDentry, newDir, newDentry, flags) {
-    if (flags & ~RENAME_NOREPLACE) throw (0, import_kernel34.errno)("EINVAL");
+    if (flags & ~RENAME_NOREPLACE) throw (0, import_kernel35.errno)("EINVAL");
     const target = newDentry.d_inode;
-    if (target && flags & RENAME_NOREPLACE) throw (0, import_kernel34.errno)("EEXIST");
+    if (target && flags & RENAME_NOREPLACE) throw (0, import_kernel35.errno)("EEXIST");
     const source = oldDentry.d_inode;
     yield* ctx.release.namei.rename(EXT3_SB(oldDir.i_sb).fs, oldDir.i_ino, oldDentry.d_name, newDir.i_ino, newDentry.d_name);
     for (const inode of /* @__PURE__ */ new Set([source, oldDir, newDir, ...target ? [target] : []])) {
@@ -1307,7 +1382,7 @@ function instantiateRelease(release, formats, mod) {
     release: f.ext3_release_file,
     read: f.ext3_file_read,
     write: f.ext3_file_write,
-    llseek: import_kernel40.generic_file_llseek,
+    llseek: import_kernel41.generic_file_llseek,
     fsync: f.ext3_sync_file
   };
   const ext3_dir_operations = {
@@ -1316,7 +1391,7 @@ function instantiateRelease(release, formats, mod) {
     release: f.ext3_release_file,
     read: f.ext3_dir_read,
     iterate: f.ext3_readdir,
-    llseek: import_kernel40.generic_file_llseek,
+    llseek: import_kernel41.generic_file_llseek,
     fsync: f.ext3_sync_file
   };
   const ext3_file_inode_operations = { setattr: ext3_setattr };
@@ -1344,7 +1419,7 @@ function instantiateRelease(release, formats, mod) {
   };
   const ext3_fs_type = {
     name: "ext3",
-    fs_flags: import_kernel41.FS_REQUIRES_DEV,
+    fs_flags: import_kernel42.FS_REQUIRES_DEV,
     owner: mod,
     mount: s.ext3_mount,
     kill_sb: s.ext3_kill_sb
@@ -1360,7 +1435,7 @@ function instantiateRelease(release, formats, mod) {
     ext3_fs_type
   };
   return {
-    tables: (0, import_kernel42.exportTables)({
+    tables: (0, import_kernel43.exportTables)({
       file_operations: { ext3_file_operations, ext3_dir_operations },
       inode_operations: { ext3_file_inode_operations, ext3_dir_inode_operations, ext3_symlink_inode_operations, ext3_special_inode_operations },
       super_operations: { ext3_sops },
@@ -1369,11 +1444,11 @@ function instantiateRelease(release, formats, mod) {
     /** module_init: register the type (during a live update the VFS stages it until redirect). */
     *init(kernel) {
       ctx.kernel = kernel;
-      (0, import_kernel39.register_filesystem)(kernel, ext3_fs_type);
+      (0, import_kernel40.register_filesystem)(kernel, ext3_fs_type);
     },
     /** module_exit: unregister, unless a newer release's type has taken the name over. */
     *exit(kernel) {
-      if (kernel.file_systems.get("ext3") === ext3_fs_type) (0, import_kernel39.unregister_filesystem)(kernel, ext3_fs_type);
+      if (kernel.file_systems.get("ext3") === ext3_fs_type) (0, import_kernel40.unregister_filesystem)(kernel, ext3_fs_type);
     },
     update: ext3_update_hooks(ctx)
   };
@@ -1391,32 +1466,32 @@ function ext3ModuleDefinition(spec) {
 }
 
 // v1/rename.ts
-var import_kernel43 = require("modswap/kernel");
+var import_kernel44 = require("modswap/kernel");
 function* ext3_rename(fs, oldDir, oldName, newDir, newName) {
-  if (oldName === "." || oldName === ".." || newName === "." || newName === "..") throw (0, import_kernel43.errno)("EINVAL");
+  if (oldName === "." || oldName === ".." || newName === "." || newName === "..") throw (0, import_kernel44.errno)("EINVAL");
   checkName(newName);
-  if (!(0, import_kernel43.S_ISDIR)(oldDir.disk.i_mode) || !(0, import_kernel43.S_ISDIR)(newDir.disk.i_mode)) throw (0, import_kernel43.errno)("ENOTDIR");
+  if (!(0, import_kernel44.S_ISDIR)(oldDir.disk.i_mode) || !(0, import_kernel44.S_ISDIR)(newDir.disk.i_mode)) throw (0, import_kernel44.errno)("ENOTDIR");
   const src = yield* dirLookup(fs, oldDir, oldName);
-  if (!src) throw (0, import_kernel43.errno)("ENOENT");
+  if (!src) throw (0, import_kernel44.errno)("ENOENT");
   const srcInfo = yield* fs.iget(src.ino);
-  const srcIsDir = (0, import_kernel43.S_ISDIR)(srcInfo.disk.i_mode);
+  const srcIsDir = (0, import_kernel44.S_ISDIR)(srcInfo.disk.i_mode);
   const crossDir = oldDir.ino !== newDir.ino;
-  if (srcIsDir && crossDir && (yield* isAncestor(fs, srcInfo.ino, newDir))) throw (0, import_kernel43.errno)("EINVAL");
+  if (srcIsDir && crossDir && (yield* isAncestor(fs, srcInfo.ino, newDir))) throw (0, import_kernel44.errno)("EINVAL");
   const dst = yield* dirLookup(fs, newDir, newName);
   let dstInfo;
   if (dst) {
     if (dst.ino === src.ino) return 0;
     dstInfo = yield* fs.iget(dst.ino);
-    const dstIsDir = (0, import_kernel43.S_ISDIR)(dstInfo.disk.i_mode);
-    if (srcIsDir && !dstIsDir) throw (0, import_kernel43.errno)("ENOTDIR");
-    if (!srcIsDir && dstIsDir) throw (0, import_kernel43.errno)("EISDIR");
-    if (dstIsDir && !(yield* dirIsEmpty(fs, dstInfo))) throw (0, import_kernel43.errno)("ENOTEMPTY");
+    const dstIsDir = (0, import_kernel44.S_ISDIR)(dstInfo.disk.i_mode);
+    if (srcIsDir && !dstIsDir) throw (0, import_kernel44.errno)("ENOTDIR");
+    if (!srcIsDir && dstIsDir) throw (0, import_kernel44.errno)("EISDIR");
+    if (dstIsDir && !(yield* dirIsEmpty(fs, dstInfo))) throw (0, import_kernel44.errno)("ENOTEMPTY");
   }
-  const ft = (0, import_kernel43.fileTypeOfMode)(srcInfo.disk.i_mode);
+  const ft = (0, import_kernel44.fileTypeOfMode)(srcInfo.disk.i_mode);
   let orphan = 0;
   if (dst && dstInfo) {
     yield* dirSetEntry(fs, newDir, dst, srcInfo.ino, ft);
-    if ((0, import_kernel43.S_ISDIR)(dstInfo.disk.i_mode)) {
+    if ((0, import_kernel44.S_ISDIR)(dstInfo.disk.i_mode)) {
       yield* killDir(fs, dstInfo);
       if (newDir.disk.i_links_count > 2) newDir.disk.i_links_count--;
       yield* fs.writeInode(newDir);
@@ -1430,8 +1505,8 @@ function* ext3_rename(fs, oldDir, oldName, newDir, newName) {
   yield* dirRemoveEntry(fs, oldDir, oldName);
   if (srcIsDir && crossDir) {
     const dotdot = yield* dirLookup(fs, srcInfo, "..");
-    if (!dotdot) throw (0, import_kernel43.errno)("EUCLEAN", `directory ${srcInfo.ino} has no '..'`);
-    yield* dirSetEntry(fs, srcInfo, dotdot, newDir.ino, import_kernel43.EXT2_FT_DIR);
+    if (!dotdot) throw (0, import_kernel44.errno)("EUCLEAN", `directory ${srcInfo.ino} has no '..'`);
+    yield* dirSetEntry(fs, srcInfo, dotdot, newDir.ino, import_kernel44.EXT2_FT_DIR);
     yield* fs.writeInode(oldDir);
     yield* fs.writeInode(newDir);
   }

@@ -24,7 +24,7 @@ __export(index_exports, {
   ext2_release: () => ext2_release
 });
 module.exports = __toCommonJS(index_exports);
-var import_kernel45 = require("modswap/kernel");
+var import_kernel46 = require("modswap/kernel");
 
 // common/inode-layouts.ts
 var import_kernel = require("modswap/kernel");
@@ -685,10 +685,10 @@ function ext3EngineOps(rename) {
 }
 
 // common/module.ts
-var import_kernel38 = require("modswap/kernel");
 var import_kernel39 = require("modswap/kernel");
 var import_kernel40 = require("modswap/kernel");
 var import_kernel41 = require("modswap/kernel");
+var import_kernel42 = require("modswap/kernel");
 
 // common/file.ts
 var import_kernel13 = require("modswap/kernel");
@@ -750,7 +750,20 @@ var import_kernel10 = require("modswap/kernel");
 var import_kernel11 = require("modswap/kernel");
 var import_kernel12 = require("modswap/kernel");
 function EXT3_I(inode) {
-  return inode.i_private;
+  const sbi = inode.i_sb.s_fs_info;
+  const priv = inode.i_private;
+  if (!sbi || !(sbi instanceof Ext3SbInfo) || !sbi.fs.icache.handingOver) return priv;
+  const info = ext3_switch_private(sbi.fs, inode);
+  if (info !== priv) {
+    inode.i_private = info;
+    ext3_set_inode_ops(sbi.ctx, inode);
+  }
+  return info;
+}
+function ext3_switch_private(fs, inode, how = "onUse") {
+  const priv = inode.i_private;
+  if (fs.icache.isCurrent(priv)) return priv;
+  return fs.icache.lookup(inode.i_ino, how) ?? fs.icache.adoptForeign(priv);
 }
 function ext3_set_inode_ops(ctx, inode) {
   const t = ctx.tables;
@@ -1128,8 +1141,10 @@ var import_kernel34 = require("modswap/kernel");
 var import_kernel35 = require("modswap/kernel");
 var import_kernel36 = require("modswap/kernel");
 var import_kernel37 = require("modswap/kernel");
+var import_kernel38 = require("modswap/kernel");
 var PREPARE_WAIT_US = 5e3;
 var KJOURNALD_PARK_LEASE_US = 2e5;
+var LAZY_BATCH = 64;
 var EXT3_STATE_V2 = "ext3-state@2";
 var EXT3_STATE_V3 = "ext3-state@3";
 var int = import_kernel33.z.number().int();
@@ -1141,10 +1156,13 @@ var rsvAlloc = import_kernel33.z.object({
   i_last_alloc_logical: int,
   i_last_alloc_physical: nat
 });
+function inodeSchema(alloc) {
+  return import_kernel33.z.object({ ino: int.positive(), group: nat, disk: import_kernel33.z.object({ raw: import_kernel33.z.string().min(1) }), alloc, dirStartLookup: nat });
+}
 function stateSchema(format, layout, alloc) {
-  const inode = import_kernel33.z.object({ ino: int.positive(), group: nat, disk: import_kernel33.z.object({ raw: import_kernel33.z.string().min(1) }), alloc, dirStartLookup: nat });
+  const inode = inodeSchema(alloc);
   const engine = import_kernel33.z.object({
-    format: import_kernel33.z.literal(import_kernel36.EXT2_STATE_FORMAT),
+    format: import_kernel33.z.literal(import_kernel37.EXT2_STATE_FORMAT),
     logicVersion: int.positive(),
     layout: import_kernel33.z.literal(layout),
     readOnly: import_kernel33.z.boolean(),
@@ -1161,6 +1179,9 @@ function stateSchema(format, layout, alloc) {
 var EXT3_STATE_V2_SCHEMA = stateSchema(EXT3_STATE_V2, "goal", goalAlloc);
 var EXT3_STATE_V3_SCHEMA = stateSchema(EXT3_STATE_V3, "rsv", rsvAlloc);
 var SCHEMAS = { [EXT3_STATE_V2]: EXT3_STATE_V2_SCHEMA, [EXT3_STATE_V3]: EXT3_STATE_V3_SCHEMA };
+var EXT3_INODE_V2_SCHEMA = inodeSchema(goalAlloc);
+var EXT3_INODE_V3_SCHEMA = inodeSchema(rsvAlloc);
+var INODE_SCHEMAS = { [EXT3_STATE_V2]: EXT3_INODE_V2_SCHEMA, [EXT3_STATE_V3]: EXT3_INODE_V3_SCHEMA };
 function pick(all, names) {
   const out = {};
   for (const n of names) if (all[n]) out[n] = all[n];
@@ -1170,36 +1191,51 @@ function ext3_update_hooks(ctx) {
   const formats2 = ctx.formats.formats;
   const layout = ctx.release.alloc.layout;
   function* ext3_export_state(format) {
-    if (!formats2.includes(format)) throw (0, import_kernel34.errno)("EINVAL", `ext3 v${ctx.release.version} cannot export ${format}`);
+    if (!formats2.includes(format)) throw (0, import_kernel35.errno)("EINVAL", `ext3 v${ctx.release.version} cannot export ${format}`);
     const supers = [];
     const sbs = [...ctx.supers].sort((a, b) => EXT3_SB(a).id < EXT3_SB(b).id ? -1 : 1);
     for (const sb of sbs) {
       const sbi = EXT3_SB(sb);
-      const engine = yield* (0, import_kernel35.exportState)(sbi.fs, { handOver: true, inodes: false });
+      const engine = yield* (0, import_kernel36.exportState)(sbi.fs, { handOver: true, inodes: false });
       supers.push({ id: sbi.id, dev: sb.s_id, engine: ctx.formats.exportAs(format, engine) });
     }
     const snap = { format, supers };
     return snap;
   }
-  function* ext3_import_state(format, snapshot, costs) {
-    if (!formats2.includes(format)) throw (0, import_kernel34.errno)("EINVAL", `ext3 v${ctx.release.version} cannot import ${format}`);
+  function ext3_export_inode(format, priv) {
+    if (!formats2.includes(format)) throw (0, import_kernel35.errno)("EINVAL", `ext3 v${ctx.release.version} cannot export ${format}`);
+    const info = priv;
+    return (0, import_kernel36.inodeInfoToJSON)(format === EXT3_STATE_V2 ? convertInodeV3toV2(info) : info);
+  }
+  function ext3_import_inode(fs, data) {
+    const info = ctx.release.convertInode((0, import_kernel36.inodeInfoFromJSON)(data));
+    if (info.alloc.layout === "rsv" && info.alloc.i_rsv_window) fs.rsvWindows.set(info.ino, info.alloc.i_rsv_window);
+    return info;
+  }
+  function* ext3_import_state(format, snapshot, costs, lazy) {
+    if (!formats2.includes(format)) throw (0, import_kernel35.errno)("EINVAL", `ext3 v${ctx.release.version} cannot import ${format}`);
     const snap = snapshot;
-    if (snap.format !== format) throw (0, import_kernel34.errno)("EINVAL", `snapshot is ${snap.format}, expected ${format}`);
+    if (snap.format !== format) throw (0, import_kernel35.errno)("EINVAL", `snapshot is ${snap.format}, expected ${format}`);
     const staged = [];
     try {
       for (const s of snap.supers) {
-        const sb = import_kernel37.super_blocks_by_id.get(s.id);
-        if (!sb) throw (0, import_kernel34.errno)("ESTALE", `ext3: superblock ${s.id} (${s.dev}) is gone`);
+        const sb = import_kernel38.super_blocks_by_id.get(s.id);
+        if (!sb) throw (0, import_kernel35.errno)("ESTALE", `ext3: superblock ${s.id} (${s.dev}) is gone`);
         const old = ext3_handed_over(sb);
-        const fs = yield* (0, import_kernel35.importState)(old.dev, s.engine, { now: ext3_clock(sb.s_kernel), logic: ctx.release, from: old.fs, costs });
-        let converted = 0;
-        for (const info of old.fs.icache.values()) {
-          const mine = ctx.release.convertInode(info);
-          if (mine !== info) converted++;
-          fs.adopt(mine);
-          if (mine.alloc.layout === "rsv" && mine.alloc.i_rsv_window) fs.rsvWindows.set(mine.ino, mine.alloc.i_rsv_window);
+        const fs = yield* (0, import_kernel36.importState)(old.dev, s.engine, { now: ext3_clock(sb.s_kernel), logic: ctx.release, from: old.fs, costs });
+        if (lazy) {
+          fs.icache.takeLazily(old.fs.icache, (o) => ext3_import_inode(fs, lazy.exportInode(o)), costs.stateExportInode + costs.stateImportInode);
+          yield costs.stateHandoverInode;
+        } else {
+          let converted = 0;
+          for (const info of old.fs.icache.values()) {
+            const mine = ctx.release.convertInode(info);
+            if (mine !== info) converted++;
+            fs.adopt(mine);
+            if (mine.alloc.layout === "rsv" && mine.alloc.i_rsv_window) fs.rsvWindows.set(mine.ino, mine.alloc.i_rsv_window);
+          }
+          yield old.fs.icache.size * costs.stateHandoverInode + converted * costs.stateConvertInode;
         }
-        yield old.fs.icache.size * costs.stateHandoverInode + converted * costs.stateConvertInode;
         staged.push({ sb, old, sbi: new Ext3SbInfo(fs, old.dev, old.inodes, ctx, old.id, old.writers) });
       }
     } catch (e) {
@@ -1211,10 +1247,40 @@ function ext3_update_hooks(ctx) {
     return {
       // same per-inode layout (v1 -> v2): the cached inodes are adopted as they are
       convertsInstances: snap.supers.some((s) => s.engine.layout !== layout),
+      lazyInstances: lazy !== void 0,
+      *drainRest() {
+        for (const st of staged) {
+          const cache = st.sbi.fs.icache;
+          while (cache.lazy) {
+            cache.convertNext(LAZY_BATCH);
+            yield cache.takeDebt();
+            yield* (0, import_kernel34.yieldCpu)();
+          }
+          if (cache.handingOver) cache.endHandOver();
+        }
+      },
+      takeDebt() {
+        let d = 0;
+        for (const st of staged) d += st.sbi.fs.icache.takeDebt();
+        return d;
+      },
+      lazyStats() {
+        const out = { handedOver: 0, onUse: 0, background: 0, dropped: 0 };
+        for (const st of staged) {
+          const l = st.sbi.fs.icache.lazyStats;
+          if (!l) continue;
+          out.handedOver += l.handedOver;
+          out.onUse += l.onUse;
+          out.background += l.background;
+          out.dropped += l.dropped;
+        }
+        return out;
+      },
       convertInode(inode) {
         const st = bySb.get(inode.i_sb);
         if (!st) throw new Error(`ext3: inode ${inode.i_ino} of an unknown superblock`);
         const fs = st.sbi.fs;
+        if (lazy) return ext3_switch_private(fs, inode, "background");
         const cached = fs.icache.get(inode.i_ino);
         if (cached) return cached;
         const old = inode.i_private;
@@ -1258,7 +1324,16 @@ function ext3_update_hooks(ctx) {
       if (fs.kjournald) yield* fs.kjournald.park(wait, Math.round(KJOURNALD_PARK_LEASE_US * cyclesPerUs));
     }
   }
-  return { exportFormats: formats2, importFormats: formats2, stateSchemas: pick(SCHEMAS, formats2), prepare: ext3_prepare, exportState: ext3_export_state, importState: ext3_import_state };
+  return {
+    exportFormats: formats2,
+    importFormats: formats2,
+    stateSchemas: pick(SCHEMAS, formats2),
+    inodeSchemas: pick(INODE_SCHEMAS, formats2),
+    prepare: ext3_prepare,
+    exportState: ext3_export_state,
+    exportInode: ext3_export_inode,
+    importState: ext3_import_state
+  };
 }
 
 // common/module.ts
@@ -1273,7 +1348,7 @@ function instantiateRelease(release, formats2, mod) {
     release: f.ext3_release_file,
     read: f.ext3_file_read,
     write: f.ext3_file_write,
-    llseek: import_kernel39.generic_file_llseek,
+    llseek: import_kernel40.generic_file_llseek,
     fsync: f.ext3_sync_file
   };
   const ext3_dir_operations = {
@@ -1282,7 +1357,7 @@ function instantiateRelease(release, formats2, mod) {
     release: f.ext3_release_file,
     read: f.ext3_dir_read,
     iterate: f.ext3_readdir,
-    llseek: import_kernel39.generic_file_llseek,
+    llseek: import_kernel40.generic_file_llseek,
     fsync: f.ext3_sync_file
   };
   const ext3_file_inode_operations = { setattr: ext3_setattr };
@@ -1310,7 +1385,7 @@ function instantiateRelease(release, formats2, mod) {
   };
   const ext3_fs_type = {
     name: "ext3",
-    fs_flags: import_kernel40.FS_REQUIRES_DEV,
+    fs_flags: import_kernel41.FS_REQUIRES_DEV,
     owner: mod,
     mount: s.ext3_mount,
     kill_sb: s.ext3_kill_sb
@@ -1326,7 +1401,7 @@ function instantiateRelease(release, formats2, mod) {
     ext3_fs_type
   };
   return {
-    tables: (0, import_kernel41.exportTables)({
+    tables: (0, import_kernel42.exportTables)({
       file_operations: { ext3_file_operations, ext3_dir_operations },
       inode_operations: { ext3_file_inode_operations, ext3_dir_inode_operations, ext3_symlink_inode_operations, ext3_special_inode_operations },
       super_operations: { ext3_sops },
@@ -1335,11 +1410,11 @@ function instantiateRelease(release, formats2, mod) {
     /** module_init: register the type (during a live update the VFS stages it until redirect). */
     *init(kernel) {
       ctx.kernel = kernel;
-      (0, import_kernel38.register_filesystem)(kernel, ext3_fs_type);
+      (0, import_kernel39.register_filesystem)(kernel, ext3_fs_type);
     },
     /** module_exit: unregister, unless a newer release's type has taken the name over. */
     *exit(kernel) {
-      if (kernel.file_systems.get("ext3") === ext3_fs_type) (0, import_kernel38.unregister_filesystem)(kernel, ext3_fs_type);
+      if (kernel.file_systems.get("ext3") === ext3_fs_type) (0, import_kernel39.unregister_filesystem)(kernel, ext3_fs_type);
     },
     update: ext3_update_hooks(ctx)
   };
@@ -1357,35 +1432,35 @@ function ext3ModuleDefinition(spec) {
 }
 
 // v2/rename.ts
-var import_kernel42 = require("modswap/kernel");
+var import_kernel43 = require("modswap/kernel");
 function* ext3_rename(fs, oldDir, oldName, newDir, newName) {
-  if (oldName === "." || oldName === ".." || newName === "." || newName === "..") throw (0, import_kernel42.errno)("EINVAL");
+  if (oldName === "." || oldName === ".." || newName === "." || newName === "..") throw (0, import_kernel43.errno)("EINVAL");
   checkName(newName);
-  if (!(0, import_kernel42.S_ISDIR)(oldDir.disk.i_mode) || !(0, import_kernel42.S_ISDIR)(newDir.disk.i_mode)) throw (0, import_kernel42.errno)("ENOTDIR");
+  if (!(0, import_kernel43.S_ISDIR)(oldDir.disk.i_mode) || !(0, import_kernel43.S_ISDIR)(newDir.disk.i_mode)) throw (0, import_kernel43.errno)("ENOTDIR");
   const src = yield* dirLookup(fs, oldDir, oldName);
-  if (!src) throw (0, import_kernel42.errno)("ENOENT");
+  if (!src) throw (0, import_kernel43.errno)("ENOENT");
   const srcInfo = yield* fs.iget(src.ino);
-  const srcIsDir = (0, import_kernel42.S_ISDIR)(srcInfo.disk.i_mode);
+  const srcIsDir = (0, import_kernel43.S_ISDIR)(srcInfo.disk.i_mode);
   const crossDir = oldDir.ino !== newDir.ino;
-  if (srcIsDir && crossDir && (yield* isAncestor(fs, srcInfo.ino, newDir))) throw (0, import_kernel42.errno)("EINVAL");
+  if (srcIsDir && crossDir && (yield* isAncestor(fs, srcInfo.ino, newDir))) throw (0, import_kernel43.errno)("EINVAL");
   const dst = yield* dirLookup(fs, newDir, newName);
   let dstInfo;
   if (dst) {
     if (dst.ino === src.ino) return 0;
     dstInfo = yield* fs.iget(dst.ino);
-    const dstIsDir = (0, import_kernel42.S_ISDIR)(dstInfo.disk.i_mode);
-    if (srcIsDir && !dstIsDir) throw (0, import_kernel42.errno)("ENOTDIR");
-    if (!srcIsDir && dstIsDir) throw (0, import_kernel42.errno)("EISDIR");
-    if (dstIsDir && !(yield* dirIsEmpty(fs, dstInfo))) throw (0, import_kernel42.errno)("ENOTEMPTY");
+    const dstIsDir = (0, import_kernel43.S_ISDIR)(dstInfo.disk.i_mode);
+    if (srcIsDir && !dstIsDir) throw (0, import_kernel43.errno)("ENOTDIR");
+    if (!srcIsDir && dstIsDir) throw (0, import_kernel43.errno)("EISDIR");
+    if (dstIsDir && !(yield* dirIsEmpty(fs, dstInfo))) throw (0, import_kernel43.errno)("ENOTEMPTY");
   }
   if (srcIsDir && crossDir) {
-    if (!dst && newDir.disk.i_links_count >= import_kernel42.EXT2_LINK_MAX) throw (0, import_kernel42.errno)("EMLINK");
+    if (!dst && newDir.disk.i_links_count >= import_kernel43.EXT2_LINK_MAX) throw (0, import_kernel43.errno)("EMLINK");
   }
-  const ft = (0, import_kernel42.fileTypeOfMode)(srcInfo.disk.i_mode);
+  const ft = (0, import_kernel43.fileTypeOfMode)(srcInfo.disk.i_mode);
   let orphan = 0;
   if (dst && dstInfo) {
     yield* dirSetEntry(fs, newDir, dst, srcInfo.ino, ft);
-    if ((0, import_kernel42.S_ISDIR)(dstInfo.disk.i_mode)) {
+    if ((0, import_kernel43.S_ISDIR)(dstInfo.disk.i_mode)) {
       yield* killDir(fs, dstInfo);
       if (newDir.disk.i_links_count > 2) newDir.disk.i_links_count--;
       yield* fs.writeInode(newDir);
@@ -1399,8 +1474,8 @@ function* ext3_rename(fs, oldDir, oldName, newDir, newName) {
   yield* dirRemoveEntry(fs, oldDir, oldName);
   if (srcIsDir && crossDir) {
     const dotdot = yield* dirLookup(fs, srcInfo, "..");
-    if (!dotdot) throw (0, import_kernel42.errno)("EUCLEAN", `directory ${srcInfo.ino} has no '..'`);
-    yield* dirSetEntry(fs, srcInfo, dotdot, newDir.ino, import_kernel42.EXT2_FT_DIR);
+    if (!dotdot) throw (0, import_kernel43.errno)("EUCLEAN", `directory ${srcInfo.ino} has no '..'`);
+    yield* dirSetEntry(fs, srcInfo, dotdot, newDir.ino, import_kernel43.EXT2_FT_DIR);
     if (oldDir.disk.i_links_count > 2) oldDir.disk.i_links_count--;
     newDir.disk.i_links_count++;
     yield* fs.writeInode(oldDir);
@@ -1414,17 +1489,17 @@ function* ext3_rename(fs, oldDir, oldName, newDir, newName) {
 }
 
 // common/balloc-goal.ts
-var import_kernel43 = require("modswap/kernel");
+var import_kernel44 = require("modswap/kernel");
 function* fallbackGoal(fs, info, lblk) {
   if (lblk > 0) {
-    const prev = yield* (0, import_kernel43.bmapLookup)(fs.blockMapHost(info), info.disk, lblk - 1);
+    const prev = yield* (0, import_kernel44.bmapLookup)(fs.blockMapHost(info), info.disk, lblk - 1);
     if (prev) return prev + 1;
   }
   return fs.sb.s_first_data_block + info.i_block_group * fs.sb.s_blocks_per_group;
 }
 
 // v3/balloc-rsv.ts
-var import_kernel44 = require("modswap/kernel");
+var import_kernel45 = require("modswap/kernel");
 var RSV_WINDOW_BLOCKS = 8;
 var RSV_WINDOW_MAX = 1024;
 function rsvState(info) {
@@ -1479,7 +1554,7 @@ var formats = {
   fileFormat: 3,
   exportAs(format, s) {
     if (format !== EXT3_STATE_V2 || s.layout === "goal") return s;
-    return { ...s, layout: "goal", inodes: s.inodes.map((j) => (0, import_kernel45.inodeInfoToJSON)(convertInodeV3toV2((0, import_kernel45.inodeInfoFromJSON)(j)))) };
+    return { ...s, layout: "goal", inodes: s.inodes.map((j) => (0, import_kernel46.inodeInfoToJSON)(convertInodeV3toV2((0, import_kernel46.inodeInfoFromJSON)(j)))) };
   }
 };
 var index_default = ext3ModuleDefinition({

@@ -1,27 +1,20 @@
 /**
- * Ext2Fs: a mounted ext2/ext3 file system with an inode-level API (the
- * engine both the Linux `ext3` module and the K42 file service wrap).
+ * Ext2Fs: a mounted ext2/ext3 file system at inode level (the engine both
+ * the Linux `ext3` module and the K42 file service wrap). It holds the
+ * superblock and group descriptors, the inode cache, orphans, the buffer
+ * cache and the JBD2 journal, the per-group and per-inode locks, file data
+ * (file.ts) and the bracketing of every mutating call as one JBD2 handle.
+ * Name operations, directories and the allocators are the mounted
+ * release's code (`logic`, release.ts: module source in modules-src/ext3).
  *
- * Contract with the glue:
- *  - Inodes are named by number. `iget` returns the cached Ext2InodeInfo;
- *    the glue calls `drop(ino)` when its last reference goes, which frees
- *    the inode if it has no names left (ext2 frees unlinked-but-open inodes
- *    at last close; unmount frees any still pending).
- *  - Path walking, permission checks and fd semantics belong to the VFS.
- *    The engine checks what keeps the image consistent (types, emptiness,
- *    link limits, name lengths) and throws ErrnoError.
- *  - Every operation leaves the image consistent: bitmaps with group counts,
- *    exact i_blocks and directory sizes, dtime on free, INDEX_FL cleared on
- *    any directory it modifies. On ext3 each operation is atomic in the
- *    journal: a transaction commits only between operations.
- *  - Time comes from the `now()` callback (simulated seconds). Reads do not
- *    update atime (the engine behaves as mounted noatime).
- *
- * This file holds unmount and sync, the inode cache, the metadata helpers
- * and the engine's entry points; opening and mounting an image is mount.ts,
- * file data file.ts, live-update state state.ts. Name operations,
- * directories and the allocators are the mounted release's code
- * (release.ts: module source in modules-src/ext3, reached through `logic`).
+ * Contract with the glue: inodes are named by number (`iget` returns the
+ * cached Ext2InodeInfo; the glue's `logic.namei.drop(fs, ino)` when its
+ * last reference goes frees an inode left without names, unmount frees any
+ * still pending); path walking, permissions and fds are the VFS's; every
+ * operation leaves the image consistent and, on ext3, lands whole in one
+ * transaction. Time comes from `now()` (simulated seconds); reads do not
+ * update atime (noatime). Opening and mounting an image is mount.ts,
+ * live-update state state.ts.
  */
 import type { Statfs } from '../uapi/stat.ts';
 import { SINGLE_THREADED, type Ext2Locking, type FsLock } from './lock.ts';
@@ -243,13 +236,19 @@ export class Ext2Fs {
     if (this.journal) yield* this.journal.checkpoint();
   }
 
-  statfs(): Ext2StatFs {
+  /** Free blocks and inodes summed over the group descriptors (the superblock's totals may lag). */
+  private freeTotals(): { bfree: number; ffree: number } {
     let bfree = 0;
     let ffree = 0;
     for (const gd of this.gds) {
       bfree += gd.bg_free_blocks_count;
       ffree += gd.bg_free_inodes_count;
     }
+    return { bfree, ffree };
+  }
+
+  statfs(): Ext2StatFs {
+    const { bfree, ffree } = this.freeTotals();
     return {
       f_bsize: this.blockSize,
       f_blocks: this.sb.s_blocks_count,
@@ -321,14 +320,9 @@ export class Ext2Fs {
 
   /** Write the primary superblock (with totals) directly; it is never journaled. */
   *writeSuper(): Sim<void> {
-    let bfree = 0;
-    let ifree = 0;
-    for (const gd of this.gds) {
-      bfree += gd.bg_free_blocks_count;
-      ifree += gd.bg_free_inodes_count;
-    }
+    const { bfree, ffree } = this.freeTotals();
     this.sb.s_free_blocks_count = bfree;
-    this.sb.s_free_inodes_count = ifree;
+    this.sb.s_free_inodes_count = ffree;
     yield COST.codec;
     yield* this.dev.write(SUPERBLOCK_OFFSET, encodeSuperBlock(this.sb));
     yield* this.dev.flush();
