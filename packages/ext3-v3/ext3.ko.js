@@ -915,10 +915,8 @@ function ext3_file_ops(ctx) {
     const lock = inode.i_rwsem;
     yield* lock.lock();
     try {
-      if (file.f_flags & import_kernel15.O_APPEND) ppos.pos = inode.i_size;
+      if ((0, import_kernel15.generic_write_checks)(file, ppos, data.length) === 0) return 0;
       const pos = ppos.pos;
-      if (data.length === 0) return 0;
-      if (pos + data.length > inode.i_sb.s_maxbytes) throw (0, import_kernel13.errno)("EFBIG");
       const n = yield* EXT3_SB(inode.i_sb).fs.write(inode.i_ino, pos, data);
       ppos.pos = pos + n;
       ext3_touch(inode);

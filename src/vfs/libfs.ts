@@ -137,19 +137,32 @@ export function* generic_file_read(file: OpenFile, buf: Uint8Array, ppos: LoffT)
 }
 
 /**
+ * The checks every ->write makes before it copies data (mm/filemap.c
+ * generic_write_checks): O_APPEND moves the position to EOF, and a write
+ * that would end past s_maxbytes is EFBIG. Returns the number of bytes to
+ * write (0: nothing to do); `ppos.pos` is where they go. Caller holds the
+ * inode's i_rwsem, so EOF cannot move before the write is done.
+ */
+export function generic_write_checks(file: OpenFile, ppos: LoffT, count: number): number {
+  const inode = file.f_inode;
+  if (file.f_flags & O_APPEND) ppos.pos = inode.i_size;
+  if (count === 0) return 0;
+  if (ppos.pos + count > inode.i_sb.s_maxbytes) throw errno('EFBIG');
+  return count;
+}
+
+/**
  * Write to the page cache (mm/filemap.c generic_file_write_iter): under the
- * inode's i_rwsem, O_APPEND moves the position to EOF, EFBIG past s_maxbytes.
+ * inode's i_rwsem, after generic_write_checks.
  */
 export function* generic_file_write(file: OpenFile, data: Uint8Array, ppos: LoffT): Sim<number> {
   const inode = file.f_inode;
   const lock = inode.i_rwsem;
   yield* lock.lock();
   try {
-    if (file.f_flags & O_APPEND) ppos.pos = inode.i_size;
-    const pos = ppos.pos;
-    const len = data.length;
+    const len = generic_write_checks(file, ppos, data.length);
     if (len === 0) return 0;
-    if (pos + len > inode.i_sb.s_maxbytes) throw errno('EFBIG');
+    const pos = ppos.pos;
     inode.i_mapping.write(pos, data);
     ppos.pos = pos + len;
     if (pos + len > inode.i_size) inode.i_size = pos + len;

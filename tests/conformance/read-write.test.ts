@@ -1,6 +1,7 @@
 /** read(2), write(2), pread/pwrite, lseek(2), fsync(2) (fsx-style checks). */
 import { describe, expect, it } from 'vitest';
 import { sys } from '../../src/vfs/index.ts';
+import { fdget } from '../../src/vfs/sys/common.ts';
 import { O_APPEND, O_CREAT, O_RDONLY, O_RDWR, O_WRONLY, SEEK_CUR, SEEK_END, SEEK_SET } from '../../src/uapi/fcntl.ts';
 import { Env, bytes, errorCases, text, type ErrCase } from './harness.ts';
 import { SETUPS } from './setups.ts';
@@ -97,6 +98,24 @@ describe.each(SETUPS)('read/write/lseek on $name', (setup) => {
       yield* sys.write(t, fd, bytes('ef'));
     });
     expect(env.readText(env.p('f'))).toBe('abcdef');
+  });
+
+  it('generic_write_checks: a write ending past s_maxbytes is EFBIG and writes nothing', () => {
+    const env = Env.create(setup, { files: { f: 'ab' } });
+    const r = env.run(function* (t) {
+      const fd = yield* sys.open(t, env.p('f'), O_RDWR);
+      const max = fdget(t, fd).f_inode.i_sb.s_maxbytes;
+      yield* sys.lseek(t, fd, max - 1, SEEK_SET);
+      let code = '';
+      try {
+        yield* sys.write(t, fd, bytes('yz'));
+      } catch (e) {
+        code = (e as { code: string }).code;
+      }
+      const size = yield* sys.lseek(t, fd, 0, SEEK_END);
+      return { code, grew: size !== 2 };
+    });
+    expect(r).toEqual({ code: 'EFBIG', grew: false });
   });
 
   it('a write past EOF leaves a hole of zeros; SEEK_END finds the size', () => {

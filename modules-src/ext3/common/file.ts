@@ -24,7 +24,7 @@ import type { Inode } from 'modswap/kernel';
 import type { Dentry } from 'modswap/kernel';
 import type { DirContext, LoffT } from 'modswap/kernel';
 import { DT_DIR, DT_LNK, DT_REG, DT_UNKNOWN, FMODE_WRITE } from 'modswap/kernel';
-import { O_APPEND } from 'modswap/kernel';
+import { generic_write_checks } from 'modswap/kernel';
 import { EXT3_SB, Ext3FileInfo, type Ext3Ctx } from './ext3.ts';
 import { ext3_sync_inode, ext3_touch } from './inode.ts';
 
@@ -92,16 +92,14 @@ export function ext3_file_ops(ctx: Ext3Ctx) {
     }
   }
 
-  /** Write at ppos (O_APPEND: at EOF) under the inode's i_rwsem; past EOF leaves a hole. */
+  /** Write at ppos (generic_write_checks: O_APPEND at EOF, EFBIG) under the inode's i_rwsem; past EOF leaves a hole. */
   function* ext3_file_write(file: OpenFile, data: Uint8Array, ppos: LoffT): Sim<number> {
     const inode = file.f_inode;
     const lock = inode.i_rwsem;
     yield* lock.lock();
     try {
-      if (file.f_flags & O_APPEND) ppos.pos = inode.i_size;
+      if (generic_write_checks(file, ppos, data.length) === 0) return 0;
       const pos = ppos.pos;
-      if (data.length === 0) return 0;
-      if (pos + data.length > inode.i_sb.s_maxbytes) throw errno('EFBIG');
       const n = yield* EXT3_SB(inode.i_sb).fs.write(inode.i_ino, pos, data);
       ppos.pos = pos + n;
       ext3_touch(inode);

@@ -40,7 +40,7 @@ export type { DirContext, LoffT, FileOperations, FileSystemType, InodeOperations
 export { alloc_super, generic_shutdown_super, type SuperBlock } from '../../vfs/super.ts';
 export { claim_bdev, release_bdev } from '../../vfs/namespace.ts';
 export { register_filesystem, unregister_filesystem } from '../../vfs/filesystems.ts';
-export { generic_file_llseek } from '../../vfs/libfs.ts';
+export { generic_file_llseek, generic_write_checks } from '../../vfs/libfs.ts';
 export { simple_setattr_copy } from '../../vfs/attr.ts';
 export {
   ATTR_ATIME, ATTR_CTIME, ATTR_GID, ATTR_MODE, ATTR_MTIME, ATTR_SIZE, ATTR_UID, type Iattr,
