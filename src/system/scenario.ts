@@ -21,8 +21,8 @@
  *   strategy  counter-shared | counter-percpu | stack-walk | refcount
  *   workload  { threads, opsPerThread, mix: {op: weight}, maxFileSize, maxWrite }
  *   probe     [ steps ] (Linux path): see PROBE_STEP below
- *   update    { module, to, at: {us}|{ops}|"probe", mode: eager|lazy,
- *               timeoutUs, tries, backoffUs, inject: FAULT_POINT }
+ *   update    { module, to, package: DIR, keyring: DIR, at: {us}|{ops}|"probe",
+ *               mode: eager|lazy, timeoutUs, tries, backoffUs, inject: FAULT_POINT }
  *   expect    { METRIC: value | "< N" | "<= N" | "> N" | ">= N" | "!= X" }
  *
  * When `update.at` is {us: N}: on the linux path N µs of simulated time after
@@ -33,9 +33,20 @@
  * operations have completed. "probe": when the probe runs start-update.
  * A scenario with an update and no expectation on updateOk or updateError
  * expects it to succeed (runner.ts).
+ *
+ * `update.package` names a package directory (what `modswap pack` writes,
+ * e.g. a user's own fix) whose code the update installs instead of the
+ * shipped release `to`; `update.keyring` the directory of trusted keys it is
+ * checked against (default: the shipped packages/keyring). Both are
+ * relative to the scenario file; parseScenario resolves them and checks
+ * that the package holds a manifest for this module and release (the
+ * signature and the kernel ABI are checked when the run loads it).
  */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { EXT3_VERSIONS } from '../modules/ext3-releases.ts';
+import { MANIFEST_FILE, readManifest } from '../modules/update/package.ts';
 import { parse as parseYaml } from 'yaml';
 
 export const FAULT_POINTS = ['check', 'interpose', 'quiesce', 'export', 'import', 'init', 'convert', 'redirect'] as const;
@@ -66,8 +77,12 @@ export type ProbeStep = z.infer<typeof probeStepSchema>;
 const updateSchema = z
   .object({
     module: z.string().min(1).default('ext3'),
-    /** Release to update to: any integer; the code is the shipped package of that release (packages/ext3-vN). */
+    /** Release to update to: any integer; the code is the shipped package of that release (packages/ext3-vN), or `package`. */
     to: int(1),
+    /** A package directory (relative to the scenario file) whose code the update installs: a user's own release. */
+    package: z.string().min(1).optional(),
+    /** Directory of trusted .pub keys for `package` (relative to the scenario file; default: the shipped keyring). */
+    keyring: z.string().min(1).optional(),
     /** When the update starts; see the header for the reference point of `us` on each path. */
     at: z.union([z.object({ us: z.number().nonnegative() }).strict(), z.object({ ops: int(0) }).strict(), z.literal('probe')]).default({ us: 2000 }),
     mode: z.enum(['eager', 'lazy']).default('eager'),
@@ -134,11 +149,17 @@ export const scenarioSchema = z
       }
       if (s.update?.mode === 'lazy') ctx.addIssue({ code: 'custom', path: ['update', 'mode'], message: 'expected eager (lazy conversion is K42 only)' });
     }
+    if (s.update?.package !== undefined && s.path === 'k42') {
+      ctx.addIssue({ code: 'custom', path: ['update', 'package'], message: 'a package applies on the linux path only (K42 objects run the shipped releases)' });
+    }
+    if (s.update?.keyring !== undefined && s.update.package === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['update', 'keyring'], message: 'a keyring checks update.package; name the package too' });
+    }
     // versions are unbounded integers; the code of each must be a shipped release package
     const shipped = (v: number): boolean => (EXT3_VERSIONS as readonly string[]).includes(String(v));
     const have = `shipped ext3 releases: ${EXT3_VERSIONS.join(', ')}; apply your own package with the shell's update command`;
     if (s.fs.type === 'ext3' && !shipped(s.fs.version)) ctx.addIssue({ code: 'custom', path: ['fs', 'version'], message: `no package for ext3 release ${s.fs.version} (${have})` });
-    if (s.update?.module === 'ext3' && !shipped(s.update.to)) ctx.addIssue({ code: 'custom', path: ['update', 'to'], message: `no package for ext3 release ${s.update.to} (${have})` });
+    if (s.update?.module === 'ext3' && s.update.package === undefined && !shipped(s.update.to)) ctx.addIssue({ code: 'custom', path: ['update', 'to'], message: `no package for ext3 release ${s.update.to} (${have})` });
     if (s.fs.type === 'ramfs' && s.update?.module === 'ext3') ctx.addIssue({ code: 'custom', path: ['update', 'module'], message: 'the root file system is ramfs; ext3 is not loaded' });
   });
 
@@ -169,6 +190,40 @@ export class ScenarioError extends Error {
   }
 }
 
+/** An existing directory, relative to `base`, as an absolute path. */
+function dirAt(base: string, what: string) {
+  return z
+    .string()
+    .transform((p) => resolve(base, p))
+    .superRefine((p, ctx) => {
+      if (!existsSync(p) || !statSync(p).isDirectory()) ctx.addIssue({ code: 'custom', message: `${what} ${p} is not a directory` });
+    });
+}
+
+/**
+ * `update.package` and `update.keyring` on the file system (see the header):
+ * directories relative to the scenario file, the package holding a manifest
+ * that installs `to` of `module`.
+ */
+function packageRefSchema(base: string, module: string, to: number) {
+  return z
+    .object({ package: dirAt(base, 'package'), keyring: dirAt(base, 'keyring').optional() })
+    .superRefine((ref, ctx) => {
+      if (!existsSync(ref.package) || !statSync(ref.package).isDirectory()) return;
+      if (!existsSync(join(ref.package, MANIFEST_FILE))) {
+        ctx.addIssue({ code: 'custom', path: ['package'], message: `no ${MANIFEST_FILE} in ${ref.package} (a package is what modswap pack writes)` });
+        return;
+      }
+      try {
+        const m = readManifest(ref.package).manifest;
+        if (m.module !== module) ctx.addIssue({ code: 'custom', path: ['package'], message: `the package is for module ${m.module}, not ${module}` });
+        else if (m.toVersion !== to) ctx.addIssue({ code: 'custom', path: ['package'], message: `the package installs ${m.module} ${m.toVersion}, not ${to} (update.to)` });
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', path: ['package'], message: e instanceof Error ? e.message : String(e) });
+      }
+    });
+}
+
 /** Parses and validates scenario text (JSON, or YAML for .yaml/.yml). Throws ScenarioError with one line per problem. */
 export function parseScenario(text: string, file: string): Scenario {
   const yaml = /\.ya?ml$/i.test(file);
@@ -182,5 +237,9 @@ export function parseScenario(text: string, file: string): Scenario {
   const r = scenarioSchema.safeParse(raw);
   // field names come from the file and may hold newlines: one problem, one line
   if (!r.success) throw new ScenarioError(file, formatIssues(r.error).map((p) => p.replace(/\r?\n|\r/g, '\\n')));
-  return r.data;
+  const u = r.data.update;
+  if (u?.package === undefined) return r.data;
+  const ref = packageRefSchema(dirname(resolve(file)), u.module, u.to).safeParse({ package: u.package, keyring: u.keyring });
+  if (!ref.success) throw new ScenarioError(file, formatIssues(ref.error).map((p) => `update.${p}`.replace(/\r?\n|\r/g, '\\n')));
+  return { ...r.data, update: { ...u, package: ref.data.package, ...(ref.data.keyring !== undefined ? { keyring: ref.data.keyring } : {}) } };
 }

@@ -21,6 +21,8 @@ import * as sys from '../../vfs/syscalls.ts';
 import type { Task } from '../../vfs/task.ts';
 import { runFsOp } from '../../workload/linux-ops.ts';
 import type { ModuleDefinition } from '../../modules/core/module.ts';
+import type { Manifest } from '../../modules/update/manifest.ts';
+import type { ErrnoError } from '../../uapi/errno.ts';
 import type { UpdateOptions, UpdateReport } from '../../modules/update/manager.ts';
 import { describeReport } from '../../modules/update/sysfs.ts';
 import { e2fsck } from '../../ext2/e2fsprogs.ts';
@@ -40,6 +42,10 @@ export interface UpdateSpec {
   module: string;
   def: ModuleDefinition;
   source: string;
+  /** The verified manifest, when the code comes from a package. */
+  manifest?: Manifest;
+  /** Why the package could not be loaded (the update fails in `check`). */
+  packageError?: ErrnoError;
   /** Start the update this many µs of simulated time after boot is done (when the workload starts), or when the probe says so. */
   atUs: number | 'probe';
   opts?: UpdateOptions;
@@ -154,7 +160,8 @@ export function runLinuxSystem(spec: LinuxRunSpec): LinuxRun {
       } else {
         yield* sleep(Math.round(u.atUs * e.cyclesPerUs));
       }
-      report = yield* b.live.update(task, { module: u.module, def: u.def, source: u.source }, u.opts);
+      const req = { module: u.module, def: u.def, source: u.source, ...(u.manifest ? { manifest: u.manifest } : {}), ...(u.packageError ? { packageError: u.packageError } : {}) };
+      report = yield* b.live.update(task, req, u.opts);
       updateFinished = true;
       doneWq.wakeAll();
     });

@@ -23,10 +23,13 @@
  * expectation that it succeeded: a failed update cannot pass silently.
  */
 import { E2FSPROGS_HINT } from '../../ext2/e2fsprogs.ts';
-import { errno } from '../../uapi/errno.ts';
+import { ErrnoError, errno } from '../../uapi/errno.ts';
 import type { ChromeTrace } from '../../sim/export-chrome.ts';
 import { Machine } from '../../hw-ppc64/machine.ts';
-import { ext3Definition } from '../../modules/ext3-releases.ts';
+import { ext3Definition, shippedKeyring } from '../../modules/ext3-releases.ts';
+import type { ModuleDefinition } from '../../modules/core/module.ts';
+import { Keyring } from '../../modules/update/keyring.ts';
+import { loadPackageSync } from '../../modules/update/load.ts';
 import type { UpdateOptions } from '../../modules/update/manager.ts';
 import type { StuckThread } from '../../modules/update/types.ts';
 import { runK42Workload } from '../../workload/k42-driver.ts';
@@ -34,7 +37,7 @@ import type { K42FsVersion } from '../../k42/fs/types.ts';
 import { PosixModel } from '../../workload/model.ts';
 import { workloadSetupOps, type FsOpRecord, type WorkloadUpdateSummary } from '../../workload/run.ts';
 import { findDemo } from '../demos/index.ts';
-import { describeRun, runLinuxSystem, type LinuxRunSpec } from './linux-run.ts';
+import { describeRun, runLinuxSystem, type LinuxRunSpec, type UpdateSpec } from './linux-run.ts';
 import { e2fsck } from '../../ext2/e2fsprogs.ts';
 import type { ExpectationLine } from '../report/html.ts';
 import type { CallSample } from '../report/model.ts';
@@ -80,6 +83,37 @@ function injector(point: string | undefined): Pick<UpdateOptions, 'inject'> {
   };
 }
 
+/**
+ * The code a scenario's update installs: the package it names (verified
+ * against its keyring, linked: a refusal is kept and fails the update's
+ * `check`, as the shell's update command does), else the shipped release.
+ */
+function updateCode(u: NonNullable<Scenario['update']>): Pick<UpdateSpec, 'def' | 'source' | 'manifest' | 'packageError'> {
+  if (u.package === undefined) return { def: ext3Definition(u.to), source: `built-in ${u.module} ${u.to}` };
+  const pkg = u.package;
+  let packageError: ErrnoError;
+  try {
+    const ring = u.keyring !== undefined ? Keyring.fromDirectory(u.keyring) : shippedKeyring();
+    const p = loadPackageSync(pkg, ring);
+    return { def: p.def, source: pkg, manifest: p.manifest };
+  } catch (e) {
+    if (e instanceof ErrnoError) packageError = e;
+    else if (e instanceof Error) packageError = new ErrnoError('EKEYREJECTED', 'update', u.keyring ?? pkg, e.message);
+    else throw e;
+  }
+  // never instantiated: check fails on packageError first
+  const def: ModuleDefinition = {
+    name: u.module,
+    version: String(u.to),
+    description: `package ${pkg} (refused: ${packageError.code})`,
+    depends: [],
+    instantiate: () => {
+      throw packageError;
+    },
+  };
+  return { def, source: pkg, packageError };
+}
+
 function runLinux(s: Scenario): Omit<ScenarioOutcome, 'ok' | 'expectations'> {
   const results: ProbeResults = new Map();
   const u = s.update;
@@ -112,8 +146,7 @@ function runLinux(s: Scenario): Omit<ScenarioOutcome, 'ok' | 'expectations'> {
       ? {
           update: {
             module: u.module,
-            def: ext3Definition(u.to),
-            source: `built-in ${u.module} ${u.to}`,
+            ...updateCode(u),
             atUs: u.at === 'probe' ? ('probe' as const) : 'us' in u.at ? u.at.us : 0,
             opts,
           },
