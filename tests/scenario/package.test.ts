@@ -57,7 +57,8 @@ describe('update.package', () => {
     cpSync(join(dir, 'pkgs', 'my-fix'), join(dir, 'pkgs', 'tampered'), { recursive: true });
     const code = join(dir, 'pkgs', 'tampered', 'ext3.ko.js');
     const bytes = readFileSync(code);
-    bytes[bytes.length >> 1] ^= 1;
+    const at = bytes.length >> 1;
+    bytes[at] = bytes[at]! ^ 1;
     writeFileSync(code, bytes);
     const bad = await runScenario(parseScenario(scenario({ package: 'pkgs/tampered' }, { updateOk: false, updateError: 'EKEYREJECTED', moduleVersion: '1' }), join(dir, 's.json')));
     expect(bad.expectations.filter((e) => !e.ok)).toEqual([]);
