@@ -1,14 +1,30 @@
 import { defineConfig } from 'vitest/config';
 
+/** Test files that mock a module (vi.mock): they run in a process of their own. */
+const MOCKING = ['tests/reliability/fsck-missing.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
-    // a test without any assertion fails (tests/setup/assertions.ts)
-    setupFiles: ['tests/setup/assertions.ts'],
+    // a test without any assertion fails (tests/setup/assertions.ts);
+    // MODSWAP_TEST_PROFILE=FILE records each file's CPU time (tests/setup/profile.ts)
+    setupFiles: ['tests/setup/assertions.ts', 'tests/setup/profile.ts'],
     // tests/scale.ts DEFAULT_TIMEOUT_MS; longer tests set theirs with timeoutFor (3x their loaded time)
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Two cores on the reference machine: forks keep memory-heavy suites apart.
     pool: 'forks',
+    // Both cores of the reference 2-core machine (vitest's default leaves one idle).
+    maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        // One worker process runs many files, its modules loaded and compiled
+        // once: more than half the suite's CPU time was module loading and JIT
+        // warm-up repeated per file. The tests share no mutable state through
+        // modules (the module-level maps are caches of immutable images, builds
+        // and registries); docs/testing.md.
+        test: { name: 'shared', include: ['tests/**/*.test.ts'], exclude: MOCKING, isolate: false },
+      },
+      { extends: true, test: { name: 'isolated', include: MOCKING, isolate: true } },
+    ],
   },
 });
