@@ -88,7 +88,7 @@ function figures(r: FsWorkloadResult, cyclesPerUs: number, fsck: boolean): PathF
     workDoneDuringUpdate: r.workDoneDuringUpdate,
     totalOps: r.totalOps,
     makespanCycles: r.makespan,
-    e2fsck: fsck ? (e2fsck(r.image)?.status ?? null) : null,
+    e2fsck: fsck ? (e2fsck(r.sparseImage)?.status ?? null) : null,
   };
 }
 

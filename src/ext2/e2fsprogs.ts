@@ -183,8 +183,8 @@ export function e2fsck(img: Uint8Array | SparseImage, mode: 'n' | 'y' = 'n'): Fs
 
 
 /** As `e2fsck`, but a missing e2fsprogs throws (with the install hint) instead of returning null. */
-export function e2fsckRequired(bytes: Uint8Array, mode: 'n' | 'y' = 'n'): FsckResult {
-  const r = e2fsck(bytes, mode);
+export function e2fsckRequired(img: Uint8Array | SparseImage, mode: 'n' | 'y' = 'n'): FsckResult {
+  const r = e2fsck(img, mode);
   if (!r) throw new Error(`e2fsck is not installed: ${E2FSPROGS_HINT}`);
   return r;
 }

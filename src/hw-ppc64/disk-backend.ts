@@ -10,8 +10,8 @@ import { sparseRead, sparseWrite } from './sparse.ts';
 
 export interface DiskBackend {
   readonly sizeBytes: number;
-  /** Fill `dst` with the bytes at `offset` (never-written bytes read as zero). */
-  read(offset: number, dst: Uint8Array): void;
+  /** Fill `dst` with the bytes at `offset` (never-written bytes read as zero; `dstZeroed`: `dst` is all zeros already, a hint). */
+  read(offset: number, dst: Uint8Array, dstZeroed?: boolean): void;
   write(offset: number, src: Uint8Array): void;
   /** `segments` back to back from `offset` in one call (optional; else one `write` each). */
   writev?(offset: number, segments: readonly Uint8Array[]): void;
@@ -22,6 +22,7 @@ export interface DiskBackend {
 }
 
 const CHUNK = 64 * 1024;
+const ZERO_CHUNK = new Uint8Array(CHUNK);
 
 /** Sparse memory backend: 64 KB chunks allocated on first write. */
 export class MemoryBackend implements DiskBackend {
@@ -29,6 +30,20 @@ export class MemoryBackend implements DiskBackend {
 
   constructor(readonly sizeBytes: number) {
     if (!Number.isInteger(sizeBytes) || sizeBytes <= 0) throw new RangeError(`MemoryBackend: bad size ${sizeBytes}`);
+  }
+
+  /**
+   * A backend holding a copy of `image`, its all-zero chunks left as holes
+   * (most of a fresh image is empty). The zero test is a native memcmp: a
+   * JavaScript loop over a 32 MiB image took ~0.1 s, a closure per byte ~0.7 s.
+   */
+  static withImage(image: Uint8Array): MemoryBackend {
+    const backend = new MemoryBackend(image.length);
+    for (let off = 0; off < image.length; off += CHUNK) {
+      const c = image.subarray(off, Math.min(off + CHUNK, image.length));
+      if (Buffer.compare(c, ZERO_CHUNK.subarray(0, c.length)) !== 0) backend.write(off, c);
+    }
+    return backend;
   }
 
   /** Bytes of host memory in use. */
@@ -40,8 +55,8 @@ export class MemoryBackend implements DiskBackend {
     return [...this.chunks.entries()].sort((a, b) => a[0] - b[0]).map(([idx, c]) => [idx * CHUNK, c.subarray(0, Math.min(CHUNK, this.sizeBytes - idx * CHUNK))]);
   }
 
-  read(offset: number, dst: Uint8Array): void {
-    sparseRead(this.chunks, CHUNK, offset, dst);
+  read(offset: number, dst: Uint8Array, dstZeroed = false): void {
+    sparseRead(this.chunks, CHUNK, offset, dst, dst.length, dstZeroed);
   }
 
   write(offset: number, src: Uint8Array): void {

@@ -194,7 +194,8 @@ export class Disk implements BlockDevice {
   readSync(offset: number, length: number): Uint8Array {
     this.checkRange(offset, length);
     const out = new Uint8Array(length);
-    this.backend.read(offset, out);
+    // a fresh array: the backend need not write the zeros of holes
+    this.backend.read(offset, out, true);
     return out;
   }
 

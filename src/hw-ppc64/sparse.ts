@@ -24,12 +24,17 @@ function forEachChunk(size: number, pos: number, len: number, fn: (index: number
   }
 }
 
-/** Copy `len` bytes at `pos` into `dst` (from offset 0); holes give zeros. */
-export function sparseRead(chunks: Chunks, size: number, pos: number, dst: Uint8Array, len = dst.length): void {
+/**
+ * Copy `len` bytes at `pos` into `dst` (from offset 0); holes give zeros.
+ * `dstZeroed`: `dst` is all zeros already (a fresh array), so holes are
+ * skipped: filling the holes of a whole 64 MiB disk took ~150 ms, copying
+ * its written chunks ~15 ms.
+ */
+export function sparseRead(chunks: Chunks, size: number, pos: number, dst: Uint8Array, len = dst.length, dstZeroed = false): void {
   forEachChunk(size, pos, len, (index, off, n, done) => {
     const c = chunks.get(index);
     if (c) dst.set(off === 0 && n === size ? c : c.subarray(off, off + n), done);
-    else dst.fill(0, done, done + n);
+    else if (!dstZeroed) dst.fill(0, done, done + n);
   });
 }
 

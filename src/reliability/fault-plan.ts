@@ -23,6 +23,7 @@ import { PosixModel } from '../workload/model.ts';
 import { buildSystem, type BuiltSystem } from '../system/build.ts';
 import type { QuiescenceStrategy } from '../modules/update/usecount.ts';
 import { kernelTree, modelTree, treeDiff } from './tree.ts';
+import type { SparseImage } from '../hw-ppc64/disk.ts';
 
 export interface FaultPlan {
   seed?: number;
@@ -49,7 +50,10 @@ export interface FaultRun {
   mismatches: string[];
   treeDiff: string | null;
   version: string;
+  /** The disk image as the run left it, read on first use (a copy of the whole disk). */
   image: Uint8Array;
+  /** The same, as the disk's written regions without a copy (for e2fsck). */
+  sparseImage: SparseImage;
 }
 
 export const NO_RENAME = { rename: 0 };
@@ -108,5 +112,16 @@ export function runFaultPlan(p: FaultPlan): FaultRun {
   }
   const version = b.system.modules.get('ext3')?.version ?? '?';
   if (!p.noShutdown) b.shutdown();
-  return { b, report, mismatches, treeDiff: diff, version, image: b.disk!.readSync(0, b.disk!.sizeBytes) };
+  const disk = b.disk!;
+  return {
+    b,
+    report,
+    mismatches,
+    treeDiff: diff,
+    version,
+    get image(): Uint8Array {
+      return disk.readSync(0, disk.sizeBytes);
+    },
+    sparseImage: disk.sparseImage(),
+  };
 }

@@ -66,7 +66,7 @@ export function runK42Case(c: K42Case): CaseOutcome {
   }
   const diff = treeDiff(modelTree(model, '/'), r.finalTree.filter((l) => !/^\/lost\+found\b/.test(l)));
   if (diff) return fail(`final tree differs from the model: ${diff}`);
-  const fsck = e2fsck(r.sparseImage ?? r.image);
+  const fsck = e2fsck(r.sparseImage);
   out.fsck = fsck?.status ?? null;
   if (fsck && fsck.status !== 0) return fail(fsckLine(fsck));
   return { ...out, ok: true };

@@ -109,7 +109,7 @@ export function runLinuxWorkload(opts: LinuxWorkloadOptions): LinuxWorkloadResul
   const finalTree = runThread(e, 'linux-walk', () => walkTreeSyscalls(system.init), 0);
   const moduleVersion = system.modules.get('ext3')?.version ?? '?';
   b.shutdown();
-  const image = b.disk!.readSync(0, b.disk!.sizeBytes);
+  const disk = b.disk!;
 
   // which ops waited in the module mediator (ground truth from the trace)
   const blockedAt = new Map<number, number[]>();
@@ -146,7 +146,11 @@ export function runLinuxWorkload(opts: LinuxWorkloadOptions): LinuxWorkloadResul
     workDoneDuringUpdate: fig.workDoneDuringUpdate,
     steadyStateCyclesPerCall: fig.steadyStateCyclesPerCall,
     finalTree,
-    image,
+    // read on first use: a 64 MiB copy that e2fsck of the sparse image does not need
+    get image(): Uint8Array {
+      return disk.readSync(0, disk.sizeBytes);
+    },
+    sparseImage: disk.sparseImage(),
     trace: opts.trace ? toChromeTrace(e.trace!, { cyclesPerUs: e.cyclesPerUs, cpus: opts.cpus, endTime: e.makespan, meta: { workload: 'linux-ext3' } }) : null,
     detail: {
       path: 'linux',

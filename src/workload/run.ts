@@ -150,10 +150,10 @@ export interface FsWorkloadResult<D extends WorkloadDetailBase = WorkloadDetailB
   steadyStateCyclesPerCall: number;
   /** Sorted lines: path, type, links, size and content digest or symlink target. */
   finalTree: string[];
-  /** The disk image after unmount (for e2fsck). */
+  /** The disk image after unmount, read on first use (a copy of the whole disk, 64 MiB by default). */
   image: Uint8Array;
-  /** The same image as the disk's written regions, when the run can give it without a copy (e2fsck of a sparse file). */
-  sparseImage?: SparseImage;
+  /** The same image as the disk's written regions, without a copy: what e2fsck takes (a sparse file). */
+  sparseImage: SparseImage;
   trace: ChromeTrace | null;
   detail: D;
 }

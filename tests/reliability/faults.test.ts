@@ -28,7 +28,7 @@ function consistent(r: FaultRun, version: string): void {
   expect(r.version).toBe(version);
   expect(r.mismatches).toEqual([]);
   expect(r.treeDiff).toBeNull();
-  expect(e2fsckRequired(r.image).status).toBe(0);
+  expect(e2fsckRequired(r.sparseImage).status).toBe(0);
 }
 
 function rolledBack(r: FaultRun, code: string): UpdateReport {
@@ -57,7 +57,7 @@ function diskErrorHandled(r: FaultRun): void {
   }
   expect(r.version).toBe(rep.ok ? '3' : '2');
   expect(r.treeDiff).toBeNull();
-  expect(e2fsckRequired(r.image).status).toBe(0);
+  expect(e2fsckRequired(r.sparseImage).status).toBe(0);
 }
 
 const throwAt = (point: FaultPoint, code: 'EIO' | 'ENOMEM' | 'ENOSPC' = 'EIO', what = 'injected') => () => ({
@@ -135,7 +135,7 @@ describe('faults from the machine', () => {
     expect(enospc).toBe(true);
     expect(r.report!.ok).toBe(true);
     expect(r.version).toBe('3');
-    expect(e2fsckRequired(r.image).status).toBe(0);
+    expect(e2fsckRequired(r.sparseImage).status).toBe(0);
   });
 
   it('disk full during transfer (ENOSPC from import): rollback with ENOSPC', () => {
@@ -194,7 +194,7 @@ describe('power cut in each update phase', () => {
       }),
     });
     // the image as the cut left it; e2fsck -fy replays the journal like a reboot would
-    const fy = e2fsckRequired(r.image, 'y');
+    const fy = e2fsckRequired(r.sparseImage, 'y');
     expect(fy.status).toBeLessThanOrEqual(1);
     expect(e2fsckRequired(fy.image).status).toBe(0);
     // our own mount recovers the raw image too, and one version serves it

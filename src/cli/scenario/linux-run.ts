@@ -172,7 +172,7 @@ export function runLinuxSystem(spec: LinuxRunSpec): LinuxRun {
   const endTime = e.makespan;
   b.shutdown();
   const mismatches = checkLogs(logs);
-  const fsck = b.disk ? e2fsck(b.disk.readSync(0, b.disk.sizeBytes)) : null;
+  const fsck = b.disk ? e2fsck(b.disk.sparseImage()) : null;
   const r = report as UpdateReport | null;
   let during = 0;
   let total = 0;

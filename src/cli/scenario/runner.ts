@@ -219,7 +219,7 @@ function runK42(s: Scenario): Omit<ScenarioOutcome, 'ok' | 'expectations'> {
     const base = runK42Workload({ ...common, fromVersion: u.to as K42FsVersion });
     same = JSON.stringify(base.results) === JSON.stringify(r.results) && JSON.stringify(base.finalTree) === JSON.stringify(r.finalTree);
   }
-  const fsck = e2fsck(r.image);
+  const fsck = e2fsck(r.sparseImage);
   const mismatches = k42Mismatches(s.workload.threads, r.ops);
   const up = r.update;
   const metrics: Metrics = {

@@ -93,7 +93,7 @@ describe('K42 file service: errno semantics', () => {
       // the mix reaches every kind of outcome, errors included
       const errs = new Set(r.ops.flat().filter((x) => !x.result.ok).map((x) => (x.result.ok ? '' : x.result.errno)));
       expect(errs.size).toBeGreaterThanOrEqual(4);
-      const f = e2fsckRequired(r.image);
+      const f = e2fsckRequired(r.sparseImage);
       expect(f.status, f.out).toBe(0);
     });
   }

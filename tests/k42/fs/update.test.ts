@@ -76,7 +76,7 @@ describe('K42 file service: live update under load', () => {
       expect(proceededDuringBlock(r, /^ino/)).toBeGreaterThan(0);
       expect(r.ops.flat().filter((x) => !x.blocked && x.end >= u.startedAt && x.end <= u.endedAt).length).toBeGreaterThan(0);
       expect(r.ops.flat().filter((x) => x.blocked).length).toBeLessThanOrEqual(r.callsBlocked);
-      const f = e2fsckRequired(r.image);
+      const f = e2fsckRequired(r.sparseImage);
       expect(f.status, f.out).toBe(0);
     });
   }

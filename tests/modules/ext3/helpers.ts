@@ -44,21 +44,9 @@ export function freshImage(o: Mke2fsOptions = DEFAULT_IMAGE): Uint8Array {
   return img;
 }
 
-const CHUNK = 64 * 1024;
-
-/** A memory backend holding `image` (only non-zero chunks are copied). */
-function memBackend(image: Uint8Array): MemoryBackend {
-  const backend = new MemoryBackend(image.length);
-  for (let off = 0; off < image.length; off += CHUNK) {
-    const c = image.subarray(off, Math.min(off + CHUNK, image.length));
-    if (c.some((b) => b !== 0)) backend.write(off, c);
-  }
-  return backend;
-}
-
 /** A memory-backed disk holding `image`. */
 export function memDisk(engine: Engine, image: Uint8Array, name = 'sda'): Disk {
-  return new Disk(engine, costTable('ppc970'), { name, backend: memBackend(image) });
+  return new Disk(engine, costTable('ppc970'), { name, backend: MemoryBackend.withImage(image) });
 }
 
 /** Boot with ext3 (release `version`) as root on a fresh memory disk. */
@@ -75,7 +63,7 @@ export function bootExt3(version: string | number = 3, image: Uint8Array = fresh
  */
 export function bootExt3Live(version: string | number = 3, image: Uint8Array = freshImage()): { s: System; disk: Disk; live: LiveUpdate } {
   const machine = new Machine({ cpus: 2, model: 'ppc970', seed: 1 });
-  const disk = machine.addDisk({ name: 'sda', backend: memBackend(image) });
+  const disk = machine.addDisk({ name: 'sda', backend: MemoryBackend.withImage(image) });
   const s = bootSystem({ engine: machine.engine, disk, ext3Version: version, procfs: false, live: { machine, strategy: 'counter-percpu', sysfs: 'no' } });
   return { s, disk, live: s.live! };
 }

@@ -19,7 +19,7 @@ function consistent(r: FaultRun, version: string): void {
   expect(r.version).toBe(version);
   expect(r.mismatches).toEqual([]);
   expect(r.treeDiff).toBeNull();
-  expect(e2fsckRequired(r.image).status).toBe(0);
+  expect(e2fsckRequired(r.sparseImage).status).toBe(0);
 }
 
 const throwAt = (point: FaultPoint) => () => ({

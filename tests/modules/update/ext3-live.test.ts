@@ -58,7 +58,7 @@ describe.each<[number, number]>([
     const st = report.stats;
     expect(st.ranOld + st.ranNew).toBe(st.mediated);
     // e2fsck reports exactly the link counts the model says v1 got wrong
-    const fsck = e2fsckRequired(disk!.readSync(0, disk!.sizeBytes));
+    const fsck = e2fsckRequired(disk!.sparseImage());
     const wrong = model.wrongDirLinks();
     if (from >= 2) expect(wrong).toEqual([]);
     // not vacuous: release 1 served renames before the update
@@ -122,6 +122,6 @@ describe('kjournald, the thread ext3 owns, across a live update', () => {
     if (from >= 2) expect(checkAgainstModel(logs)).toEqual([]);
     b.shutdown();
     expect(kj.state).toBe('stopped');
-    expect(e2fsckRequired(b.disk!.readSync(0, b.disk!.sizeBytes)).status).toBe(0);
+    expect(e2fsckRequired(b.disk!.sparseImage()).status).toBe(0);
   });
 });

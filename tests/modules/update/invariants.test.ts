@@ -87,7 +87,7 @@ function run(o: {
   const tree = runThread(e, 'walk', () => walkTreeSyscalls(b.system.init, '/'));
   const version = b.system.modules.get(module)!.version;
   b.shutdown();
-  const fsck = b.disk ? e2fsckRequired(b.disk.readSync(0, b.disk.sizeBytes)).status : null;
+  const fsck = b.disk ? e2fsckRequired(b.disk.sparseImage()).status : null;
   return { results, tree, report, fsck, version };
 }
 
