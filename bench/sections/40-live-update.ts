@@ -178,7 +178,13 @@ function updatePoint(strategy: QuiescenceStrategy, threads: number, inodes: numb
   return { report: r, wallMs, inodes: r.instances.inodes, populateMs, cyclesPerUs: e.cyclesPerUs, costs: b.machine.costs };
 }
 
-/** The million-inode point: its image, made the fast way, and how long reaching it took. */
+/**
+ * The million-inode point: its image, made the fast way, and how long
+ * reaching it took. About 3.6 GB resident at its peak (every VFS inode,
+ * dentry and ext3_inode_info of a million files, twice over for a moment
+ * while the hand-over drains): `npm run bench` raises Node's heap limit for
+ * it (package.json).
+ */
 const BIG = { inodes: 1_000_000, perDir: 32, threads: 64 } as const;
 
 interface BigPoint {
