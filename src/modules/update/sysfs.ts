@@ -21,7 +21,13 @@ export function describeReport(r: UpdateReport, cyclesPerUs: number): string {
   const us = (c: number): string => (c / cyclesPerUs).toFixed(1);
   const head = `${r.module} ${r.from} -> ${r.to} via ${r.strategy}`;
   if (!r.ok) return `${head}: failed in ${r.error?.phase} with ${r.error?.code}: ${r.error?.message}`;
-  return `${head}: ok in ${us(r.durationCycles)} us, ${r.stats.blocked} call(s) blocked, longest stall ${us(r.longestStallCycles)} us, ${r.instances.inodes} inode(s) and ${r.instances.files} file(s) converted${r.lazy ? ' (the inodes lazily, after release)' : ''}`;
+  return `${head}: ok in ${us(r.durationCycles)} us, ${r.stats.blocked} call(s) blocked, longest stall ${us(r.longestStallCycles)} us, ${r.instances.inodes} inode(s) and ${r.instances.files} file(s) converted${r.lazy ? lazyNote(r.lazy, us) : ''}`;
+}
+
+/** How the lazy hand-over went (src/modules/update/lazy.ts). */
+function lazyNote(z: NonNullable<UpdateReport['lazy']>, us: (c: number) => string): string {
+  const drained = z.drainCycles === null ? 'not drained' : `drained ${us(z.drainCycles)} us after release`;
+  return ` (the inodes lazily: ${z.convertedOnUse} on use, ${z.convertedByPass} by the background pass, ${drained})`;
 }
 
 export function sysfsEntries(ms: ModuleSubsystem, live: LiveUpdate): ProcEntries {
