@@ -27,7 +27,7 @@ import type { BlockCache, BufferHead } from './cache.ts';
 import { encodeGroupDesc, gdtBlockOf, GROUP_DESC_SIZE, type Ext2GroupDesc } from './group.ts';
 import { Ext2InodeInfo, type RsvWindow } from './inode-info.ts';
 import { InodeCache } from './inode-cache.ts';
-import { decodeInode, encodeInodeInto } from './inode.ts';
+import { decodeInode, decodeLinksCount, encodeInodeInto } from './inode.ts';
 import type { Journal, JournalState } from './journal.ts';
 import { Kjournald } from './kjournald.ts';
 import { COMPAT_HAS_JOURNAL, COST, EXT2_VALID_FS, INCOMPAT_FILETYPE, INCOMPAT_RECOVER, RO_COMPAT_LARGE_FILE, SUPERBLOCK_OFFSET } from './layout.ts';
@@ -357,6 +357,19 @@ export class Ext2Fs {
     const disk = decodeInode(bh.data.subarray(off, off + this.geo.inodeSize));
     const group = Math.floor((ino - 1) / this.sb.s_inodes_per_group);
     return new Ext2InodeInfo(ino, disk, group, this.logic.alloc.initialAllocState());
+  }
+
+  /**
+   * i_links_count of inode `ino` as its table block holds it: readInodeRaw's
+   * read and charge without decoding the record (the allocator's check that
+   * a free bitmap bit is not a live inode, once per create).
+   */
+  *readInodeLinks(ino: number): Sim<number> {
+    this.checkIno(ino);
+    const { blk, off } = this.inodeLocation(ino);
+    const bh = yield* this.cache.bread(blk);
+    yield COST.codec;
+    return decodeLinksCount(bh.data, off);
   }
 
   /** The cached in-memory inode for `ino` (read on first use). EUCLEAN for a free inode. */

@@ -52,6 +52,11 @@ export function decodeInode(rec: Uint8Array): Ext2DiskInode {
   };
 }
 
+/** i_links_count of the record at `off` of `b`, without decoding the rest. */
+export function decodeLinksCount(b: Uint8Array, off: number): number {
+  return le16(b, off + 0x1a);
+}
+
 /** Write the modelled fields over a copy of `ino.raw`; returns the record. */
 export function encodeInode(ino: Ext2DiskInode): Uint8Array {
   const b = ino.raw.slice();

@@ -6,7 +6,7 @@ import {
   JBD2_FLAG_ESCAPE, JBD2_FLAG_LAST_TAG, JBD2_MAGIC, decodeHeader, encodeDescriptor, encodeRevoke, escapeBlock,
   parseDescriptor, parseRevoke, unescapeBlock,
 } from '../../src/ext2/jbd2.ts';
-import { decodeInode, encodeInode, encodeInodeInto, newDiskInode } from '../../src/ext2/inode.ts';
+import { decodeInode, decodeLinksCount, encodeInode, encodeInodeInto, newDiskInode } from '../../src/ext2/inode.ts';
 import { groupHasSuper } from '../../src/ext2/superblock.ts';
 import { putBe32 } from '../../src/ext2/layout.ts';
 
@@ -87,6 +87,9 @@ describe('codecs', () => {
     expect(table.subarray(512, 768)).toEqual(encodeInode(d));
     expect(table[511]).toBe(0xee);
     expect(table[768]).toBe(0xee);
+    d.i_links_count = 3;
+    encodeInodeInto(d, table, 256, 256);
+    expect(decodeLinksCount(table, 256)).toBe(3);
     expect([0, 1, 3, 5, 7, 9, 25, 27, 49].map((g) => groupHasSuper(g, true))).toEqual([true, true, true, true, true, true, true, true, true]);
     expect([2, 4, 6, 8, 10].some((g) => groupHasSuper(g, true))).toBe(false);
   });
