@@ -59,7 +59,7 @@ function* allocBlock(fs, goal, owner) {
       try {
         const blk = yield* claimBlock(fs, g, bh.data, from, to, respectWindows, ownerIno);
         if (blk >= 0) {
-          yield* fs.dirtyMeta(bh);
+          fs.markMeta(bh);
           return blk;
         }
       } finally {
@@ -115,7 +115,7 @@ function* freeBlock(fs, blk) {
   } finally {
     yield* bgl.unlock();
   }
-  yield* fs.dirtyMeta(bh);
+  fs.markMeta(bh);
   fs.journal?.forgetMetadata(blk);
   if (!fs.journal) fs.cache.forget(blk);
 }
@@ -193,7 +193,7 @@ function* dirLookup(fs, dir, name) {
     const lblk = (start + k) % n;
     const { entries } = yield* readDirBlock(fs, dir, lblk);
     for (const e of entries) {
-      if (e.inode !== 0 && e.name_len === key.length && (0, import_kernel3.namesEqual)(e.name, key)) {
+      if (e.inode !== 0 && e.name_len === key.length && e.nameIs(key)) {
         dir.i_dir_start_lookup = lblk;
         return { ino: e.inode, fileType: e.file_type, lblk, off: e.off };
       }
@@ -235,7 +235,7 @@ function* dirAddEntry(fs, dir, name, ino, fileType) {
   bh.data.set((0, import_kernel3.emptyDirBlock)(fs.blockSize));
   const entries = (0, import_kernel3.parseDirBlock)(bh.data, { inodesCount: fs.sb.s_inodes_count, filetype: fs.hasFiletype });
   (0, import_kernel3.insertDirEntry)(bh.data, entries, key, ino, ft);
-  yield* fs.dirtyMeta(bh);
+  fs.markMeta(bh);
   dir.disk.i_size += fs.blockSize;
   yield* touchDir(fs, dir);
 }
@@ -320,8 +320,9 @@ function inodeGroupOrder(fs, parentGroup, dir) {
   return order;
 }
 function* refuseLiveInode(fs, ino) {
-  const live = fs.icache.get(ino) ?? (yield* fs.readInodeRaw(ino));
-  if (live.disk.i_links_count > 0) {
+  const cached = fs.icache.get(ino);
+  const links = cached ? cached.disk.i_links_count : yield* fs.readInodeLinks(ino);
+  if (links > 0) {
     throw (0, import_kernel4.errno)("EUCLEAN", `inode ${ino} is free in the inode bitmap but in use in the inode table (doubly allocated?)`);
   }
 }
@@ -354,7 +355,7 @@ function* allocInode(fs, parentGroup, dir) {
       yield* bgl.unlock();
     }
     if (i >= 0) {
-      yield* fs.dirtyMeta(bh);
+      fs.markMeta(bh);
       return g * ipg + i + 1;
     }
   }
@@ -380,7 +381,7 @@ function* freeInodeBit(fs, ino, dir) {
   } finally {
     yield* bgl.unlock();
   }
-  yield* fs.dirtyMeta(bh);
+  fs.markMeta(bh);
 }
 function* freeInode(fs, info) {
   const d = info.disk;
@@ -421,7 +422,7 @@ function* releaseXattrBlock(fs, info) {
     bh.data[5] = v >>> 8 & 255;
     bh.data[6] = v >>> 16 & 255;
     bh.data[7] = v >>> 24 & 255;
-    yield* fs.dirtyMeta(bh);
+    fs.markMeta(bh);
   }
   info.disk.i_blocks = Math.max(0, info.disk.i_blocks - fs.blockSize / 512);
   info.disk.i_file_acl = 0;
@@ -488,7 +489,7 @@ function* makeDir(fs, dir, name, mode, uid, gid) {
     const { blk } = yield* (0, import_kernel5.bmapCreate)(host, info.disk, 0, goal, true);
     const bh = yield* fs.cache.bread(blk);
     bh.data.set((0, import_kernel5.initDirBlock)(fs.blockSize, info.ino, dir.ino, fs.hasFiletype ? import_kernel5.EXT2_FT_DIR : 0));
-    yield* fs.dirtyMeta(bh);
+    fs.markMeta(bh);
     info.disk.i_size = fs.blockSize;
     info.disk.i_links_count = 2;
     yield* fs.writeInode(info);
@@ -580,7 +581,7 @@ function* makeSymlink(fs, dir, name, target, uid, gid) {
       const bh = yield* fs.cache.bread(blk);
       bh.data.fill(0);
       bh.data.set(bytes);
-      yield* fs.dirtyMeta(bh);
+      fs.markMeta(bh);
     }
     info.disk.i_size = bytes.length;
     yield* fs.writeInode(info);
@@ -645,16 +646,20 @@ function* mutate(fs, op, ino) {
     yield* fs.endWrite();
   }
 }
+function* lookupIno(fs, dir, name) {
+  fs.checkLive();
+  yield import_kernel6.COST.opEntry;
+  const d = yield* fs.iget(dir);
+  const slot = yield* dirLookup(fs, d, name);
+  return slot ? slot.ino : 0;
+}
 function ext3EngineOps(rename) {
   const cached = (fs, ino) => fs.icache.get(ino) ?? never();
   return {
     *lookup(fs, dir, name) {
-      fs.checkLive();
-      yield import_kernel6.COST.opEntry;
-      const d = yield* fs.iget(dir);
-      const slot = yield* dirLookup(fs, d, name);
-      if (!slot) throw (0, import_kernel6.errno)("ENOENT");
-      return slot.ino;
+      const ino = yield* lookupIno(fs, dir, name);
+      if (ino === 0) throw (0, import_kernel6.errno)("ENOENT");
+      return ino;
     },
     create: (fs, dir, name, mode, uid, gid, rdev = 0) => mutate(fs, () => createNode(fs, cached(fs, dir), name, mode, uid, gid, rdev), dir),
     mkdir: (fs, dir, name, mode, uid, gid) => mutate(fs, () => makeDir(fs, cached(fs, dir), name, mode, uid, gid), dir),
@@ -1301,15 +1306,10 @@ function ext3_namei_operations(ctx) {
       (0, import_kernel36.d_add)(dentry, null);
       return;
     }
-    let ino;
-    try {
-      ino = yield* ctx.release.namei.lookup(EXT3_SB(dir.i_sb).fs, dir.i_ino, dentry.d_name);
-    } catch (e) {
-      if ((0, import_kernel35.isErrno)(e, "ENOENT")) {
-        (0, import_kernel36.d_add)(dentry, null);
-        return;
-      }
-      throw e;
+    const ino = yield* lookupIno(EXT3_SB(dir.i_sb).fs, dir.i_ino, dentry.d_name);
+    if (ino === 0) {
+      (0, import_kernel36.d_add)(dentry, null);
+      return;
     }
     (0, import_kernel36.d_add)(dentry, yield* ext3_iget(ctx, dir.i_sb, ino));
   }

@@ -61,7 +61,7 @@ export function* allocBlock(fs: Ext2Fs, goal: number, owner: Ext2InodeInfo | und
       try {
         const blk = yield* claimBlock(fs, g, bh.data, from, to, respectWindows, ownerIno);
         if (blk >= 0) {
-          yield* fs.dirtyMeta(bh);
+          fs.markMeta(bh);
           return blk;
         }
       } finally {
@@ -125,7 +125,7 @@ export function* freeBlock(fs: Ext2Fs, blk: number): Sim<void> {
   } finally {
     yield* bgl.unlock();
   }
-  yield* fs.dirtyMeta(bh);
+  fs.markMeta(bh);
   fs.journal?.forgetMetadata(blk);
   if (!fs.journal) fs.cache.forget(blk);
 }

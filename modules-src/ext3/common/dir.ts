@@ -13,7 +13,7 @@
  */
 import {
   COST, EXT2_INDEX_FL, EXT2_NAME_LEN, S_ISDIR, bmapCreate, bmapLookup, deleteDirEntry, emptyDirBlock, errno, insertDirEntry,
-  namesEqual, nameBytes, nameString, parseDirBlock, setDirEntryInode,
+  nameBytes, nameString, parseDirBlock, setDirEntryInode,
   type Ext2DirEntry, type Ext2Fs, type Ext2InodeInfo, type Ext2ReaddirEntry, type Sim,
 } from 'modswap/kernel';
 
@@ -64,7 +64,7 @@ export function* dirLookup(fs: Ext2Fs, dir: Ext2InodeInfo, name: string): Sim<Di
     const lblk = (start + k) % n;
     const { entries } = yield* readDirBlock(fs, dir, lblk);
     for (const e of entries) {
-      if (e.inode !== 0 && e.name_len === key.length && namesEqual(e.name, key)) {
+      if (e.inode !== 0 && e.name_len === key.length && e.nameIs(key)) {
         dir.i_dir_start_lookup = lblk;
         return { ino: e.inode, fileType: e.file_type, lblk, off: e.off };
       }
@@ -111,7 +111,7 @@ export function* dirAddEntry(fs: Ext2Fs, dir: Ext2InodeInfo, name: string, ino: 
   bh.data.set(emptyDirBlock(fs.blockSize));
   const entries = parseDirBlock(bh.data, { inodesCount: fs.sb.s_inodes_count, filetype: fs.hasFiletype });
   insertDirEntry(bh.data, entries, key, ino, ft);
-  yield* fs.dirtyMeta(bh);
+  fs.markMeta(bh);
   dir.disk.i_size += fs.blockSize;
   yield* touchDir(fs, dir);
 }

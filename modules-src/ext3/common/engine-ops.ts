@@ -32,17 +32,26 @@ function* mutate<T>(fs: Ext2Fs, op: () => Sim<T>, ino?: number): Sim<T> {
   }
 }
 
+/**
+ * Inode number `name` maps to in directory `dir`, or 0 (the lookup of
+ * every name a create makes: no ENOENT thrown through the handle's frames).
+ */
+export function* lookupIno(fs: Ext2Fs, dir: number, name: string): Sim<number> {
+  fs.checkLive();
+  yield COST.opEntry;
+  const d = yield* fs.iget(dir);
+  const slot = yield* dirLookup(fs, d, name);
+  return slot ? slot.ino : 0;
+}
+
 /** The name operations of a release whose rename is `rename`. */
 export function ext3EngineOps(rename: Ext3RenameFn): Ext2NameOps {
   const cached = (fs: Ext2Fs, ino: number): Ext2InodeInfo => fs.icache.get(ino) ?? never();
   return {
     *lookup(fs: Ext2Fs, dir: number, name: string): Sim<number> {
-      fs.checkLive();
-      yield COST.opEntry;
-      const d = yield* fs.iget(dir);
-      const slot = yield* dirLookup(fs, d, name);
-      if (!slot) throw errno('ENOENT');
-      return slot.ino;
+      const ino = yield* lookupIno(fs, dir, name);
+      if (ino === 0) throw errno('ENOENT');
+      return ino;
     },
     create: (fs, dir, name, mode, uid, gid, rdev = 0) => mutate(fs, () => createNode(fs, cached(fs, dir), name, mode, uid, gid, rdev), dir),
     mkdir: (fs, dir, name, mode, uid, gid) => mutate(fs, () => makeDir(fs, cached(fs, dir), name, mode, uid, gid), dir),

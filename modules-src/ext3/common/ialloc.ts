@@ -52,8 +52,9 @@ function inodeGroupOrder(fs: Ext2Fs, parentGroup: number, dir: boolean): number[
  * directory, a file overwritten by a new one). The bitmap is left as found.
  */
 function* refuseLiveInode(fs: Ext2Fs, ino: number): Sim<void> {
-  const live = fs.icache.get(ino) ?? (yield* fs.readInodeRaw(ino));
-  if (live.disk.i_links_count > 0) {
+  const cached = fs.icache.get(ino);
+  const links = cached ? cached.disk.i_links_count : yield* fs.readInodeLinks(ino);
+  if (links > 0) {
     throw errno('EUCLEAN', `inode ${ino} is free in the inode bitmap but in use in the inode table (doubly allocated?)`);
   }
 }
@@ -90,7 +91,7 @@ export function* allocInode(fs: Ext2Fs, parentGroup: number, dir: boolean): Sim<
       yield* bgl.unlock();
     }
     if (i >= 0) {
-      yield* fs.dirtyMeta(bh);
+      fs.markMeta(bh);
       return g * ipg + i + 1;
     }
   }
@@ -118,7 +119,7 @@ export function* freeInodeBit(fs: Ext2Fs, ino: number, dir: boolean): Sim<void> 
   } finally {
     yield* bgl.unlock();
   }
-  yield* fs.dirtyMeta(bh);
+  fs.markMeta(bh);
 }
 
 /**
@@ -167,7 +168,7 @@ function* releaseXattrBlock(fs: Ext2Fs, info: Ext2InodeInfo): Sim<void> {
     bh.data[5] = (v >>> 8) & 0xff;
     bh.data[6] = (v >>> 16) & 0xff;
     bh.data[7] = (v >>> 24) & 0xff;
-    yield* fs.dirtyMeta(bh);
+    fs.markMeta(bh);
   }
   info.disk.i_blocks = Math.max(0, info.disk.i_blocks - fs.blockSize / 512);
   info.disk.i_file_acl = 0;

@@ -90,7 +90,7 @@ export function* makeDir(fs: Ext2Fs, dir: Ext2InodeInfo, name: string, mode: num
     const { blk } = yield* bmapCreate(host, info.disk, 0, goal, true);
     const bh = yield* fs.cache.bread(blk);
     bh.data.set(initDirBlock(fs.blockSize, info.ino, dir.ino, fs.hasFiletype ? EXT2_FT_DIR : 0));
-    yield* fs.dirtyMeta(bh);
+    fs.markMeta(bh);
     info.disk.i_size = fs.blockSize;
     info.disk.i_links_count = 2;
     yield* fs.writeInode(info);
@@ -197,7 +197,7 @@ export function* makeSymlink(fs: Ext2Fs, dir: Ext2InodeInfo, name: string, targe
       const bh = yield* fs.cache.bread(blk);
       bh.data.fill(0);
       bh.data.set(bytes);
-      yield* fs.dirtyMeta(bh);
+      fs.markMeta(bh);
     }
     info.disk.i_size = bytes.length;
     yield* fs.writeInode(info);

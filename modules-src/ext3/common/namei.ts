@@ -11,7 +11,7 @@
  * parents' i_rwsem. Every slot may block (disk reads, journal commits).
  */
 import type { Sim } from 'modswap/kernel';
-import { errno, isErrno } from 'modswap/kernel';
+import { errno } from 'modswap/kernel';
 import { d_add, d_instantiate, type Dentry } from 'modswap/kernel';
 import { ihold, type Inode } from 'modswap/kernel';
 import type { Cred } from 'modswap/kernel';
@@ -19,6 +19,7 @@ import { NAME_MAX } from 'modswap/kernel';
 import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_ISGID, S_ISDIR } from 'modswap/kernel';
 import { EXT3_SB, type Ext3Ctx } from './ext3.ts';
 import { ext3_iget, ext3_sync_inode, ext3_touch } from './inode.ts';
+import { lookupIno } from './engine-ops.ts';
 
 /** RENAME_NOREPLACE (include/uapi/linux/fs.h). */
 const RENAME_NOREPLACE = 1;
@@ -49,15 +50,11 @@ export function ext3_namei_operations(ctx: Ext3Ctx) {
       d_add(dentry, null);
       return;
     }
-    let ino: number;
-    try {
-      ino = yield* ctx.release.namei.lookup(EXT3_SB(dir.i_sb).fs, dir.i_ino, dentry.d_name);
-    } catch (e) {
-      if (isErrno(e, 'ENOENT')) {
-        d_add(dentry, null);
-        return;
-      }
-      throw e;
+    // engine-ops' lookup without its ENOENT: a miss (every create's) is a negative dentry
+    const ino = yield* lookupIno(EXT3_SB(dir.i_sb).fs, dir.i_ino, dentry.d_name);
+    if (ino === 0) {
+      d_add(dentry, null);
+      return;
     }
     d_add(dentry, yield* ext3_iget(ctx, dir.i_sb, ino));
   }
