@@ -99,8 +99,6 @@ export class Ext2Fs {
   }
   /** Per-block-group locks (sb_bgl_lock): a group's bitmaps and descriptor counts. */
   private readonly bgLocks: FsLock[];
-  /** Per-inode truncate_mutex, made on first use (the block map while it changes). */
-  private readonly truncateMutexes = new WeakMap<Ext2InodeInfo, FsLock>();
 
   constructor(
     readonly dev: BlockDevice,
@@ -123,12 +121,12 @@ export class Ext2Fs {
 
   /** `info`'s truncate_mutex: hold it while allocating blocks into its block map or truncating it. */
   truncateMutex(info: Ext2InodeInfo): FsLock {
-    let m = this.truncateMutexes.get(info);
-    if (!m) {
-      m = this.locking.mutex(`ext3 truncate_mutex ${info.ino}`);
-      this.truncateMutexes.set(info, m);
-    }
-    return m;
+    const t = info.i_truncate_mutex;
+    if (t !== null && t.owner === this) return t.lock;
+    // Made on first use by this engine (another engine's, after a live update, is not ours).
+    const lock = this.locking.mutex(`ext3 truncate_mutex ${info.ino}`);
+    info.i_truncate_mutex = { owner: this, lock };
+    return lock;
   }
 
   /** The journal calls this once a transaction is durable: the blocks freed in it are reusable. */

@@ -13,6 +13,7 @@
  * the JSON codec below is the kernel's (the state-transfer data format).
  */
 import { type DiskInodeJSON, type Ext2DiskInode, diskInodeFromJSON, diskInodeToJSON } from './inode.ts';
+import type { FsLock } from './lock.ts';
 
 export interface RsvWindow {
   /** First and last block of the window (inclusive). */
@@ -40,6 +41,12 @@ export type InodeAllocState = GoalAllocState | RsvAllocState;
 export class Ext2InodeInfo {
   /** Directory block where the last lookup succeeded (ext2's i_dir_start_lookup). */
   i_dir_start_lookup = 0;
+  /**
+   * truncate_mutex, made on first use by the engine that owns it (Ext2Fs.truncateMutex;
+   * kept here, not in a per-engine WeakMap: it is looked up on every write). Not state:
+   * never exported.
+   */
+  i_truncate_mutex: { readonly owner: object; readonly lock: FsLock } | null = null;
   constructor(
     readonly ino: number,
     public disk: Ext2DiskInode,
