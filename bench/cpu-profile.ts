@@ -67,7 +67,9 @@ export async function profileRun(body: () => void): Promise<ProfileSummary> {
     for (let i = 0; i < profile.samples.length; i++) {
       const n = byId.get(profile.samples[i]!);
       const dt = profile.timeDeltas[i] ?? 0;
-      if (!n || n.callFrame.functionName === '(idle)') continue;
+      // Skip idle time, and the inspector's own message dispatch (Profiler.start/stop: the first
+      // sample's delta runs from the start of profiling, before `body` began).
+      if (!n || n.callFrame.functionName === '(idle)' || (i === 0 && !n.callFrame.url) || (n.callFrame.functionName === 'dispatch' && !n.callFrame.url)) continue;
       total += dt;
       // V8's entries ("(garbage collector)", "(program)") keep their names; other code without a script is native.
       const name = n.callFrame.functionName || '(anonymous)';
