@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { CostSequencer } from './tests/setup/sequencer.ts';
 
 /** Test files that mock a module (vi.mock): they run in a process of their own. */
 const MOCKING = ['tests/reliability/fsck-missing.test.ts'];
@@ -12,16 +13,18 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // the most expensive files first, by a recorded profile (tests/setup/file-costs.json)
+    sequence: { sequencer: CostSequencer },
     // Both cores of the reference 2-core machine (vitest's default leaves one idle).
     maxWorkers: 2,
     projects: [
       {
         extends: true,
         // One worker process runs many files, its modules loaded and compiled
-        // once: more than half the suite's CPU time was module loading and JIT
-        // warm-up repeated per file. The tests share no mutable state through
-        // modules (the module-level maps are caches of immutable images, builds
-        // and registries); docs/testing.md.
+        // once: module loading and JIT warm-up repeated per file were about a
+        // quarter of the suite's CPU time. The tests share no mutable state
+        // through modules (the module-level maps are caches of immutable
+        // images, builds and registries); docs/testing.md.
         test: { name: 'shared', include: ['tests/**/*.test.ts'], exclude: MOCKING, isolate: false },
       },
       { extends: true, test: { name: 'isolated', include: MOCKING, isolate: true } },

@@ -111,7 +111,8 @@ export function imageTrial(seed: number, region: ImageRegion, flips: number, eve
       b = buildSystem({ cpus: 1, seed, fs: 'ext3', image: path, strategy: 'counter-shared' });
     } catch (e) {
       const after = new Uint8Array(readFileSync(path));
-      const changed = after.length !== img.length || after.some((x, i) => x !== img[i]);
+      // a native compare: a closure per byte of the 8 MiB image took ~50 ms a refused mount
+      const changed = Buffer.compare(after, img) !== 0;
       if (!(e instanceof ErrnoError)) return trial('mount-refused', oneLine(e), `mount threw a non-errno exception: ${oneLine(e)}`);
       if (e.message.includes('\n')) return trial('mount-refused', oneLine(e), 'mount error is more than one line');
       return trial('mount-refused', e.message, changed ? 'a failed mount wrote to the image' : null);

@@ -97,7 +97,7 @@ function exactlyOnce(r: UpdateReport): void {
 }
 
 const RAMFS_SEEDS = sweep(6, 20);
-const EXT3_SEEDS = sweep(12, 50);
+const EXT3_SEEDS = sweep(8, 50);
 
 describe(`invariants on ramfs (fast-check, 3 strategies x ${RAMFS_SEEDS} seeds)`, () => {
   it.each(STRATEGIES)('transparency, exactly once, real quiescence with %s', (strategy) => {
