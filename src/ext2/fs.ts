@@ -13,7 +13,7 @@
  * still pending); path walking, permissions and fds are the VFS's; every
  * operation leaves the image consistent and, on ext3, lands whole in one
  * transaction. Time comes from `now()` (simulated seconds); reads do not
- * update atime (noatime). Opening and mounting an image is mount.ts,
+ * update atime (noatime). Opening, mounting, syncing and unmounting an image is mount.ts,
  * live-update state state.ts.
  */
 import type { Statfs } from '../uapi/stat.ts';
@@ -30,8 +30,8 @@ import { InodeCache } from './inode-cache.ts';
 import { decodeInode, decodeLinksCount, encodeInodeInto } from './inode.ts';
 import type { Journal, JournalState } from './journal.ts';
 import { Kjournald } from './kjournald.ts';
-import { COMPAT_HAS_JOURNAL, COST, EXT2_VALID_FS, INCOMPAT_FILETYPE, INCOMPAT_RECOVER, RO_COMPAT_LARGE_FILE, SUPERBLOCK_OFFSET } from './layout.ts';
-import { loadJournal, mountEngine, openEngine, takeOverEngine, type LoadedJournal } from './mount.ts';
+import { COMPAT_HAS_JOURNAL, COST, INCOMPAT_FILETYPE, RO_COMPAT_LARGE_FILE, SUPERBLOCK_OFFSET } from './layout.ts';
+import { loadJournal, mountEngine, openEngine, syncEngine, syncEngineWithin, takeOverEngine, unmountEngine, type LoadedJournal } from './mount.ts';
 import type { Ext2AllocPolicy, Ext2Release } from './release.ts';
 import { readFile, setAttr, truncateFile, writeFile, type Ext2SetAttr } from './file.ts';
 import type { RecoveryInfo } from './recovery.ts';
@@ -187,45 +187,19 @@ export class Ext2Fs {
     return loadJournal(this);
   }
 
-  /** Clean unmount: free orphans, commit and checkpoint, mark the superblock valid. */
-  *unmount(): Sim<void> {
-    this.checkLive();
-    if (!this.readOnly) {
-      for (const ino of [...this.orphans]) yield* this.logic.namei.drop(this, ino);
-      if (this.kjournald) yield* this.kjournald.stop();
-      if (this.journal) {
-        yield* this.journal.shutdown();
-        this.pendingFree.clear();
-        this.sb.s_feature_incompat &= ~INCOMPAT_RECOVER;
-      } else {
-        yield* this.cache.writeback();
-      }
-      this.sb.s_state |= EXT2_VALID_FS;
-      this.sb.s_wtime = this.now();
-      yield* this.writeSuper();
-    }
-    this.mounted = false;
+  /** Clean unmount: free orphans, commit and checkpoint, mark the superblock valid (mount.ts). */
+  unmount(): Sim<void> {
+    return unmountEngine(this);
   }
 
   /** Write everything to disk: commit the running transaction (ext3) or write back (ext2). */
-  *sync(): Sim<void> {
-    this.checkLive();
-    if (this.readOnly) return;
-    if (this.journal) yield* this.journal.commit();
-    else yield* this.cache.writeback();
-    this.sb.s_wtime = this.now();
-    yield* this.writeSuper();
+  sync(): Sim<void> {
+    return syncEngine(this);
   }
 
   /** `sync`, unless the running transaction cannot close within `cycles` (false: nothing done). */
-  *syncWithin(cycles: number): Sim<boolean> {
-    this.checkLive();
-    if (this.readOnly) return true;
-    if (this.journal && !(yield* this.journal.commitWithin(cycles))) return false;
-    if (!this.journal) yield* this.cache.writeback();
-    this.sb.s_wtime = this.now();
-    yield* this.writeSuper();
-    return true;
+  syncWithin(cycles: number): Sim<boolean> {
+    return syncEngineWithin(this, cycles);
   }
 
   /** Commit and checkpoint (the log becomes empty). Used before a live-update handover. */

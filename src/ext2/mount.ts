@@ -2,7 +2,8 @@
  * Opening an ext2/ext3 image for the engine (Ext2Fs): read and validate the
  * superblock and group descriptors, refuse unknown features, map and check
  * the JBD2 journal inode, replay the journal when it needs recovery, check
- * the root inode, and mark the file system mounted. Also the two other ways
+ * the root inode, and mark the file system mounted; and the other end, a
+ * clean unmount, with sync (Linux ext3_put_super, ext3_sync_fs). Also the two other ways
  * an engine starts: `openEngine` (nothing written: a live-update import and
  * read-only tools) and `takeOverEngine` (a live update's new engine on the
  * old one's in-memory state, no I/O).
@@ -182,4 +183,45 @@ function* readGroupDescs(cache: BlockCache, sb: Ext2SuperBlock, geo: Ext2Geometr
     gds.push(gd);
   }
   return gds;
+}
+
+/** Clean unmount: free orphans, commit and checkpoint, mark the superblock valid. */
+export function* unmountEngine(fs: Ext2Fs): Sim<void> {
+  fs.checkLive();
+  if (!fs.readOnly) {
+    for (const ino of [...fs.orphans]) yield* fs.logic.namei.drop(fs, ino);
+    if (fs.kjournald) yield* fs.kjournald.stop();
+    if (fs.journal) {
+      yield* fs.journal.shutdown();
+      fs.pendingFree.clear();
+      fs.sb.s_feature_incompat &= ~INCOMPAT_RECOVER;
+    } else {
+      yield* fs.cache.writeback();
+    }
+    fs.sb.s_state |= EXT2_VALID_FS;
+    fs.sb.s_wtime = fs.now();
+    yield* fs.writeSuper();
+  }
+  fs.mounted = false;
+}
+
+/** Write everything to disk: commit the running transaction (ext3) or write back (ext2). */
+export function* syncEngine(fs: Ext2Fs): Sim<void> {
+  fs.checkLive();
+  if (fs.readOnly) return;
+  if (fs.journal) yield* fs.journal.commit();
+  else yield* fs.cache.writeback();
+  fs.sb.s_wtime = fs.now();
+  yield* fs.writeSuper();
+}
+
+/** `sync`, unless the running transaction cannot close within `cycles` (false: nothing done). */
+export function* syncEngineWithin(fs: Ext2Fs, cycles: number): Sim<boolean> {
+  fs.checkLive();
+  if (fs.readOnly) return true;
+  if (fs.journal && !(yield* fs.journal.commitWithin(cycles))) return false;
+  if (!fs.journal) yield* fs.cache.writeback();
+  fs.sb.s_wtime = fs.now();
+  yield* fs.writeSuper();
+  return true;
 }
