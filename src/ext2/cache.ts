@@ -180,17 +180,18 @@ export class BlockCache {
   private evict(): void {
     let excess = this.map.size - this.capacity;
     let scan = this.map.size - this.guard;
-    for (const [blk, bh] of this.map) {
+    // (over the values, not [key, value] entries: no pair allocated per buffer scanned)
+    for (const bh of this.map.values()) {
       if (excess <= 0 || scan-- <= 0) break;
       if (bh.referenced) {
         // Used since it was (re)queued: second chance, to the young end.
         bh.referenced = false;
-        this.map.delete(blk);
-        this.map.set(blk, bh);
+        this.map.delete(bh.blocknr);
+        this.map.set(bh.blocknr, bh);
         continue;
       }
       if (!BlockCache.evictable(bh)) continue;
-      this.map.delete(blk);
+      this.map.delete(bh.blocknr);
       excess--;
     }
     // Next pass a batch later; while most buffers cannot go (dirty data waiting
