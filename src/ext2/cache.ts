@@ -30,7 +30,7 @@
  */
 import type { Sim } from '../sim/effects.ts';
 import { errno } from '../uapi/errno.ts';
-import type { BlockDevice } from '../hw-ppc64/blockdev.ts';
+import { writeSegments, type BlockDevice } from '../hw-ppc64/blockdev.ts';
 import { COST } from './layout.ts';
 
 export class BufferHead {
@@ -374,9 +374,8 @@ export class BlockCache {
    * buffers whose change in flight re-dirties them. A device without it
    * gets one gathered copy.
    */
-  private *writeNoCopy(offset: number, segments: readonly Uint8Array[]): Sim<void> {
-    if (this.dev.writeNoCopy) return yield* this.dev.writeNoCopy(offset, segments);
-    yield* this.dev.write(offset, gather(segments));
+  private writeNoCopy(offset: number, segments: readonly Uint8Array[]): Sim<void> {
+    return writeSegments(this.dev, offset, segments);
   }
 
   /**
@@ -400,18 +399,4 @@ export class BlockCache {
   buffers(): IterableIterator<BufferHead> {
     return this.map.values();
   }
-}
-
-/** Segments laid back to back in one new buffer. */
-export function gather(segments: readonly Uint8Array[]): Uint8Array {
-  if (segments.length === 1) return segments[0]!;
-  let n = 0;
-  for (const s of segments) n += s.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const s of segments) {
-    out.set(s, at);
-    at += s.length;
-  }
-  return out;
 }

@@ -17,8 +17,8 @@
  */
 import type { Sim } from '../sim/effects.ts';
 import { errno } from '../uapi/errno.ts';
-import type { BlockDevice } from '../hw-ppc64/blockdev.ts';
-import { gather, type BlockCache } from './cache.ts';
+import { writeSegments, type BlockDevice } from '../hw-ppc64/blockdev.ts';
+import type { BlockCache } from './cache.ts';
 import {
   JBD2_FEATURE_INCOMPAT_REVOKE, descriptorCapacity, encodeCommit, encodeDescriptor, encodeJournalSuperBlock,
   encodeRevoke, escapeBlock, revokeCapacity, type JournalSuperBlock, type JournalTag,
@@ -100,9 +100,8 @@ export class JournalLog {
   }
 
   /** Every log write is a fresh encoding or a frozen image nobody changes: the device may keep them (writeNoCopy). */
-  private *devWrite(offset: number, segments: readonly Uint8Array[]): Sim<void> {
-    if (this.dev.writeNoCopy) yield* this.dev.writeNoCopy(offset, segments);
-    else yield* this.dev.write(offset, gather(segments));
+  private devWrite(offset: number, segments: readonly Uint8Array[]): Sim<void> {
+    return writeSegments(this.dev, offset, segments);
   }
 
   private *writeLog(lblk: number, data: Uint8Array): Sim<void> {

@@ -23,10 +23,34 @@ export interface BlockDevice {
    * medium is their contents at completion. For buffers the caller hands
    * over (a fresh encoding, a frozen journal image), or cached blocks that
    * are marked dirty again if they change meanwhile (pages under writeback
-   * without stable pages, as Linux's buffer heads). Optional; callers
-   * gather the segments and fall back to `write`.
+   * without stable pages, as Linux's buffer heads). Optional: callers go
+   * through `writeSegments`, which gathers them for a device without it.
    */
   writeNoCopy?(offset: number, segments: readonly Uint8Array[]): Sim<void>;
   /** Completes once every earlier write is durable (a cache flush / barrier). */
   flush(): Sim<void>;
+}
+
+/**
+ * Write `segments` back to back from `offset` as one request: without a copy
+ * where the device takes them as they are (`writeNoCopy`), else as one
+ * gathered buffer through `write`. The caller's contract is writeNoCopy's.
+ */
+export function* writeSegments(dev: BlockDevice, offset: number, segments: readonly Uint8Array[]): Sim<void> {
+  if (dev.writeNoCopy) return yield* dev.writeNoCopy(offset, segments);
+  yield* dev.write(offset, gather(segments));
+}
+
+/** Segments laid back to back in one new buffer (one segment is returned as it is). */
+function gather(segments: readonly Uint8Array[]): Uint8Array {
+  if (segments.length === 1) return segments[0]!;
+  let n = 0;
+  for (const s of segments) n += s.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const s of segments) {
+    out.set(s, at);
+    at += s.length;
+  }
+  return out;
 }

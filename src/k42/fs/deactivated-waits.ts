@@ -37,7 +37,7 @@ import { block, type Sim } from '../../sim/effects.ts';
 import type { Engine } from '../../sim/engine.ts';
 import { Mutex } from '../../sim/locks.ts';
 import type { WaitQueue } from '../../sim/waitqueue.ts';
-import type { BlockDevice } from '../../hw-ppc64/blockdev.ts';
+import { writeSegments, type BlockDevice } from '../../hw-ppc64/blockdev.ts';
 import type { IoWait } from '../../ext2/cache.ts';
 import type { Ext2Locking } from '../../ext2/index.ts';
 import type { ActiveThrdCnt } from '../active-thrd-cnt.ts';
@@ -66,16 +66,8 @@ export class DeactivatingDevice implements BlockDevice {
   write(off: number, data: Uint8Array): Sim<void> {
     return this.atc.deactivated(() => this.dev.write(off, data));
   }
-  *writeNoCopy(off: number, segments: readonly Uint8Array[]): Sim<void> {
-    const d = this.dev;
-    if (d.writeNoCopy) return yield* this.atc.deactivated(() => d.writeNoCopy!(off, segments));
-    const all = new Uint8Array(segments.reduce((n, x) => n + x.length, 0));
-    let at = 0;
-    for (const x of segments) {
-      all.set(x, at);
-      at += x.length;
-    }
-    yield* this.write(off, all);
+  writeNoCopy(off: number, segments: readonly Uint8Array[]): Sim<void> {
+    return this.atc.deactivated(() => writeSegments(this.dev, off, segments));
   }
   flush(): Sim<void> {
     return this.atc.deactivated(() => this.dev.flush());
