@@ -12,7 +12,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sleep, type Sim } from '../../../src/sim/effects.ts';
-import { ErrnoError } from '../../../src/uapi/errno.ts';
+import { errOf } from './helpers.ts';
 import * as sys from '../../../src/vfs/syscalls.ts';
 import { buildSystem } from '../../../src/system/build.ts';
 import { kernelAbi } from '../../../src/modules/kernel/abi.ts';
@@ -39,16 +39,6 @@ beforeEach(() => {
   ring = Keyring.fromDirectory(join(dir, 'ring'));
   return () => rmSync(dir, { recursive: true, force: true });
 });
-
-function errOf(f: () => unknown): ErrnoError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ErrnoError) return e;
-    throw e;
-  }
-  throw new Error('expected an ErrnoError');
-}
 
 /** A copy of a shipped package, its manifest edited by `edit` and re-signed with the test key. */
 function resigned(version: number, edit: (m: Record<string, unknown>) => void): string {

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { Machine } from '../../../src/hw-ppc64/machine.ts';
-import { errno } from '../../../src/uapi/errno.ts';
+import { errno, ErrnoError } from '../../../src/uapi/errno.ts';
 import { sleep, type Sim } from '../../../src/sim/effects.ts';
 import { Prng } from '../../../src/sim/prng.ts';
 import type { SimThread } from '../../../src/sim/thread.ts';
@@ -161,3 +161,14 @@ export function* asRoot(task: Task): Sim<Task> {
   return task;
 }
 
+
+/** The ErrnoError that `f` throws (any other outcome fails the test). */
+export function errOf(f: () => unknown): ErrnoError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof ErrnoError) return e;
+    throw e;
+  }
+  throw new Error('expected an ErrnoError');
+}

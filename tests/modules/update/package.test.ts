@@ -7,7 +7,7 @@ import type { CliIO } from '../../../src/cli/command.ts';
 import { Keyring, generateKeyPair } from '../../../src/modules/update/keyring.ts';
 import { pack, verifyPackage } from '../../../src/modules/update/package.ts';
 import { parseManifest } from '../../../src/modules/update/manifest.ts';
-import { ErrnoError } from '../../../src/uapi/errno.ts';
+import { errOf } from './helpers.ts';
 
 function capture(): CliIO & { stdout: string; stderr: string } {
   const io = {
@@ -38,16 +38,6 @@ beforeEach(() => {
   writeFileSync(code, 'import { errno } from "modswap/kernel";\nexport default { name: "ext3", version: "2", description: "", depends: [], instantiate() { throw errno("ENOSYS"); } };\n');
   return () => rmSync(dir, { recursive: true, force: true });
 });
-
-function errOf(f: () => unknown): ErrnoError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof ErrnoError) return e;
-    throw e;
-  }
-  throw new Error('expected an ErrnoError');
-}
 
 describe('update packages', () => {
   it('a signed package verifies against the keyring', () => {
