@@ -11,7 +11,7 @@ import { Engine } from '../../../src/sim/index.ts';
 import { costTable } from '../../../src/hw-ppc64/costs.ts';
 import { Disk } from '../../../src/hw-ppc64/disk.ts';
 import { MemoryBackend } from '../../../src/hw-ppc64/disk-backend.ts';
-import { debugfsScript, e2fsckFile, requireTool, runMke2fs, type Mke2fsOptions } from '../../../src/ext2/e2fsprogs.ts';
+import { debugfsScript, e2fsckFile, e2fsckRequired, requireTool, runMke2fs, type Mke2fsOptions } from '../../../src/ext2/e2fsprogs.ts';
 import { Machine } from '../../../src/hw-ppc64/machine.ts';
 import { bootSystem, type System } from '../../../src/system/boot.ts';
 import type { LiveUpdate } from '../../../src/modules/update/manager.ts';
@@ -75,6 +75,11 @@ export function diskBytes(disk: Disk): Uint8Array {
 
 export function saveImage(disk: Disk, path: string): void {
   writeFileSync(path, diskBytes(disk));
+}
+
+/** e2fsck -fn of the disk as it is now (its sparse image); a missing e2fsck throws with the install hint. */
+export function fsckDisk(disk: Disk): { status: number; out: string } {
+  return e2fsckRequired(disk.sparseImage());
 }
 
 /** e2fsck -fn: exit status and output; a missing e2fsck throws with the install hint. */

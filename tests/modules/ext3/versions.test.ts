@@ -4,10 +4,9 @@
  * stat and in e2fsck; v2 and v3 are clean.
  */
 import { describe, expect, it } from 'vitest';
-import { join } from 'node:path';
 import { sys } from '../../../src/vfs/index.ts';
 import { shutdownSystem } from '../../../src/system/boot.ts';
-import { bootExt3, fsck, saveImage, tmpDir } from './helpers.ts';
+import { bootExt3, fsckDisk } from './helpers.ts';
 
 describe.each([
   [1, { a: 3, b: 2, fsck: 4 }],
@@ -28,15 +27,8 @@ describe.each([
     expect(st).toEqual({ a: want.a, b: want.b, dotdotIsB: true });
     expect(s.modules.get('ext3')!.version).toBe(String(version));
     shutdownSystem(s);
-    const { dir, cleanup } = tmpDir();
-    try {
-      const img = join(dir, 'img');
-      saveImage(disk, img);
-      const r = fsck(img);
-      expect(r.status, r.out).toBe(want.fsck);
-      if (version === 1) expect(r.out).toMatch(/ref count is 3, should be 2/);
-    } finally {
-      cleanup();
-    }
+    const r = fsckDisk(disk);
+    expect(r.status, r.out).toBe(want.fsck);
+    if (version === 1) expect(r.out).toMatch(/ref count is 3, should be 2/);
   });
 });
