@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SparseImage } from '../hw-ppc64/disk.ts';
 import { e2fsprogsTool, type E2fsprogsTool } from './e2fsprogs-path.ts';
+import { e2fsckViaServer } from './e2fsck-server.ts';
 
 export const FIXED_UUID = '01234567-89ab-cdef-0123-456789abcdef';
 export const FIXED_TIME = 1_000_000_000;
@@ -153,12 +154,17 @@ export function e2fsckFile(path: string, flags = '-fn'): { status: number; out: 
   if (!flags.startsWith('-f')) throw new Error(`e2fsck flags must start with -f (a full check), got ${flags}`);
   const bin = e2fsprogsTool('e2fsck');
   if (!bin) return null;
-  // sh sets RLIMIT_CPU (`ulimit -t`) and execs e2fsck: past the limit the kernel stops it with SIGXCPU/SIGKILL
-  const r = spawnSync('/bin/sh', ['-c', `ulimit -t ${E2FSCK_CPU_LIMIT_S} && exec "$0" "$@"`, bin, flags, path], {
-    encoding: 'utf8',
-    env: { ...process.env, E2FSCK_TIME: String(CHECK_TIME) },
-  });
-  const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  const env = { ...process.env, E2FSCK_TIME: String(CHECK_TIME) };
+  // the resident shell (e2fsck-server.ts) when it runs: a spawn from here forks this whole process
+  const viaServer = e2fsckViaServer(bin, flags, path, E2FSCK_CPU_LIMIT_S, env, () => scratchDir('modswap-fsckd-'));
+  let r: { status: number | null; signal: NodeJS.Signals | null; out: string; error?: Error };
+  if (viaServer) r = viaServer;
+  else {
+    // sh sets RLIMIT_CPU (`ulimit -t`) and execs e2fsck: past the limit the kernel stops it with SIGXCPU/SIGKILL
+    const s = spawnSync('/bin/sh', ['-c', `ulimit -t ${E2FSCK_CPU_LIMIT_S} && exec "$0" "$@"`, bin, flags, path], { encoding: 'utf8', env });
+    r = { status: s.status, signal: s.signal, out: `${s.stdout ?? ''}${s.stderr ?? ''}`, ...(s.error ? { error: s.error } : {}) };
+  }
+  const out = r.out;
   if (r.error) return { status: -1, out: `${out}e2fsck could not be run: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}\n` };
   if (r.status === null) return { status: -1, out: `${out}e2fsck was stopped by ${r.signal}${r.signal === 'SIGXCPU' || r.signal === 'SIGKILL' ? ` (more than ${E2FSCK_CPU_LIMIT_S} s of CPU)` : ''}\n` };
   return { status: r.status, out };
