@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Machine } from '../hw-ppc64/machine.ts';
 import type { CpuModel } from '../hw-ppc64/costs.ts';
 import type { Disk } from '../hw-ppc64/disk.ts';
-import { HostFileBackend, MemoryBackend } from '../hw-ppc64/disk-backend.ts';
+import { HostFileBackend, MemoryBackend, type ImageTemplate } from '../hw-ppc64/disk-backend.ts';
 import type { PerturbConfig } from '../sim/engine.ts';
 import { runThread } from '../sim/run-thread.ts';
 import { bootSystem, shutdownSystem, type System } from './boot.ts';
@@ -51,12 +51,16 @@ export interface BuiltSystem {
   shutdown(): void;
 }
 
-const freshImages = new Map<string, Uint8Array>();
+const freshTemplates = new Map<string, ImageTemplate>();
 
-/** Bytes of a fresh ext3 image: mke2fs when installed (reproducible), else the built-in mkfs. */
-export function freshExt3Image(mib: number, blockSize: 1024 | 2048 | 4096 = 1024): Uint8Array {
+/**
+ * A fresh ext3 image as a template disks start from (copy on write): made
+ * once per size by mke2fs when installed (reproducible), else the built-in
+ * mkfs; only its non-zero chunks are kept.
+ */
+export function freshExt3Template(mib: number, blockSize: 1024 | 2048 | 4096 = 1024): ImageTemplate {
   const key = `${mib}/${blockSize}`;
-  const cached = freshImages.get(key);
+  const cached = freshTemplates.get(key);
   if (cached) return cached;
   const blocks = (mib * 1024 * 1024) / blockSize;
   let bytes: Uint8Array;
@@ -76,7 +80,16 @@ export function freshExt3Image(mib: number, blockSize: 1024 | 2048 | 4096 = 1024
     runThread(m.engine, 'mkfs', () => mkfs(disk, { blockSize, journal: true, now: 1_000_000_000 }));
     bytes = disk.readSync(0, disk.sizeBytes);
   }
-  freshImages.set(key, bytes);
+  const t = MemoryBackend.template(bytes);
+  freshTemplates.set(key, t);
+  return t;
+}
+
+/** Bytes of a fresh ext3 image (a copy the caller may change). */
+export function freshExt3Image(mib: number, blockSize: 1024 | 2048 | 4096 = 1024): Uint8Array {
+  const t = freshExt3Template(mib, blockSize);
+  const bytes = new Uint8Array(t.sizeBytes);
+  MemoryBackend.fromTemplate(t).read(0, bytes, true);
   return bytes;
 }
 
@@ -94,7 +107,7 @@ export function buildSystem(spec: SystemSpec): BuiltSystem {
   if (spec.fs === 'ramfs') {
     system = bootSystem({ engine: machine.engine, live });
   } else {
-    const backend = spec.image ? HostFileBackend.open(spec.image) : MemoryBackend.withImage(freshExt3Image(spec.imageMiB ?? 32));
+    const backend = spec.image ? HostFileBackend.open(spec.image) : MemoryBackend.fromTemplate(freshExt3Template(spec.imageMiB ?? 32));
     disk = machine.addDisk({ name: 'sda', backend, ...(spec.diskOverheadUs !== undefined ? { overheadUs: spec.diskOverheadUs } : {}) });
     system = bootSystem({
       engine: machine.engine,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isErrno } from '../../src/uapi/errno.ts';
 import { InterruptContextError } from '../../src/sim/errors.ts';
-import { HostFileBackend, type Disk, type DiskCompletion, type Machine } from '../../src/hw-ppc64/index.ts';
+import { HostFileBackend, MemoryBackend, type Disk, type DiskCompletion, type Machine } from '../../src/hw-ppc64/index.ts';
 import { machine } from './helpers.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'modswap-disk-'));
@@ -91,6 +91,30 @@ describe('disks', () => {
     expect(r.value!.back).toEqual(data);
     expect(r.value!.zeros).toEqual(new Uint8Array(1024));
     expect(d.stats).toMatchObject({ reads: 2, writes: 1, flushes: 1, bytesRead: 8192 + 1024, bytesWritten: 8192 });
+  });
+
+  it('disks made from one image template share it until they write: copy on write, the template unchanged', () => {
+    const image = new Uint8Array(4 * 65536);
+    image.set(bytes(1000, 3), 65536 + 10); // chunk 1 only; chunks 0, 2 and 3 are zeros
+    const t = MemoryBackend.template(image);
+    expect([...t.chunks.keys()]).toEqual([1]);
+    image.fill(9); // the template holds a copy
+    const a = MemoryBackend.fromTemplate(t);
+    const b = MemoryBackend.fromTemplate(t);
+    // a write that spans chunks 1 and 2 copies chunk 1 for `a` only
+    a.write(2 * 65536 - 4, bytes(8, 1));
+    const read = (d: MemoryBackend, off: number, n: number): Uint8Array => {
+      const out = new Uint8Array(n);
+      d.read(off, out);
+      return out;
+    };
+    expect(read(a, 2 * 65536 - 4, 8)).toEqual(bytes(8, 1));
+    expect(read(b, 2 * 65536 - 4, 8)).toEqual(new Uint8Array(8));
+    expect(read(b, 65536 + 10, 1000)).toEqual(bytes(1000, 3));
+    expect(read(a, 65536 + 10, 1000)).toEqual(bytes(1000, 3));
+    expect(t.chunks.get(1)!.subarray(65536 - 4)).toEqual(new Uint8Array(4));
+    expect(MemoryBackend.fromTemplate(t).extents().map(([off]) => off)).toEqual([65536]);
+    expect(a.extents().map(([off]) => off)).toEqual([65536, 2 * 65536]);
   });
 
   it('the host-file backend round-trips data through an image file', () => {
