@@ -74,6 +74,56 @@ export function* bmapLookup(host: BlockMapHost, inode: MappedInode, lblk: number
 }
 
 /**
+ * Physical blocks of logical blocks [0, count) (0 for a hole), in one walk
+ * of the tree: each indirect block is read once and its pointers are taken
+ * in order, as ext3_get_blocks_handle maps a run of blocks with one path
+ * walk and then consecutive pointers of the same indirect block. Charged
+ * COST.bmapLevel per block mapped and per indirect block descended into,
+ * plus the lookup of each indirect block. For mapping a whole file at once
+ * (the journal at mount), where `count` lookups would walk the path `count`
+ * times.
+ */
+export function* bmapRange(host: BlockMapHost, inode: MappedInode, count: number): Sim<number[]> {
+  const apb = host.addrPerBlock;
+  const map: number[] = [];
+  const direct = Math.min(count, EXT2_NDIR_BLOCKS);
+  for (let l = 0; l < direct; l++) map.push(checked(host, inode.i_block[l] ?? 0, 'data block'));
+  if (direct > 0) yield COST.bmapLevel * direct;
+  // `want` logical blocks under the subtree at `blk` (`level` 1: its entries are data blocks)
+  const walk = function* (blk: number, level: number, want: number): Sim<void> {
+    yield COST.bmapLevel;
+    if (blk === 0) {
+      for (let i = 0; i < want; i++) map.push(0);
+      return;
+    }
+    host.checkBlock(blk, 'indirect block');
+    const data = yield* host.readIndirect(blk);
+    const span = level === 1 ? 1 : level === 2 ? apb : apb * apb;
+    const ptrs: number[] = [];
+    for (let i = 0; i * span < want; i++) ptrs.push(le32(data, 4 * i));
+    if (level === 1) {
+      for (const p of ptrs) map.push(checked(host, p, 'data block'));
+      yield COST.bmapLevel * ptrs.length;
+      return;
+    }
+    for (let i = 0; i < ptrs.length; i++) yield* walk(ptrs[i]!, level - 1, Math.min(span, want - i * span));
+  };
+  let first = EXT2_NDIR_BLOCKS;
+  let span = apb;
+  for (let level = 1; level <= 3 && first < count; level++) {
+    yield* walk(inode.i_block[EXT2_IND_BLOCK + level - 1] ?? 0, level, Math.min(span, count - first));
+    first += span;
+    span *= apb;
+  }
+  return map;
+}
+
+function checked(host: BlockMapHost, blk: number, what: string): number {
+  if (blk !== 0) host.checkBlock(blk, what);
+  return blk;
+}
+
+/**
  * Physical block for `lblk`, allocating it (and any missing indirect blocks)
  * if it is a hole. Returns `{ blk, created }`. `goal` is where to try to put
  * the data block; indirect blocks go just before it.

@@ -15,7 +15,7 @@ import type { Sim } from '../sim/effects.ts';
 import { errno } from '../uapi/errno.ts';
 import type { BlockDevice } from '../hw-ppc64/blockdev.ts';
 import { S_ISDIR } from '../uapi/stat.ts';
-import { bmapLookup } from './blockmap.ts';
+import { bmapRange } from './blockmap.ts';
 import { BlockCache } from './cache.ts';
 import type { Ext2Fs, Ext2MountOptions } from './fs.ts';
 import { decodeGroupDesc, gdtBlockOf, GROUP_DESC_SIZE, validateGroupDesc, type Ext2GroupDesc } from './group.ts';
@@ -120,13 +120,9 @@ export function* loadJournal(fs: Ext2Fs): Sim<LoadedJournal> {
   const info = yield* fs.readInodeRaw(jino);
   const nblocks = Math.floor(info.disk.i_size / bs);
   if (nblocks < 16 || nblocks > fs.sb.s_blocks_count) throw errno('EUCLEAN', `journal inode size ${info.disk.i_size}`);
-  const host = fs.blockMapHost(info);
-  const map: number[] = [];
-  for (let l = 0; l < nblocks; l++) {
-    const p = yield* bmapLookup(host, info.disk, l);
-    if (p === 0) throw errno('EUCLEAN', `journal has a hole at block ${l}`);
-    map.push(p);
-  }
+  const map = yield* bmapRange(fs.blockMapHost(info), info.disk, nblocks);
+  const hole = map.indexOf(0);
+  if (hole >= 0) throw errno('EUCLEAN', `journal has a hole at block ${hole}`);
   const raw = yield* fs.dev.read(map[0]! * bs, bs);
   const jsb = decodeJournalSuperBlock(raw);
   if (jsb.blocktype !== JBD2_SUPERBLOCK_V2 && jsb.blocktype !== JBD2_SUPERBLOCK_V1) throw errno('EUCLEAN', 'bad journal superblock');
