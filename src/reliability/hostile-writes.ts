@@ -110,12 +110,13 @@ function locate(b: Uint8Array): BaseImage {
   const nonZero: number[] = [];
   for (let off = 0; off < b.length; off += CHUNK) {
     const c = b.subarray(off, Math.min(off + CHUNK, b.length));
-    if (c.some((x) => x !== 0)) nonZero.push(off);
+    if (Buffer.compare(c, ZERO_CHUNK.subarray(0, c.length)) !== 0) nonZero.push(off);
   }
   return { bytes: b, nonZero, groups, blockSize, inodeSize, inodesPerGroup, blocksPerGroup };
 }
 
 const CHUNK = 64 * 1024;
+const ZERO_CHUNK = new Uint8Array(CHUNK);
 
 /**
  * A damaged copy of a base image, copied on write by 64 KiB chunk: the damage
@@ -263,7 +264,11 @@ function* writes(t: Task, rng: Prng, stats: { ok: number; errnos: number; first:
     return `${d === '/' ? '' : d}/n${rng.int(1000)}`;
   };
   const any = (): string => (rng.chance(0.7) ? rng.pick(names) : fresh());
-  const data = (len: number): Uint8Array => new Uint8Array(len).map((_, i) => (i * 13 + len) & 0xff);
+  const data = (len: number): Uint8Array => {
+    const b = new Uint8Array(len);
+    for (let i = 0; i < len; i++) b[i] = (i * 13 + len) & 0xff;
+    return b;
+  };
   const call = function* (what: string, f: () => Sim<unknown>): Sim<void> {
     try {
       yield* f();
