@@ -61,6 +61,8 @@ const SummarySchema = z.object({
   faultsInjected: counts,
   secondUpdates: z.object({ ebusy: int, missed: int }),
   fsckClean: int,
+  // absent in shard files written before it was counted
+  fsckPredicted: int.default(0),
   hostile: z.object({
     manifests: int,
     scenarios: int,

@@ -38,6 +38,8 @@ export interface SweepSummary {
   faultsInjected: Record<string, number>;
   secondUpdates: { ebusy: number; missed: number };
   fsckClean: number;
+  /** Passing ext3 1->2 cases where e2fsck reported exactly the directory link counts the model predicts release 1 got wrong (exit 4). */
+  fsckPredicted: number;
   hostile: {
     manifests: number;
     scenarios: number;
@@ -54,7 +56,7 @@ export interface SweepSummary {
 }
 
 export function emptySummary(start = 0): SweepSummary {
-  return { seeds: 0, start, ranges: [], cases: {}, ops: 0, updatesOk: 0, rolledBack: 0, faultsInjected: {}, secondUpdates: { ebusy: 0, missed: 0 }, fsckClean: 0, hostile: { manifests: 0, scenarios: 0, images: 0, imageOutcomes: {}, writes: 0, writeOutcomes: {}, writeCalls: { ok: 0, errno: 0 }, violations: [] }, failures: [] };
+  return { seeds: 0, start, ranges: [], cases: {}, ops: 0, updatesOk: 0, rolledBack: 0, faultsInjected: {}, secondUpdates: { ebusy: 0, missed: 0 }, fsckClean: 0, fsckPredicted: 0, hostile: { manifests: 0, scenarios: 0, images: 0, imageOutcomes: {}, writes: 0, writeOutcomes: {}, writeCalls: { ok: 0, errno: 0 }, violations: [] }, failures: [] };
 }
 
 const add = (m: Record<string, number>, k: string, n = 1): void => {
@@ -96,6 +98,8 @@ export function runSeed(seed: number, paths: readonly FuzzPath[], into: SweepSum
   if (o.faultInjected) add(into.faultsInjected, o.faultInjected);
   if (o.secondUpdate) into.secondUpdates[o.secondUpdate]++;
   if (o.fsck === 0) into.fsckClean++;
+  // a case passes with e2fsck unclean only when it found exactly release 1's predicted link counts (linux-case.ts)
+  else if (o.ok && o.fsck !== null) into.fsckPredicted++;
   if (!o.ok) {
     const s = shrink(c, o.failure ?? '?', (x) => {
       const r = runCase(x);
@@ -149,6 +153,7 @@ export function mergeSummaries(parts: readonly SweepSummary[]): SweepSummary {
     m.updatesOk += p.updatesOk;
     m.rolledBack += p.rolledBack;
     m.fsckClean += p.fsckClean;
+    m.fsckPredicted += p.fsckPredicted;
     for (const [k, v] of Object.entries(p.cases)) add(m.cases, k, v);
     for (const [k, v] of Object.entries(p.faultsInjected)) add(m.faultsInjected, k, v);
     m.secondUpdates.ebusy += p.secondUpdates.ebusy;

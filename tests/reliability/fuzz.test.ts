@@ -7,7 +7,8 @@ import { describe, it, expect } from 'vitest';
 import { sweep } from '../scale.ts';
 import fc from 'fast-check';
 import { caseForSeed, type LinuxCase } from '../../src/reliability/case.ts';
-import { coalesceRanges, emptySummary, mergeSummaries, runCase } from '../../src/reliability/sweep.ts';
+import { coalesceRanges, emptySummary, mergeSummaries, runCase, runSeed } from '../../src/reliability/sweep.ts';
+import { reliabilityMarkdown } from '../../src/reliability/report.ts';
 import { shrink } from '../../src/reliability/shrink.ts';
 import { linuxScript } from '../../src/reliability/linux-case.ts';
 import { main } from '../../src/cli/main.ts';
@@ -39,6 +40,16 @@ describe('fuzz (bounded)', () => {
     const m = mergeSummaries([part(20, 20), part(0, 20), part(60, 20)]);
     expect(m.ranges).toEqual([[0, 40], [60, 20]]);
     expect(m.seeds).toBe(60);
+  });
+
+  it('a passing ext3 1->2 case whose e2fsck found release 1\'s predicted link counts is counted as such, not as clean', () => {
+    // seed 98: linux stack-walk ext3 1->2, a directory moved by release 1 before the update
+    const s = emptySummary(98);
+    runSeed(98, ['linux', 'k42'], s);
+    expect(s.failures).toEqual([]);
+    expect({ clean: s.fsckClean, predicted: s.fsckPredicted }).toEqual({ clean: 0, predicted: 1 });
+    const report = reliabilityMarkdown(s, { jobs: 1, wallSeconds: 1, requested: 1 });
+    expect(report).toContain('e2fsck -fn clean after unmount: 0 of 1; in the other 1 passing case(s) (ext3 1->2) it reported exactly the directory link counts');
   });
 
   it('the shrinker reaches a minimal case of a synthetic failure', () => {
