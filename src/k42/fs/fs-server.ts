@@ -27,6 +27,12 @@
  * them the superblock object); errors are thrown as `ErrnoError`. Two
  * threads racing to make the object of the same inode both succeed and one
  * object is kept.
+ *
+ * Fidelity boundary: requests on disjoint directories only (every workload
+ * here). A walk keeps an inode number, not a reference, and a directory
+ * object records a name after the superblock call that found it: a lookup
+ * that loses a race with an unlink of the same name can cache the removed
+ * name, or reach the freed inode (EUCLEAN), or its number reused.
  */
 import type { Sim } from '../../sim/effects.ts';
 import { errno, isErrno } from '../../uapi/errno.ts';
