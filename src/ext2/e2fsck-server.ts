@@ -27,7 +27,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, constants, existsSync, openSync, readFileSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export interface FsckRun {
   /** e2fsck's exit status, or null when a signal stopped it. */
@@ -164,7 +164,8 @@ export function e2fsckViaServer(bin: string, flags: string, path: string, cpuLim
     return null;
   };
   try {
-    writeSync(s.req, `${flags}\t${path}\n`);
+    // absolute: the shell's working directory is this process's when it started
+    writeSync(s.req, `${flags}\t${resolve(path)}\n`);
   } catch {
     return broken();
   }
