@@ -40,7 +40,7 @@
  * check the type first (a wrong-type call throws the errno Linux gives).
  */
 import type { Sim } from '../../sim/effects.ts';
-import { errno } from '../../uapi/errno.ts';
+import { errno, isErrno } from '../../uapi/errno.ts';
 import { ext2Release, type Ext2InodeInfo } from '../../ext2/index.ts';
 import { CObjRep } from '../cobj.ts';
 import { CObjRootSingleRep } from '../cobj-root-single-rep.ts';
@@ -56,6 +56,15 @@ export interface InodeState {
   info: Ext2InodeInfo;
   /** Directories: name -> inode number (positive entries). */
   readonly names: Map<string, number>;
+  /**
+   * Bumped at every change of `names`. A name a superblock call found (or
+   * made) is recorded only if `names` did not change since before that call:
+   * otherwise a call that ran in between (an unlink, a rename over it) may
+   * already have recorded what came after, and the entry would bring back
+   * the removed name. The superblock call runs under the directory's lock;
+   * the name-cache change after it does not.
+   */
+  namesGen: number;
   dead: boolean;
 }
 
@@ -134,10 +143,28 @@ export class DirInodeRep extends FileInodeRep {
     const st = this.st;
     const hit = st.names.get(name);
     if (hit !== undefined) return hit;
+    const gen = st.namesGen;
     const ino = yield* (yield* this.sb()).lookup(st.ino, name);
     yield K42FS_COSTS.lookupMiss;
-    if (name !== '.' && name !== '..') yield* (yield* this.reenter<DirInodeRep>()).cacheName(name, ino);
+    if (name !== '.' && name !== '..') yield* (yield* this.reenter<DirInodeRep>()).cacheName(name, ino, gen);
     return ino;
+  }
+
+  /**
+   * `lookup` for a caller about to change the name: the inode (0 if there is
+   * none) and the name cache's generation after the lookup, which the
+   * caller's `cacheName` compares (a rename's target: FsServer.rename).
+   * Read from this object: if it was swapped during the lookup the value is
+   * older, and the later `cacheName` forgets the name instead (a miss).
+   */
+  *lookupEntry(name: string): Sim<{ ino: number; gen: number }> {
+    let ino = 0;
+    try {
+      ino = yield* this.lookup(name);
+    } catch (e) {
+      if (!isErrno(e, 'ENOENT')) throw e;
+    }
+    return { ino, gen: this.st.namesGen };
   }
 
   /** Parent directory (`..`, never cached: a rename moves it). */
@@ -147,29 +174,33 @@ export class DirInodeRep extends FileInodeRep {
 
   *create(name: string, mode: number): Sim<Ext2InodeInfo> {
     yield K42FS_COSTS.metaOp;
+    const gen = this.st.namesGen;
     const info = yield* (yield* this.sb()).create(this.st.ino, name, mode);
-    yield* (yield* this.reenter<DirInodeRep>()).cacheName(name, info.ino);
+    yield* (yield* this.reenter<DirInodeRep>()).cacheName(name, info.ino, gen);
     return info;
   }
 
   *mkdir(name: string, mode: number): Sim<Ext2InodeInfo> {
     yield K42FS_COSTS.metaOp;
+    const gen = this.st.namesGen;
     const info = yield* (yield* this.sb()).mkdir(this.st.ino, name, mode);
-    yield* (yield* this.reenter<DirInodeRep>()).cacheName(name, info.ino);
+    yield* (yield* this.reenter<DirInodeRep>()).cacheName(name, info.ino, gen);
     return info;
   }
 
   *symlink(name: string, target: string): Sim<Ext2InodeInfo> {
     yield K42FS_COSTS.metaOp;
+    const gen = this.st.namesGen;
     const info = yield* (yield* this.sb()).symlink(this.st.ino, name, target);
-    yield* (yield* this.reenter<DirInodeRep>()).cacheName(name, info.ino);
+    yield* (yield* this.reenter<DirInodeRep>()).cacheName(name, info.ino, gen);
     return info;
   }
 
   *link(name: string, ino: number): Sim<void> {
     yield K42FS_COSTS.metaOp;
+    const gen = this.st.namesGen;
     yield* (yield* this.sb()).link(ino, this.st.ino, name);
-    yield* (yield* this.reenter<DirInodeRep>()).cacheName(name, ino);
+    yield* (yield* this.reenter<DirInodeRep>()).cacheName(name, ino, gen);
   }
 
   *unlink(name: string): Sim<UnlinkResult> {
@@ -199,16 +230,25 @@ export class DirInodeRep extends FileInodeRep {
     return gone;
   }
 
-  /** Record `name` -> `ino` (after a call that made or found it, or a rename into this directory). */
-  *cacheName(name: string, ino: number): Sim<void> {
+  /**
+   * Record `name` -> `ino` (after a call that made or found it, or a rename
+   * into this directory), if the name cache is as it was at `seenGen`, read
+   * before that call; else forget `name` (someone changed the directory
+   * meanwhile: the entry may be stale, and a miss is always safe).
+   */
+  *cacheName(name: string, ino: number, seenGen: number): Sim<void> {
     yield K42FS_COSTS.pathComponent;
-    this.st.names.set(name, ino);
+    const st = this.st;
+    if (st.namesGen === seenGen) st.names.set(name, ino);
+    else st.names.delete(name);
+    st.namesGen++;
   }
 
   /** Forget `name` (after a call that removed or moved it). */
   *uncacheName(name: string): Sim<void> {
     yield K42FS_COSTS.pathComponent;
     this.st.names.delete(name);
+    this.st.namesGen++;
   }
 
   /** Names in the directory, without `.` and `..`. */
@@ -267,7 +307,7 @@ export class FileInodeRoot extends CObjRootSingleRep<FileInodeRep> {
     const old = (dto as InodeStateDTO).state;
     // the name cache is copied into the new object (an entry per cycle or so)
     yield old.names.size * this.cos.hw.costs.alu + 8 * this.cos.hw.costs.alu;
-    const st: InodeState = { ino: old.ino, kind: old.kind, info: old.info, names: new Map(old.names), dead: old.dead };
+    const st: InodeState = { ino: old.ino, kind: old.kind, info: old.info, names: new Map(old.names), namesGen: old.namesGen, dead: old.dead };
     if (dtt === DTT_K42FS_INODE_GOAL && this.version >= 3 && !old.dead && old.info.alloc.layout === 'goal') {
       // the per-inode structure change: goal -> reservation window
       yield 200;

@@ -28,11 +28,11 @@
  * threads racing to make the object of the same inode both succeed and one
  * object is kept.
  *
- * Fidelity boundary: requests on disjoint directories only (every workload
- * here). A walk keeps an inode number, not a reference, and a directory
- * object records a name after the superblock call that found it: a lookup
- * that loses a race with an unlink of the same name can cache the removed
- * name, or reach the freed inode (EUCLEAN), or its number reused.
+ * Fidelity boundary: requests on disjoint directories (every workload
+ * here). A walk keeps an inode number, not a reference: a request whose
+ * lookup found a name just before another request unlinked it can reach
+ * the freed inode (EUCLEAN), or its number reused. The directory objects'
+ * name caches stay right under such races (`namesGen`, file-inode.ts).
  */
 import type { Sim } from '../../sim/effects.ts';
 import { errno, isErrno } from '../../uapi/errno.ts';
@@ -62,6 +62,8 @@ interface Parent {
   dir: FsNode;
   name: string;
   node: FsNode | undefined;
+  /** The directory's name-cache generation after the last component was looked up (for DirInodeRep.cacheName). */
+  dirGen: number;
 }
 
 function split(path: string): string[] {
@@ -150,13 +152,14 @@ export class FileSystemServerRep extends CObjRep {
     if (name.length > NAME_MAX) throw errno('ENAMETOOLONG');
     const dir = yield* this.walk(yield* this.node(ROOT_INO), parts, { left: MAXSYMLINKS }, true);
     if (dir.kind !== 'dir') throw errno('ENOTDIR');
+    const { ino, gen } = yield* (yield* this.dir(dir)).lookupEntry(name);
     let node: FsNode | undefined;
     try {
-      node = yield* this.node(yield* (yield* this.dir(dir)).lookup(name));
+      if (ino !== 0) node = yield* this.node(ino);
     } catch (e) {
       if (!isErrno(e, 'ENOENT')) throw e;
     }
-    return { dir, name, node };
+    return { dir, name, node, dirGen: gen };
   }
 
   // ---- path operations ----------------------------------------------------------
@@ -245,7 +248,8 @@ export class FileSystemServerRep extends CObjRep {
       if (src.kind !== 'dir' && dst.kind === 'dir') throw errno('EISDIR');
     }
     const gone = yield* (yield* this.dir(a.dir)).renameOut(a.name, b.dir.ino, b.name);
-    yield* (yield* this.dir(b.dir)).cacheName(b.name, src.ino);
+    // the target's name cache as seen after looking `to` up, plus our own uncacheName when it is the source's directory too
+    yield* (yield* this.dir(b.dir)).cacheName(b.name, src.ino, b.dirGen + (a.dir.ino === b.dir.ino ? 1 : 0));
     if (gone) yield* this.forget(gone);
   }
 

@@ -43,7 +43,7 @@ export class FileInodeFactory extends Factory {
   /** `args`: inode number, type, in-memory inode. */
   createInstance(args: unknown[]): CObjRoot {
     const [ino, kind, info] = args as [number, InodeKind, Ext2InodeInfo];
-    const state: InodeState = { ino, kind, info, names: new Map(), dead: false };
+    const state: InodeState = { ino, kind, info, names: new Map(), namesGen: 0, dead: false };
     return new FileInodeRoot(this.cos, this.version, kind, this.superRef, state, { name: `ino${ino}.v${this.version}` });
   }
 
