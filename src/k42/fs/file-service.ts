@@ -20,6 +20,7 @@ import type { Sim } from '../../sim/effects.ts';
 import type { BlockDevice } from '../../hw-ppc64/blockdev.ts';
 import type { Disk, SparseImage } from '../../hw-ppc64/disk.ts';
 import { Machine } from '../../hw-ppc64/machine.ts';
+import { MemoryBackend, type ImageTemplate } from '../../hw-ppc64/disk-backend.ts';
 import type { CpuModel } from '../../hw-ppc64/costs.ts';
 import { mkfs } from '../../ext2/index.ts';
 import { COSMgr } from '../cosmgr.ts';
@@ -45,8 +46,8 @@ export interface K42FileServiceOptions {
   perturb?: boolean;
 }
 
-/** A fresh mkfs'd image per disk size: its written regions (see create). */
-const FRESH_IMAGES = new Map<number, readonly (readonly [number, Uint8Array])[]>();
+/** A fresh mkfs'd image per disk size, as a template new disks start from (see create). */
+const FRESH_IMAGES = new Map<number, ImageTemplate>();
 
 /** Drive a setup generator that only computes (mkfs on a synchronous device). */
 function runSetup<T>(g: Sim<T>): T {
@@ -94,7 +95,7 @@ export class K42FileService {
   server!: FileSystemServerRoot;
   mounted = false;
 
-  private constructor(readonly opts: K42FileServiceOptions) {
+  private constructor(readonly opts: K42FileServiceOptions, template: ImageTemplate | undefined) {
     this.m = new Machine({
       cpus: opts.cpus,
       model: opts.model ?? 'ppc970',
@@ -106,21 +107,21 @@ export class K42FileService {
     });
     // every inode object takes an entry, and each swap a fresh one for the old root
     this.cos = new COSMgr(this.m, { partitionEntries: 8192 });
-    this.disk = this.m.addDisk({ name: 'k42fs', sizeBytes: opts.diskBytes ?? 64 << 20 });
+    const sizeBytes = opts.diskBytes ?? 64 << 20;
+    this.disk = template ? this.m.addDisk({ name: 'k42fs', backend: MemoryBackend.fromTemplate(template) }) : this.m.addDisk({ name: 'k42fs', sizeBytes });
   }
 
   /** Make the image, mount it, build the factory and the server (runs the machine). */
   static create(opts: K42FileServiceOptions): K42FileService {
-    const svc = new K42FileService(opts);
     // mkfs is a pure function of the disk size (fixed clock, no randomness): made once per size,
-    // its written regions copied onto each new disk (a fuzz sweep creates one per case)
-    const size = svc.disk.sizeBytes;
-    let fresh = FRESH_IMAGES.get(size);
+    // and each new disk starts from it, copy on write (a fuzz sweep creates one per case)
+    const size = opts.diskBytes ?? 64 << 20;
+    const fresh = FRESH_IMAGES.get(size);
+    const svc = new K42FileService(opts, fresh);
     if (!fresh) {
       runSetup(mkfs(new SetupDevice(svc.disk), { blockSize: 1024, journal: true, journalBlocks: 1024, now: K42FS_EPOCH }));
-      fresh = svc.disk.sparseImage().extents.map(([off, b]) => [off, b.slice()] as const);
-      FRESH_IMAGES.set(size, fresh);
-    } else for (const [off, b] of fresh) svc.disk.writeSync(off, b);
+      FRESH_IMAGES.set(size, MemoryBackend.template(svc.disk.readSync(0, size)));
+    }
     svc.cos.spawnRequest('k42fs-mount', () => svc.mountBody(), { cpu: 0 });
     svc.m.run();
     if (!svc.mounted) throw new Error('k42fs: mount did not complete');
