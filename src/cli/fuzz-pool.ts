@@ -31,6 +31,24 @@ import { emptySummary, mergeSummaries, runSeed, type SweepSummary } from '../rel
  */
 export const WORKER_SEEDS = 1000;
 /**
+ * Node and V8 flags of a worker process. `--interrupt-budget` is how much
+ * bytecode a function runs before V8 considers optimizing it (default 132
+ * KiB). Each case builds its machine anew, and with it most of the closures
+ * its hot paths run (module instances, per-inode block-map hosts, request
+ * threads); their optimized code dies with them at the next major
+ * collection. With the default budget a worker spent a third to a half of
+ * its CPU in TurboFan, optimizing the same functions again and again (perf:
+ * OptimizingCompileDispatcher); with 500,000 only the hottest are, and a
+ * worker's 150 seeds took 11.4 CPU seconds instead of 15.8 (medians of three
+ * runs, interleaved; docs/sweeps.md). MODSWAP_WORKER_NODE_FLAGS replaces
+ * them (space-separated), to measure others.
+ */
+export function workerNodeFlags(): string[] {
+  const env = process.env['MODSWAP_WORKER_NODE_FLAGS'];
+  return env !== undefined ? env.split(/\s+/).filter(Boolean) : ['--max-old-space-size=2048', '--interrupt-budget=500000'];
+}
+
+/**
  * CPU seconds one seed may take in a worker (a healthy seed: well under 1 s;
  * a failing one shrinks for a few seconds). CPU, not wall time, where the
  * host says how much CPU a process used (/proc): a shrink of 10 CPU seconds
@@ -106,7 +124,7 @@ async function runRange(from: number, hi: number, paths: string, stop: () => boo
     next = await new Promise<number>((resolve, reject) => {
       let at = next;
       const end = at + count;
-      const child = spawn(process.execPath, ['--max-old-space-size=2048', ...selfCommand(), 'fuzz', '--worker', '--start', String(at), '--seeds', String(count), '--paths', paths], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [...workerNodeFlags(), ...selfCommand(), 'fuzz', '--worker', '--start', String(at), '--seeds', String(count), '--paths', paths], { stdio: ['ignore', 'pipe', 'pipe'] });
       let buf = '';
       let lastErr = '';
       // the worker's own CPU so far (its last line says; a worker that dies takes the rest with it)

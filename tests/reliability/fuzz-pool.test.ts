@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { processCpuSeconds } from '../../src/cli/fuzz-pool.ts';
+import { spawnSync } from 'node:child_process';
+import { processCpuSeconds, workerNodeFlags } from '../../src/cli/fuzz-pool.ts';
 
 describe('fuzz pool', () => {
   it('reads a process\'s CPU time (user + system) from /proc, null for no such process', () => {
@@ -23,5 +24,22 @@ describe('fuzz pool', () => {
     expect(got).toBeGreaterThanOrEqual((before.user + before.system) / 1e6 - 0.05);
     expect(got).toBeLessThanOrEqual((after.user + after.system) / 1e6 + 0.05);
     expect(processCpuSeconds(2 ** 22 + 12345)).toBeNull();
+  });
+
+  it('workers start with a larger V8 interrupt budget (less re-optimization), replaceable by MODSWAP_WORKER_NODE_FLAGS', () => {
+    const saved = process.env['MODSWAP_WORKER_NODE_FLAGS'];
+    try {
+      delete process.env['MODSWAP_WORKER_NODE_FLAGS'];
+      const flags = workerNodeFlags();
+      expect(flags).toEqual(['--max-old-space-size=2048', '--interrupt-budget=500000']);
+      // node accepts them (a flag it refused would stop every worker at start)
+      const r = spawnSync(process.execPath, [...flags, '-e', 'process.stdout.write("ok")'], { encoding: 'utf8' });
+      expect({ status: r.status, out: r.stdout, err: r.stderr }).toEqual({ status: 0, out: 'ok', err: '' });
+      process.env['MODSWAP_WORKER_NODE_FLAGS'] = ' --max-old-space-size=512  --stack-size=2000 ';
+      expect(workerNodeFlags()).toEqual(['--max-old-space-size=512', '--stack-size=2000']);
+    } finally {
+      if (saved === undefined) delete process.env['MODSWAP_WORKER_NODE_FLAGS'];
+      else process.env['MODSWAP_WORKER_NODE_FLAGS'] = saved;
+    }
   });
 });
