@@ -13,6 +13,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // as for fuzz workers (src/cli/fuzz-pool.ts workerNodeFlags): tests boot machine after machine,
+    // and with V8's default budget the forks re-optimize the same functions for each
+    execArgv: ['--interrupt-budget=500000'],
     // the most expensive files first, by a recorded profile (tests/setup/file-costs.json)
     sequence: { sequencer: CostSequencer },
     // Both cores of the reference 2-core machine (vitest's default leaves one idle).
