@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { CostSequencer } from './tests/setup/sequencer.ts';
+import { INTERRUPT_BUDGET } from './src/cli/main.ts';
 
 /** Test files that mock a module (vi.mock): they run in a process of their own. */
 const MOCKING = ['tests/reliability/fsck-missing.test.ts'];
@@ -13,9 +14,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // as for fuzz workers (src/cli/fuzz-pool.ts workerNodeFlags): tests boot machine after machine,
-    // and with V8's default budget the forks re-optimize the same functions for each
-    execArgv: ['--interrupt-budget=500000'],
+    // the budget every modswap process sets (src/cli/main.ts setUpProcess): tests boot machine
+    // after machine, and with V8's default budget the forks re-optimize the same functions for each
+    execArgv: [`--interrupt-budget=${INTERRUPT_BUDGET}`],
     // the most expensive files first, by a recorded profile (tests/setup/file-costs.json)
     sequence: { sequencer: CostSequencer },
     // Both cores of the reference 2-core machine (vitest's default leaves one idle).

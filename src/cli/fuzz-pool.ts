@@ -31,21 +31,13 @@ import { emptySummary, mergeSummaries, runSeed, type SweepSummary } from '../rel
  */
 export const WORKER_SEEDS = 1000;
 /**
- * Node and V8 flags of a worker process. `--interrupt-budget` is how much
- * bytecode a function runs before V8 considers optimizing it (default 132
- * KiB). Each case builds its machine anew, and with it most of the closures
- * its hot paths run (module instances, per-inode block-map hosts, request
- * threads); their optimized code dies with them at the next major
- * collection. With the default budget a worker spent a third to a half of
- * its CPU in TurboFan, optimizing the same functions again and again (perf:
- * OptimizingCompileDispatcher); with 500,000 only the hottest are, and a
- * worker's 150 seeds took 11.4 CPU seconds instead of 15.8 (medians of three
- * runs, interleaved; docs/sweeps.md). MODSWAP_WORKER_NODE_FLAGS replaces
- * them (space-separated), to measure others.
+ * Node flags of a worker process (the heap limit; the V8 interrupt budget
+ * every `modswap` process sets itself: main.ts setUpProcess).
+ * MODSWAP_WORKER_NODE_FLAGS replaces them (space-separated), to measure others.
  */
 export function workerNodeFlags(): string[] {
   const env = process.env['MODSWAP_WORKER_NODE_FLAGS'];
-  return env !== undefined ? env.split(/\s+/).filter(Boolean) : ['--max-old-space-size=2048', '--interrupt-budget=500000'];
+  return env !== undefined ? env.split(/\s+/).filter(Boolean) : ['--max-old-space-size=2048'];
 }
 
 /**
