@@ -11,7 +11,12 @@ import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpus, totalmem } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import type { BenchSection } from './lib.ts';
+import { INTERRUPT_BUDGET } from '../src/cli/main.ts';
+
+// as every modswap process runs (src/cli/main.ts setUpProcess), so the simulator's wall times are what users get
+setFlagsFromString(`--interrupt-budget=${INTERRUPT_BUDGET}`);
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
