@@ -12,10 +12,9 @@
  *
  * Protocol, over two FIFOs in a scratch directory: a request is one line
  * `FLAGS<TAB>PATH`; the shell runs `e2fsck FLAGS PATH` under the same CPU
- * limit as a direct run, its output to a file in that directory, and
- * answers one line with the exit status (128+N when signal N stopped it);
- * the output is in two files there, stdout and stderr.
- * Requests are one at a time (callers are synchronous).
+ * limit as a direct run, its stdout and stderr to two files in that
+ * directory, and answers one line with the exit status (128+N when signal N
+ * stopped it). Requests are one at a time (callers are synchronous).
  *
  * No hang, whatever happens to the shell: this process never holds a write
  * end of the answer FIFO and e2fsck does not inherit it, so if the shell

@@ -28,7 +28,7 @@ const ZERO_CHUNK = new Uint8Array(CHUNK);
  * An image's non-zero 64 KiB chunks, copied once, from which many disks
  * start (MemoryBackend.fromTemplate): every fuzz case and test boots the
  * same fresh mke2fs image, and scanning its 32 MiB for zeros and copying
- * what is not took ~5 ms a boot. Nothing may write a template's chunks.
+ * what is not took ~7 ms a boot. Nothing may write a template's chunks.
  */
 export interface ImageTemplate {
   readonly sizeBytes: number;

@@ -46,6 +46,9 @@ export interface K42FileServiceOptions {
   perturb?: boolean;
 }
 
+/** The disk's size unless `diskBytes` says otherwise. */
+const DEFAULT_DISK_BYTES = 64 << 20;
+
 /** A fresh mkfs'd image per disk size, as a template new disks start from (see create). */
 const FRESH_IMAGES = new Map<number, ImageTemplate>();
 
@@ -107,7 +110,7 @@ export class K42FileService {
     });
     // every inode object takes an entry, and each swap a fresh one for the old root
     this.cos = new COSMgr(this.m, { partitionEntries: 8192 });
-    const sizeBytes = opts.diskBytes ?? 64 << 20;
+    const sizeBytes = opts.diskBytes ?? DEFAULT_DISK_BYTES;
     this.disk = template ? this.m.addDisk({ name: 'k42fs', backend: MemoryBackend.fromTemplate(template) }) : this.m.addDisk({ name: 'k42fs', sizeBytes });
   }
 
@@ -115,7 +118,7 @@ export class K42FileService {
   static create(opts: K42FileServiceOptions): K42FileService {
     // mkfs is a pure function of the disk size (fixed clock, no randomness): made once per size,
     // and each new disk starts from it, copy on write (a fuzz sweep creates one per case)
-    const size = opts.diskBytes ?? 64 << 20;
+    const size = opts.diskBytes ?? DEFAULT_DISK_BYTES;
     const fresh = FRESH_IMAGES.get(size);
     const svc = new K42FileService(opts, fresh);
     if (!fresh) {
