@@ -10,11 +10,13 @@
  * (a 32 MiB ext3 image). Through the shell it takes about as long as
  * e2fsck (docs/sweeps.md has the figures).
  *
- * Protocol, over two FIFOs in a scratch directory: a request is one line
- * `FLAGS<TAB>PATH`; the shell runs `e2fsck FLAGS PATH` under the same CPU
- * limit as a direct run, its stdout and stderr to two files in that
- * directory, and answers one line with the exit status (128+N when signal N
- * stopped it). Requests are one at a time (callers are synchronous).
+ * Protocol, over two FIFOs (made in a scratch directory and unlinked once
+ * both ends are open, so nothing of the server stays on disk): a request is
+ * one line `FLAGS<TAB>OUT<TAB>PATH`; the shell runs `e2fsck FLAGS PATH` under
+ * the same CPU limit as a direct run, its stdout to OUT and its stderr to
+ * OUT.err (in a scratch directory of the request's own, removed after it),
+ * and answers one line with the exit status (128+N when signal N stopped
+ * it). Requests are one at a time (callers are synchronous).
  *
  * No hang, whatever happens to the shell: this process never holds a write
  * end of the answer FIFO and e2fsck does not inherit it, so if the shell
@@ -24,7 +26,7 @@
  * The shell exits when this process does (its request FIFO reaches EOF).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, constants, existsSync, openSync, readFileSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -45,8 +47,10 @@ exec 3<"$1" 4>"$2"
 echo ready >&4
 while IFS= read -r line <&3; do
   flags=\${line%%\t*}
-  path=\${line#*\t}
-  (ulimit -t "$4" && exec "$0" "$flags" "$path") >"$3" 2>"$3.err" 3<&- 4>&-
+  rest=\${line#*\t}
+  out=\${rest%%\t*}
+  path=\${rest#*\t}
+  (ulimit -t "$3" && exec "$0" "$flags" "$path") >"$out" 2>"$out.err" 3<&- 4>&-
   echo "$?" >&4
 done
 `;
@@ -55,8 +59,6 @@ interface Server {
   pid: number;
   req: number;
   resp: number;
-  out: string;
-  dir: string;
 }
 
 /**
@@ -106,21 +108,22 @@ function stop(s: Server): void {
   } catch {
     /* already gone */
   }
-  rmSync(s.dir, { recursive: true, force: true });
 }
 
 function start(bin: string, dir: string, cpuLimitS: number, env: NodeJS.ProcessEnv): Server | false {
   const reqPath = join(dir, 'req');
   const respPath = join(dir, 'resp');
-  if (!existsSync('/bin/sh') || spawnSync('mkfifo', [reqPath, respPath]).status !== 0) return false;
+  if (!existsSync('/bin/sh') || spawnSync('mkfifo', [reqPath, respPath]).status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    return false;
+  }
   // the request FIFO read-write here, so opening it never waits for the shell;
   // the answer FIFO read-only and non-blocking, so a dead shell reads as EOF
   const req = openSync(reqPath, constants.O_RDWR);
   const resp = openSync(respPath, constants.O_RDONLY | constants.O_NONBLOCK);
-  const out = join(dir, 'out');
   let pid: number | undefined;
   try {
-    const child = spawn('/bin/sh', ['-c', SCRIPT, bin, reqPath, respPath, out, String(cpuLimitS)], { stdio: 'ignore', env });
+    const child = spawn('/bin/sh', ['-c', SCRIPT, bin, reqPath, respPath, String(cpuLimitS)], { stdio: 'ignore', env });
     child.on('error', () => {});
     child.unref();
     pid = child.pid;
@@ -134,14 +137,13 @@ function start(bin: string, dir: string, cpuLimitS: number, env: NodeJS.ProcessE
     if (line === 'ready') ready = true;
     else if (line === null) sleep();
   }
-  const s: Server = { pid: pid ?? -1, req, resp, out, dir };
+  const s: Server = { pid: pid ?? -1, req, resp };
+  // both ends are open (or the shell never came): the names are no longer needed
+  rmSync(dir, { recursive: true, force: true });
   if (!ready) {
     stop(s);
     return false;
   }
-  // both ends are open: the names are no longer needed
-  unlinkSync(reqPath);
-  unlinkSync(respPath);
   process.once('exit', () => stop(s));
   return s;
 }
@@ -157,27 +159,34 @@ export function e2fsckViaServer(bin: string, flags: string, path: string, cpuLim
   if (!servers.has(key)) servers.set(key, start(bin, scratch(), cpuLimitS, env));
   const s = servers.get(key);
   if (!s) return null;
-  const broken = (): null => {
-    servers.set(key, false);
-    stop(s);
-    return null;
-  };
+  const dir = scratch();
   try {
-    // absolute: the shell's working directory is this process's when it started
-    writeSync(s.req, `${flags}\t${resolve(path)}\n`);
-  } catch {
-    return broken();
+    const out = join(dir, 'out');
+    if (/[\t\n]/.test(out)) return null;
+    const broken = (): null => {
+      servers.set(key, false);
+      stop(s);
+      return null;
+    };
+    try {
+      // absolute: the shell's working directory is this process's when it started
+      writeSync(s.req, `${flags}\t${out}\t${resolve(path)}\n`);
+    } catch {
+      return broken();
+    }
+    const line = readLine(s.resp);
+    if (line === null || !/^\d+$/.test(line)) return broken();
+    const code = Number(line);
+    // stdout, then stderr: what a spawn's two pipes give a caller that joins them
+    const text = readFileSync(out, 'utf8') + readFileSync(`${out}.err`, 'utf8');
+    if (code > 128) {
+      const signal = (Object.entries(osConstants.signals).find(([, n]) => n === code - 128)?.[0] ?? 'SIGKILL') as NodeJS.Signals;
+      return { status: null, signal, out: text };
+    }
+    return { status: code, signal: null, out: text };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  const line = readLine(s.resp);
-  if (line === null || !/^\d+$/.test(line)) return broken();
-  const code = Number(line);
-  // stdout, then stderr: what a spawn's two pipes give a caller that joins them
-  const out = readFileSync(s.out, 'utf8') + readFileSync(`${s.out}.err`, 'utf8');
-  if (code > 128) {
-    const signal = (Object.entries(osConstants.signals).find(([, n]) => n === code - 128)?.[0] ?? 'SIGKILL') as NodeJS.Signals;
-    return { status: null, signal, out };
-  }
-  return { status: code, signal: null, out };
 }
 
 /** The pid of the shell serving `bin` with `cpuLimitS` (null if none runs): for tests and diagnostics. */

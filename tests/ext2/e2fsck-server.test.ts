@@ -5,7 +5,7 @@
  * Each test talks to its own wrapper binary, so the server every other test
  * in this process uses is left alone.
  */
-import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +56,8 @@ describe('the resident e2fsck runner', () => {
     }
     expect(direct(bin, broken).status).toBeGreaterThanOrEqual(4);
     expect(e2fsckServerPid(bin, 120)).toBeGreaterThan(0);
+    // nothing of the server or of a request is left on disk (a process killed later leaves nothing behind)
+    expect(readdirSync(dir).filter((f) => f.startsWith('srv-'))).toEqual([]);
   });
 
   it('a check stopped by a signal is reported by that signal', () => {
